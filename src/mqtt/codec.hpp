@@ -1,0 +1,88 @@
+// Encoder and incremental decoder for every MQTT 3.1.1 and 5.0 packet.
+//
+// Encoding validates what the peer would reject (topic rules, property
+// placement, identifier ranges, packet size) so the core never puts a packet on
+// the wire that the other side must treat as a protocol violation.
+//
+// Decoding is incremental: feed() any chunking of the byte stream, then call
+// next() until it returns NeedMore. A decode error is final for the stream (the
+// connection must be closed, with the error's reason code in v5).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "mqtt/packets.hpp"
+#include "mqtt/types.hpp"
+
+namespace tpgate::mqtt {
+
+// Which side of the connection decodes or encodes. A client must not receive a
+// CONNECT, a server must not receive a CONNACK, and so on; checking the
+// direction turns such packets into a Protocol Error. Any accepts all.
+enum class Role : std::uint8_t { Any, Client, Server };
+
+struct EncodeOptions {
+  ProtocolVersion version = ProtocolVersion::v5;
+  // The peer's Maximum Packet Size (0 = protocol maximum). A larger packet is
+  // refused with PacketTooLarge and nothing is written [MQTT-3.1.2-24].
+  std::uint32_t max_packet_size = 0;
+};
+
+// Appends the encoded packet to `out`. On error `out` is left unchanged.
+Status encode(const Packet& packet, const EncodeOptions& options, Bytes& out);
+
+// Encodes into a caller-owned buffer; returns the number of bytes written, or
+// an Error (ImplementationSpecificError, "buffer too short: need N bytes") when
+// `out` is too small, in which case nothing useful is in `out`.
+Result<std::size_t> encode_into(const Packet& packet, const EncodeOptions& options, std::span<std::uint8_t> out);
+
+// The exact size encode() would produce, or the error it would report.
+Result<std::size_t> encoded_size(const Packet& packet, const EncodeOptions& options);
+
+struct DecoderOptions {
+  // Version used for packets before a CONNECT is seen. A decoded CONNECT
+  // switches the decoder to the version it declares (server side).
+  ProtocolVersion version = ProtocolVersion::v5;
+  Role role = Role::Any;  // the role of the side that receives
+  // Our Maximum Packet Size (0 = protocol maximum): a larger packet is refused
+  // as soon as its fixed header is read, before its body is buffered.
+  std::uint32_t max_packet_size = 0;
+};
+
+class Decoder {
+ public:
+  enum class Status : std::uint8_t { Packet, NeedMore, Error };
+
+  explicit Decoder(DecoderOptions options = {});
+
+  // Appends bytes to the internal buffer. Cheap; decoding happens in next().
+  void feed(std::span<const std::uint8_t> bytes);
+
+  // Decodes the next complete packet into `out`. Returns NeedMore when the
+  // buffered bytes hold no complete packet, Error (with `error` set) when the
+  // stream is malformed; after an Error every further call returns Error.
+  Status next(Packet& out, Error& error);
+
+  void set_version(ProtocolVersion v) { options_.version = v; }
+  ProtocolVersion version() const { return options_.version; }
+  void set_max_packet_size(std::uint32_t n) { options_.max_packet_size = n; }
+  // Drops buffered bytes and any error; for a new connection.
+  void reset();
+  // Bytes fed but not yet consumed by a decoded packet.
+  std::size_t buffered() const { return buffer_.size() - offset_; }
+
+ private:
+  DecoderOptions options_;
+  Bytes buffer_;
+  std::size_t offset_ = 0;
+  bool failed_ = false;
+  Error error_;
+};
+
+// Decodes exactly one whole packet from `bytes` (all of them). Trailing bytes
+// are a Malformed Packet error.
+Result<Packet> decode_packet(std::span<const std::uint8_t> bytes, const DecoderOptions& options = {});
+
+}  // namespace tpgate::mqtt
