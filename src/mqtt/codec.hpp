@@ -53,7 +53,16 @@ struct DecoderOptions {
 
 class Decoder {
  public:
+  // g++ 12's -Wshadow reports a scoped enumerator named like a namespace-level
+  // type although nothing is shadowed (the enumerator is Status::Packet).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
   enum class Status : std::uint8_t { Packet, NeedMore, Error };
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
   explicit Decoder(DecoderOptions options = {});
 
@@ -80,6 +89,13 @@ class Decoder {
   bool failed_ = false;
   Error error_;
 };
+
+// The receiver's optional check of a PUBLISH whose Payload Format Indicator
+// is 1: the payload must be well-formed UTF-8 (3.3.2.3.2), else
+// PayloadFormatInvalid. The codec does not run it itself: the spec makes the
+// check a MAY and its answer depends on the QoS (a PUBACK or PUBREC with 0x99,
+// or a DISCONNECT for QoS 0), so it belongs to whoever receives the message.
+Status check_payload_format(const Publish& publish);
 
 // Decodes exactly one whole packet from `bytes` (all of them). Trailing bytes
 // are a Malformed Packet error.

@@ -1,0 +1,205 @@
+// Embind registration of mqtt::ClientSession as `ClientSession`.
+//
+// One JS call per received frame (receive) and one per output drain
+// (takeOutput); everything a call caused comes back in that one object.
+// Operations that can fail return {ok: true, ...} or {ok: false, code, reason,
+// message}; nothing throws. The JS owner must call delete() when done.
+#include <emscripten/bind.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+#include "convert.hpp"
+#include "mqtt/session.hpp"
+
+namespace tpgate::bindings {
+namespace {
+
+using mqtt::ClientSession;
+
+const char* state_name(mqtt::SessionState state) {
+  switch (state) {
+    case mqtt::SessionState::Idle: return "idle";
+    case mqtt::SessionState::Connecting: return "connecting";
+    case mqtt::SessionState::AwaitingConnAck: return "awaitingConnAck";
+    case mqtt::SessionState::Connected: return "connected";
+    case mqtt::SessionState::WaitingToReconnect: return "waitingToReconnect";
+    case mqtt::SessionState::Disconnecting: return "disconnecting";
+    case mqtt::SessionState::Closed: return "closed";
+  }
+  return "unknown";
+}
+
+// `now` arrives as a JS number of milliseconds; NaN and infinities (host bugs)
+// become 0 rather than undefined behaviour in the conversion.
+std::int64_t to_millis(double now) {
+  if (!std::isfinite(now)) return 0;
+  constexpr double kLimit = static_cast<double>(kMaxSafeInteger);
+  return static_cast<std::int64_t>(std::clamp(now, -kLimit, kLimit));
+}
+
+// Shared, frozen {ok: true}: success costs no allocation on the hot path.
+const val& ok_object() {
+  static const val ok = [] {
+    val o = val::object();
+    o.set("ok", true);
+    return val::global("Object").call<val>("freeze", o);
+  }();
+  return ok;
+}
+
+val token_result(const mqtt::Result<mqtt::Token>& result) {
+  if (!result) return failure_to_js(result.error());
+  val out = val::object();
+  out.set("ok", true);
+  out.set("token", result.value());
+  return out;
+}
+
+val status_result(const mqtt::Status& status) { return status ? ok_object() : failure_to_js(status.error()); }
+
+class ClientSessionBinding {
+ public:
+  explicit ClientSessionBinding(val options) {
+    auto parsed = session_options_from_js(options);
+    if (parsed) {
+      session_.emplace(std::move(*parsed));
+    } else {
+      options_error_ = parsed.error();
+    }
+  }
+
+  // null, or the failure that left this session unusable (bad options).
+  val optionsError() const { return options_error_ ? failure_to_js(*options_error_) : val::null(); }
+
+  void start(double now) {
+    if (session_) session_->start(to_millis(now));
+  }
+  void transportOpen(double now) {
+    if (session_) session_->transport_open(to_millis(now));
+  }
+  val receive(val bytes, double now) {
+    if (!session_) return failure_to_js(*options_error_);
+    auto data = bytes_from_js(bytes);
+    if (!data) return failure_to_js(data.error());
+    session_->receive(*data, to_millis(now));
+    return ok_object();
+  }
+  void transportClosed(double now, val why) {
+    if (!session_) return;
+    session_->transport_closed(to_millis(now), why.isString() ? why.as<std::string>() : "connection lost");
+  }
+  void tick(double now) {
+    if (session_) session_->tick(to_millis(now));
+  }
+
+  val publish(val message, double now) {
+    if (!session_) return failure_to_js(*options_error_);
+    auto publish = publish_from_js(message, "publish");
+    if (!publish) return failure_to_js(publish.error());
+    return token_result(session_->publish(std::move(*publish), to_millis(now)));
+  }
+  val subscribe(val subscriptions, val properties, double now) {
+    if (!session_) return failure_to_js(*options_error_);
+    if (!subscriptions.isArray()) {
+      return failure_to_js(mqtt::make_error(mqtt::ReasonCode::UnspecifiedError,
+                                            "subscribe: expected an array of subscriptions"));
+    }
+    std::vector<mqtt::Subscription> list;
+    const auto n = subscriptions["length"].as<unsigned>();
+    for (unsigned i = 0; i < n; ++i) {
+      auto sub = subscription_from_js(subscriptions[i], "subscriptions[" + std::to_string(i) + "]");
+      if (!sub) return failure_to_js(sub.error());
+      list.push_back(std::move(*sub));
+    }
+    auto props = properties_from_js(properties, "properties");
+    if (!props) return failure_to_js(props.error());
+    return token_result(session_->subscribe(std::move(list), std::move(*props), to_millis(now)));
+  }
+  val unsubscribe(val filters, val properties, double now) {
+    if (!session_) return failure_to_js(*options_error_);
+    auto list = strings_from_js(filters, "filters");
+    if (!list) return failure_to_js(list.error());
+    auto props = properties_from_js(properties, "properties");
+    if (!props) return failure_to_js(props.error());
+    return token_result(session_->unsubscribe(std::move(*list), std::move(*props), to_millis(now)));
+  }
+  // `packet`: {reasonCode, properties}.
+  val auth(val packet, double now) {
+    if (!session_) return failure_to_js(*options_error_);
+    ObjectReader in(packet, "auth");
+    mqtt::Auth auth;
+    in.integer("reasonCode", auth.reason_code);
+    in.properties("properties", auth.properties);
+    if (!in.ok()) return failure_to_js(in.error());
+    return status_result(session_->auth(std::move(auth), to_millis(now)));
+  }
+  // `options`: undefined or {reasonCode, properties}.
+  val disconnect(double now, val options) {
+    if (!session_) return failure_to_js(*options_error_);
+    ObjectReader in(options, "disconnect");
+    std::uint8_t reason = 0;
+    mqtt::Properties properties;
+    in.integer("reasonCode", reason);
+    in.properties("properties", properties);
+    if (!in.ok()) return failure_to_js(in.error());
+    session_->disconnect(to_millis(now), static_cast<mqtt::ReasonCode>(reason), std::move(properties));
+    return ok_object();
+  }
+
+  // {bytes, events, openTransport, closeTransport, deadline (-1 = none)}
+  val takeOutput() {
+    val out = val::object();
+    mqtt::Output output;
+    if (session_) output = session_->take_output();
+    out.set("bytes", bytes_to_js(output.bytes));
+    val events = val::array();
+    for (const auto& event : output.events) events.call<void>("push", event_to_js(event));
+    out.set("events", events);
+    out.set("openTransport", output.open_transport);
+    out.set("closeTransport", output.close_transport);
+    out.set("deadline", deadline());
+    return out;
+  }
+
+  double deadline() const {
+    auto next = session_ ? session_->next_deadline() : std::nullopt;
+    return next ? static_cast<double>(*next) : -1.0;
+  }
+  bool hasOutput() const { return session_ && session_->has_output(); }
+  std::string state() const { return session_ ? state_name(session_->state()) : "closed"; }
+  unsigned inflightCount() const { return session_ ? static_cast<unsigned>(session_->inflight_count()) : 0; }
+  unsigned queuedCount() const { return session_ ? static_cast<unsigned>(session_->queued_count()) : 0; }
+
+ private:
+  std::optional<ClientSession> session_;
+  std::optional<mqtt::Error> options_error_;
+};
+
+}  // namespace
+}  // namespace tpgate::bindings
+
+EMSCRIPTEN_BINDINGS(tpgate_session) {
+  using tpgate::bindings::ClientSessionBinding;
+  emscripten::class_<ClientSessionBinding>("ClientSession")
+      .constructor<emscripten::val>()
+      .function("optionsError", &ClientSessionBinding::optionsError)
+      .function("start", &ClientSessionBinding::start)
+      .function("transportOpen", &ClientSessionBinding::transportOpen)
+      .function("receive", &ClientSessionBinding::receive)
+      .function("transportClosed", &ClientSessionBinding::transportClosed)
+      .function("tick", &ClientSessionBinding::tick)
+      .function("publish", &ClientSessionBinding::publish)
+      .function("subscribe", &ClientSessionBinding::subscribe)
+      .function("unsubscribe", &ClientSessionBinding::unsubscribe)
+      .function("auth", &ClientSessionBinding::auth)
+      .function("disconnect", &ClientSessionBinding::disconnect)
+      .function("takeOutput", &ClientSessionBinding::takeOutput)
+      .function("deadline", &ClientSessionBinding::deadline)
+      .function("hasOutput", &ClientSessionBinding::hasOutput)
+      .function("state", &ClientSessionBinding::state)
+      .function("inflightCount", &ClientSessionBinding::inflightCount)
+      .function("queuedCount", &ClientSessionBinding::queuedCount);
+}

@@ -1,0 +1,207 @@
+// tpgate: the raw WebAssembly module. These are the Embind objects as
+// registered in bindings/; the friendly API (connect(), typed errors,
+// Promises) is built on them in JS.
+
+/** Where and how to get the .wasm. The first call's options win (the module is cached). */
+export interface LoadOptions {
+  /** Maps 'tpgate.wasm' to the URL or path to load it from. Default: beside the package's JS. */
+  locateFile?: (file: string) => string | URL;
+  /** The .wasm bytes, when the caller already has them (nothing is fetched). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+/** Loads the module once per JS realm; every call returns the same Promise. A failed load may be retried. */
+export function loadTpgate(options?: LoadOptions): Promise<TpgateModule>;
+
+export type ProtocolVersion = 4 | 5;
+export type QoS = 0 | 1 | 2;
+export type BytesLike = Uint8Array | ArrayBuffer | ArrayBufferView | string;
+
+/** An error as a value: `code` is the MQTT 5 reason code byte, `reason` its name. */
+export interface ErrorInfo {
+  code: number;
+  reason: string;
+  message: string;
+}
+export interface Failure extends ErrorInfo {
+  ok: false;
+}
+export type Outcome<T extends object = {}> = ({ ok: true } & T) | Failure;
+
+/** MQTT 5 properties, camelCase of the spec names; absent = not sent. */
+export interface Properties {
+  payloadFormatIndicator?: number;
+  messageExpiryInterval?: number;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: BytesLike;
+  subscriptionIdentifiers?: number[];
+  sessionExpiryInterval?: number;
+  assignedClientIdentifier?: string;
+  serverKeepAlive?: number;
+  authenticationMethod?: string;
+  authenticationData?: BytesLike;
+  requestProblemInformation?: number;
+  willDelayInterval?: number;
+  requestResponseInformation?: number;
+  responseInformation?: string;
+  serverReference?: string;
+  reasonString?: string;
+  receiveMaximum?: number;
+  topicAliasMaximum?: number;
+  topicAlias?: number;
+  maximumQoS?: number;
+  retainAvailable?: number;
+  /** In order; names may repeat. */
+  userProperties?: [string, string][];
+  maximumPacketSize?: number;
+  wildcardSubscriptionAvailable?: number;
+  subscriptionIdentifierAvailable?: number;
+  sharedSubscriptionAvailable?: number;
+}
+
+export interface Will {
+  topic: string;
+  payload?: BytesLike;
+  qos?: QoS;
+  retain?: boolean;
+  properties?: Properties;
+}
+
+export interface Subscription {
+  filter: string;
+  qos?: QoS;
+  noLocal?: boolean;
+  retainAsPublished?: boolean;
+  retainHandling?: 0 | 1 | 2;
+}
+
+/** Decoded packets carry every field; when encoding, omitted fields take the defaults. */
+export type Packet =
+  | { type: 'connect'; version?: ProtocolVersion; cleanStart?: boolean; keepAlive?: number; clientId?: string;
+      will?: Will; username?: string; password?: BytesLike; properties?: Properties }
+  | { type: 'connack'; sessionPresent?: boolean; reasonCode?: number; properties?: Properties }
+  | PublishPacket
+  | { type: 'puback' | 'pubrec' | 'pubrel' | 'pubcomp'; packetId?: number; reasonCode?: number; properties?: Properties }
+  | { type: 'subscribe'; packetId?: number; properties?: Properties; subscriptions?: (Subscription | string)[] }
+  | { type: 'suback' | 'unsuback'; packetId?: number; properties?: Properties; reasonCodes?: number[] }
+  | { type: 'unsubscribe'; packetId?: number; properties?: Properties; filters?: string[] }
+  | { type: 'pingreq' | 'pingresp' }
+  | { type: 'disconnect' | 'auth'; reasonCode?: number; properties?: Properties };
+
+export interface PublishPacket {
+  type: 'publish';
+  topic: string;
+  payload?: BytesLike;
+  qos?: QoS;
+  retain?: boolean;
+  dup?: boolean;
+  packetId?: number;
+  properties?: Properties;
+}
+
+export interface ReceivedPublish {
+  type: 'publish';
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  packetId: number;
+  properties: Properties;
+}
+
+export interface SessionOptions {
+  version?: ProtocolVersion;
+  clientId?: string;
+  cleanStart?: boolean;
+  /** Seconds; 0 = off. */
+  keepAlive?: number;
+  username?: string;
+  password?: BytesLike;
+  will?: Will;
+  /** v5 CONNECT properties; the session enforces the limits it announces. */
+  properties?: Properties;
+  /** Operations waiting for a connection or for room under Receive Maximum; past it, QuotaExceeded. */
+  maxQueued?: number;
+  connectTimeout?: number;
+  pingTimeout?: number;
+  /** Exponential backoff with full jitter, in ms. */
+  reconnect?: { enabled?: boolean; minDelay?: number; maxDelay?: number };
+  randomSeed?: number;
+  autoTopicAlias?: boolean;
+  resubscribe?: boolean;
+}
+
+export type SessionEvent =
+  | { type: 'connected'; sessionPresent: boolean; connack: { type: 'connack'; sessionPresent: boolean; reasonCode: number; properties: Properties } }
+  | { type: 'message'; publish: ReceivedPublish }
+  | { type: 'publishComplete'; token: number; qos: QoS; packetId: number; reasonCode: number; properties: Properties }
+  | { type: 'subscribeComplete'; token: number; suback: { type: 'suback'; packetId: number; reasonCodes: number[]; properties: Properties } }
+  | { type: 'unsubscribeComplete'; token: number; unsuback: { type: 'unsuback'; packetId: number; reasonCodes: number[]; properties: Properties } }
+  | { type: 'operationFailed'; token: number; error: ErrorInfo }
+  | { type: 'disconnected'; error: ErrorInfo; byServer: boolean; properties: Properties; reconnectAt?: number }
+  | { type: 'auth'; auth: { type: 'auth'; reasonCode: number; properties: Properties } }
+  | { type: 'error'; error: ErrorInfo };
+
+/** What the host must do after a call: write `bytes`, then open/close the transport, handle `events`, call tick() at `deadline`. */
+export interface SessionOutput {
+  /** Copied out of the wasm heap: safe to keep. */
+  bytes: Uint8Array;
+  events: SessionEvent[];
+  openTransport: boolean;
+  closeTransport: boolean;
+  /** When to call tick(now), in the same clock as `now`; -1 = no timer. */
+  deadline: number;
+}
+
+export type SessionState =
+  | 'idle' | 'connecting' | 'awaitingConnAck' | 'connected' | 'waitingToReconnect' | 'disconnecting' | 'closed';
+
+/**
+ * A sans-I/O MQTT client session. Every `now` is milliseconds on the host's
+ * monotonic clock. Call takeOutput() after every call. delete() frees it.
+ */
+export interface ClientSession {
+  /** null, or why the options were refused (the session then does nothing). */
+  optionsError(): Failure | null;
+  start(now: number): void;
+  transportOpen(now: number): void;
+  /** One received frame/chunk; any chunking of the stream. */
+  receive(bytes: BytesLike, now: number): Outcome;
+  transportClosed(now: number, why: string | undefined): void;
+  tick(now: number): void;
+  /** Completes later with a publishComplete (or operationFailed) event carrying the token. */
+  publish(message: Omit<PublishPacket, 'type'>, now: number): Outcome<{ token: number }>;
+  subscribe(subscriptions: (Subscription | string)[], properties: Properties | undefined, now: number): Outcome<{ token: number }>;
+  unsubscribe(filters: string[], properties: Properties | undefined, now: number): Outcome<{ token: number }>;
+  auth(packet: { reasonCode?: number; properties?: Properties }, now: number): Outcome;
+  /** Sends DISCONNECT, asks the host to close, never reconnects. */
+  disconnect(now: number, options: { reasonCode?: number; properties?: Properties } | undefined): Outcome;
+  takeOutput(): SessionOutput;
+  deadline(): number;
+  hasOutput(): boolean;
+  state(): SessionState;
+  inflightCount(): number;
+  queuedCount(): number;
+  /** Frees the C++ session. */
+  delete(): void;
+}
+
+/** Incremental decoder: feed any chunking of a stream. delete() frees it. */
+export interface Decoder {
+  optionsError(): Failure | null;
+  /** Every packet the chunk completes; on a malformed stream, ok: false (with the packets before the error). */
+  feed(bytes: BytesLike): ({ ok: true } | Failure) & { packets: Packet[] };
+  /** Forget buffered bytes and any error (a new connection). */
+  reset(): void;
+  /** Bytes fed but not yet decoded. */
+  buffered(): number;
+  delete(): void;
+}
+
+export interface TpgateModule {
+  ClientSession: new (options: SessionOptions) => ClientSession;
+  Decoder: new (options?: { version?: ProtocolVersion; role?: 'any' | 'client' | 'server'; maxPacketSize?: number }) => Decoder;
+  encodePacket(packet: Packet, version: ProtocolVersion): Outcome<{ bytes: Uint8Array }>;
+}

@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// The npm scripts (`npm test`, `npm start`, `npm run build`, ...) as lists of
+// stages. Each stage prints a header, streams its output, and is timed; the
+// run ends with a summary table. A failing stage fails the run with a message
+// naming it; stages that need it are skipped, independent test stages still
+// run so one CI log shows every failure.
+//
+//   node scripts/run.mjs <task>      tasks: see TASKS below
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+// --- stages ---------------------------------------------------------------------
+
+/** A command: [program, ...args]. */
+const cmd = (...argv) => argv;
+
+const cmakeBuild = (preset) => ({
+  name: `build:${preset}`,
+  needs: ['bootstrap'],
+  commands: () => [
+    // Configure once; later builds re-run CMake by themselves when a
+    // CMakeLists.txt or a globbed folder changes.
+    ...(existsSync(path.join(presetDir(preset), 'CMakeCache.txt')) ? [] : [cmd('cmake', '--preset', preset)]),
+    cmd('cmake', '--build', '--preset', preset),
+  ],
+});
+
+const ctest = (preset) => ({
+  name: `ctest:${preset}`,
+  needs: [`build:${preset}`],
+  commands: () => [cmd('ctest', '--preset', preset)],
+  counts: ctestCounts,
+});
+
+const nodeTests = (name, dir, needs, whenEmpty) => ({
+  name,
+  needs,
+  commands: () => {
+    const files = testFiles(dir);
+    if (files.length === 0) return [cmd('echo', whenEmpty)];
+    return [cmd(process.execPath, '--test', ...files)];
+  },
+  counts: nodeTestCounts,
+});
+
+const STAGES = {
+  bootstrap: { name: 'bootstrap', commands: () => [cmd('bash', 'scripts/bootstrap.sh')] },
+  'build:native': cmakeBuild('native'),
+  'build:asan': cmakeBuild('asan'),
+  'build:wasm': {
+    ...cmakeBuild('wasm'),
+    after: reportWasmSize,
+  },
+  'ctest:native': ctest('native'),
+  'ctest:asan': ctest('asan'),
+  'test:js': nodeTests('test:js', 'tests/js', ['build:wasm'], 'no tests in tests/js'),
+  'test:e2e': nodeTests(
+    'test:e2e',
+    'tests/e2e',
+    ['build:wasm'],
+    'no e2e tests yet: the browser tests arrive with the dashboard issue',
+  ),
+  fuzz: {
+    name: 'fuzz',
+    needs: ['bootstrap'],
+    commands: () => [cmd('bash', 'scripts/fuzz.sh', '20')],
+  },
+  bench: {
+    name: 'bench',
+    commands: () => {
+      const entries = existsSync('bench') ? readdirSync('bench').filter((f) => !f.startsWith('.')) : [];
+      if (entries.length === 0) return [cmd('echo', 'bench/ is empty: the benchmarks arrive with a later issue')];
+      return [cmd('echo', `bench/ holds: ${entries.join(', ')} (no runner yet)`)];
+    },
+  },
+  demo: {
+    name: 'demo',
+    needs: ['build:wasm'],
+    commands: () => [
+      cmd('echo', 'tpgate is built (npm/dist). The demo (dev broker, virtual gateway, dashboard) arrives with the demo issue.'),
+    ],
+  },
+};
+
+const TASKS = {
+  test: ['bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'test:js', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
+  'test:cpp': ['bootstrap', 'build:native', 'ctest:native', 'build:asan', 'ctest:asan'],
+  'test:js': ['bootstrap', 'build:wasm', 'test:js'],
+  'test:e2e': ['bootstrap', 'build:wasm', 'test:e2e'],
+  build: ['bootstrap', 'build:native', 'build:wasm'],
+  start: ['bootstrap', 'build:wasm', 'demo'],
+  bench: ['bench'],
+};
+
+// --- helpers --------------------------------------------------------------------
+
+function presetDir(preset) {
+  return path.join(root, { native: 'build', asan: 'build-asan', wasm: 'build-wasm' }[preset]);
+}
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.test\.m?js$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+// "100% tests passed, 0 tests failed out of 312"
+function ctestCounts(output) {
+  const m = /(\d+) tests failed out of (\d+)/.exec(output);
+  if (!m) return null;
+  return { passed: Number(m[2]) - Number(m[1]), failed: Number(m[1]) };
+}
+
+// node --test ends with "# pass 12" / "# fail 0" (TAP) or "ℹ pass 12" (spec).
+function nodeTestCounts(output) {
+  const pass = /^(?:#|ℹ) pass (\d+)/m.exec(output);
+  const fail = /^(?:#|ℹ) fail (\d+)/m.exec(output);
+  if (!pass || !fail) return null;
+  return { passed: Number(pass[1]), failed: Number(fail[1]) };
+}
+
+async function reportWasmSize() {
+  const { readFile } = await import('node:fs/promises');
+  const { gzipSync } = await import('node:zlib');
+  const files = ['npm/dist/tpgate.wasm', 'npm/dist/tpgate.mjs'];
+  const sizes = await Promise.all(files.map(async (f) => {
+    const bytes = await readFile(f);
+    return { f, raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+  }));
+  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  for (const s of sizes) console.log(`  ${s.f}: ${kb(s.raw)}, gzipped ${kb(s.gz)}`);
+  console.log(`  wasm + glue gzipped: ${kb(sizes.reduce((a, s) => a + s.gz, 0))}`);
+}
+
+// Runs one command, streaming its output; resolves with the exit code and the
+// output's tail (enough for the runners' summary lines).
+function run(argv) {
+  return new Promise((resolve) => {
+    // The wasm preset sets NODE_PATH=/usr/share/nodejs for em++ itself.
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (chunk) => {
+      tail = (tail + chunk.toString()).slice(-64 * 1024);
+    };
+    child.stdout.on('data', (c) => {
+      process.stdout.write(c);
+      keep(c);
+    });
+    child.stderr.on('data', (c) => {
+      process.stderr.write(c);
+      keep(c);
+    });
+    child.on('error', (err) => {
+      console.error(`cannot run ${argv[0]}: ${err.message}`);
+      resolve({ code: 127, tail });
+    });
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), tail }));
+  });
+}
+
+function seconds(ms) {
+  const s = ms / 1000;
+  return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+// --- main -----------------------------------------------------------------------
+
+async function main(task) {
+  const names = TASKS[task];
+  if (!names) {
+    console.error(`unknown task '${task}'; tasks: ${Object.keys(TASKS).join(', ')}`);
+    return 2;
+  }
+  const started = Date.now();
+  const results = [];
+  const status = new Map();  // stage name -> 'ok' | 'FAILED' | 'skipped'
+
+  for (const [i, name] of names.entries()) {
+    const stage = STAGES[name];
+    const blocked = (stage.needs ?? []).filter((n) => names.includes(n) && status.get(n) !== 'ok');
+    const header = `==> [${i + 1}/${names.length}] ${name}`;
+    if (blocked.length > 0) {
+      console.log(`\n${header}: skipped (needs ${blocked.join(', ')})`);
+      status.set(name, 'skipped');
+      results.push({ name, state: 'skipped', ms: 0 });
+      continue;
+    }
+    const t0 = Date.now();
+    let state = 'ok';
+    let counts = null;
+    let failedCommand = null;
+    for (const argv of stage.commands()) {
+      console.log(`\n${header}: ${argv.map((a) => (a === process.execPath ? 'node' : a)).join(' ')}`);
+      const { code, tail } = await run(argv);
+      if (stage.counts) counts = stage.counts(tail) ?? counts;
+      if (code !== 0) {
+        state = 'FAILED';
+        failedCommand = `${argv.join(' ')} exited with ${code}`;
+        break;
+      }
+    }
+    if (state === 'ok' && stage.after) await stage.after();
+    const ms = Date.now() - t0;
+    status.set(name, state);
+    results.push({ name, state, ms, counts, failedCommand });
+    if (state !== 'ok') console.error(`\n${header}: FAILED (${failedCommand})`);
+  }
+
+  const width = Math.max(...results.map((r) => r.name.length));
+  console.log(`\n==> summary of npm ${task === 'start' || task === 'test' ? task : `run ${task}`}`);
+  let passed = 0;
+  let failed = 0;
+  let counted = false;
+  for (const r of results) {
+    let line = `  ${r.name.padEnd(width)}  ${r.state.padEnd(7)}  ${seconds(r.ms).padStart(7)}`;
+    if (r.counts) {
+      counted = true;
+      passed += r.counts.passed;
+      failed += r.counts.failed;
+      line += `  ${r.counts.passed} passed, ${r.counts.failed} failed`;
+    }
+    console.log(line);
+  }
+  console.log(`  total ${seconds(Date.now() - started)}`);
+  if (counted) console.log(`tests: ${passed} passed, ${failed} failed`);
+  const bad = results.filter((r) => r.state !== 'ok');
+  if (bad.length > 0) {
+    const failedStages = bad.filter((r) => r.state === 'FAILED').map((r) => r.name);
+    console.error(`\nnpm ${task} FAILED at stage${failedStages.length > 1 ? 's' : ''}: ${failedStages.join(', ')}`);
+  }
+  return bad.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv[2] ?? 'test');

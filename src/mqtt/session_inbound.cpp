@@ -1,0 +1,174 @@
+// ClientSession: what the server sends. The receive loop over the decoder,
+// dispatch by packet type, incoming PUBLISH at each QoS (exactly once for
+// QoS 2), PUBREL, the server's DISCONNECT and AUTH.
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "mqtt/session_impl.hpp"
+
+namespace tpgate::mqtt {
+
+void ClientSession::Impl::receive(std::span<const std::uint8_t> bytes, std::int64_t now) {
+  // Bytes of a connection we already ended (or never had) mean nothing.
+  if (!transport_up()) return;
+  decoder.feed(bytes);
+  Packet packet;
+  Error error;
+  // Stops as soon as a packet ends the connection: what follows it is not read.
+  while (transport_up()) {
+    switch (decoder.next(packet, error)) {
+      case Decoder::Status::NeedMore:
+        return;
+      case Decoder::Status::Error:
+        fail_connection(std::move(error), now);
+        return;
+      case Decoder::Status::Packet:
+        on_packet(packet, now);
+        break;
+    }
+  }
+}
+
+void ClientSession::Impl::on_packet(Packet& packet, std::int64_t now) {
+  const PacketType type = packet_type(packet);
+  if (type == PacketType::Auth && (!v5() || !options().connect_properties.authentication_method)) {
+    // No Authentication Method in CONNECT, no AUTH from the server [MQTT-4.12.0-6].
+    fail_connection(make_error(ReasonCode::ProtocolError, "AUTH without enhanced authentication"), now);
+    return;
+  }
+  if (state() == SessionState::AwaitingConnAck) {
+    switch (type) {
+      case PacketType::ConnAck:
+        on_connack(*std::get_if<ConnAck>(&packet), now);
+        return;
+      case PacketType::Auth:
+        // Enhanced authentication before CONNACK (4.12): the host answers with auth().
+        emit(AuthEvent{std::move(*std::get_if<Auth>(&packet))});
+        return;
+      case PacketType::Disconnect:
+        on_server_disconnect(*std::get_if<Disconnect>(&packet), now);
+        return;
+      default:
+        // [MQTT-3.2.0-1]
+        fail_connection(make_error(ReasonCode::ProtocolError,
+                                   std::string(packet_type_name(static_cast<std::uint8_t>(type))) +
+                                       " before CONNACK"),
+                        now);
+        return;
+    }
+  }
+  switch (type) {
+    case PacketType::Publish:
+      on_publish(*std::get_if<Publish>(&packet), now);
+      return;
+    case PacketType::PubAck:
+      on_puback(*std::get_if<PubAck>(&packet), now);
+      return;
+    case PacketType::PubRec:
+      on_pubrec(*std::get_if<PubRec>(&packet), now);
+      return;
+    case PacketType::PubRel:
+      on_pubrel(*std::get_if<PubRel>(&packet), now);
+      return;
+    case PacketType::PubComp:
+      on_pubcomp(*std::get_if<PubComp>(&packet), now);
+      return;
+    case PacketType::SubAck:
+      on_suback(*std::get_if<SubAck>(&packet), now);
+      return;
+    case PacketType::UnsubAck:
+      on_unsuback(*std::get_if<UnsubAck>(&packet), now);
+      return;
+    case PacketType::PingResp:
+      ping_deadline.reset();
+      return;
+    case PacketType::Disconnect:
+      on_server_disconnect(*std::get_if<Disconnect>(&packet), now);
+      return;
+    case PacketType::Auth:
+      // Re-authentication started by the server or answering ours (4.12.1).
+      emit(AuthEvent{std::move(*std::get_if<Auth>(&packet))});
+      return;
+    case PacketType::ConnAck:
+      // [MQTT-3.2.0-2]
+      fail_connection(make_error(ReasonCode::ProtocolError, "a second CONNACK on one connection"), now);
+      return;
+    default:
+      // CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ go to servers only.
+      fail_connection(make_error(ReasonCode::ProtocolError,
+                                 std::string(packet_type_name(static_cast<std::uint8_t>(type))) +
+                                     " is never sent to a client"),
+                      now);
+      return;
+  }
+}
+
+void ClientSession::Impl::on_publish(Publish& publish, std::int64_t now) {
+  if (v5()) {
+    if (Status resolved = inbound_aliases.resolve(publish); !resolved) {
+      fail_connection(resolved.error(), now);
+      return;
+    }
+  }
+  const std::uint16_t id = publish.packet_id;
+  switch (publish.qos) {
+    case QoS::AtMostOnce:
+      emit(MessageEvent{std::move(publish)});
+      return;
+    case QoS::AtLeastOnce:
+      // Acknowledged whether or not the application wants it [MQTT-4.5.0-2] [MQTT-4.3.2-4].
+      emit(MessageEvent{std::move(publish)});
+      (void)send(PubAck{id, 0, {}}, now);
+      return;
+    case QoS::ExactlyOnce: {
+      auto pos = std::lower_bound(inbound_qos2.begin(), inbound_qos2.end(), id);
+      if (pos != inbound_qos2.end() && *pos == id) {
+        // Until PUBREL: PUBREC again, no second delivery [MQTT-4.3.3-10].
+        (void)send(PubRec{id, 0, {}}, now);
+        return;
+      }
+      const std::uint16_t receive_maximum = options().connect_properties.receive_maximum.value_or(65'535);
+      if (v5() && inbound_qos2.size() >= receive_maximum) {
+        // The server exceeded the Receive Maximum we announced [MQTT-3.3.4-9] (4.9).
+        fail_connection(make_error(ReasonCode::ReceiveMaximumExceeded,
+                                   "more than " + std::to_string(receive_maximum) +
+                                       " QoS 2 messages awaiting PUBREL (our Receive Maximum)"),
+                        now);
+        return;
+      }
+      inbound_qos2.insert(pos, id);
+      emit(MessageEvent{std::move(publish)});
+      // [MQTT-4.3.3-8]
+      (void)send(PubRec{id, 0, {}}, now);
+      return;
+    }
+  }
+}
+
+void ClientSession::Impl::on_pubrel(const PubRel& rel, std::int64_t now) {
+  auto pos = std::lower_bound(inbound_qos2.begin(), inbound_qos2.end(), rel.packet_id);
+  if (pos != inbound_qos2.end() && *pos == rel.packet_id) {
+    // The identifier is free for a new message from here on [MQTT-4.3.3-12].
+    inbound_qos2.erase(pos);
+    (void)send(PubComp{rel.packet_id, 0, {}}, now);  // [MQTT-4.3.3-11]
+    return;
+  }
+  // Not an error during recovery: the PUBCOMP for it may have been lost with
+  // the previous connection (3.7.2.1).
+  const std::uint8_t code = v5() ? static_cast<std::uint8_t>(ReasonCode::PacketIdentifierNotFound) : 0;
+  (void)send(PubComp{rel.packet_id, code, {}}, now);
+}
+
+void ClientSession::Impl::on_server_disconnect(Disconnect& disconnect, std::int64_t now) {
+  const auto reason = static_cast<ReasonCode>(disconnect.reason_code);
+  std::string message = "server sent DISCONNECT: ";
+  message += reason_code_name(disconnect.reason_code);
+  if (disconnect.properties.reason_string) message += " (" + *disconnect.properties.reason_string + ")";
+  Ending ending{make_error(reason, std::move(message))};
+  ending.by_server = true;
+  ending.properties = std::move(disconnect.properties);
+  end_connection(std::move(ending), now);
+}
+
+}  // namespace tpgate::mqtt

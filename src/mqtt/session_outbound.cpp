@@ -1,0 +1,473 @@
+// ClientSession: the user's operations. publish/subscribe/unsubscribe calls,
+// the queue (offline, or waiting for the server's Receive Maximum or a free
+// packet identifier), in-flight packets and their acknowledgements, and what
+// happens to them when a new connection does or does not find the session.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mqtt/session_impl.hpp"
+#include "mqtt/topic.hpp"
+
+namespace tpgate::mqtt {
+
+namespace {
+
+std::string id_text(std::uint16_t packet_id) { return std::to_string(packet_id); }
+
+bool has_wildcard(const std::string& filter) { return filter.find_first_of("+#") != std::string::npos; }
+
+// Encoded size of `packet` held by the caller, without copying its payload.
+template <class T>
+Status check_size(T& packet, const EncodeOptions& options) {
+  Packet wire(std::in_place_type<T>, std::move(packet));
+  Result<std::size_t> size = encoded_size(wire, options);
+  packet = std::move(*std::get_if<T>(&wire));
+  if (!size) return size.error();
+  return ok_status();
+}
+
+}  // namespace
+
+Token ClientSession::Impl::new_token() {
+  if (++last_token == 0) ++last_token;  // 0 is never a token
+  return last_token;
+}
+
+Status ClientSession::Impl::check_room() const {
+  if (queue.size() < options().max_queued) return ok_status();
+  return make_error(ReasonCode::QuotaExceeded, "offline queue full (" + std::to_string(queue.size()) +
+                                                   " messages); wait for completions or raise max_queued");
+}
+
+Status ClientSession::Impl::check_capabilities(const Publish& publish) const {
+  if (static_cast<std::uint8_t>(publish.qos) > static_cast<std::uint8_t>(server.maximum_qos)) {
+    // [MQTT-3.2.2-11]
+    return make_error(ReasonCode::QoSNotSupported,
+                      "QoS " + std::to_string(static_cast<int>(publish.qos)) + " is above the server's Maximum QoS " +
+                          std::to_string(static_cast<int>(server.maximum_qos)));
+  }
+  if (publish.retain && !server.retain_available) {
+    // [MQTT-3.2.2-14]
+    return make_error(ReasonCode::RetainNotSupported, "the server does not support retained messages");
+  }
+  return ok_status();
+}
+
+Result<Token> ClientSession::Impl::publish(Publish message, std::int64_t now) {
+  if (state() == SessionState::Closed) return make_error(ReasonCode::UnspecifiedError, "the session is closed");
+  // The session owns packet identifiers, the DUP flag [MQTT-3.3.1-1] and topic
+  // aliases (valid only on one connection [MQTT-3.3.2-7]).
+  message.packet_id = 0;
+  message.dup = false;
+  message.properties.topic_alias.reset();
+  if (Status valid = validate_topic_name(message.topic); !valid) return valid.error();
+  if (Status capable = check_capabilities(message); !capable) return capable.error();
+  if (Status room = check_room(); !room) return room.error();
+  // Too large for the server: refuse now rather than fail later
+  // [MQTT-3.2.2-15]. The identifier is a placeholder of the right size.
+  if (message.qos != QoS::AtMostOnce) message.packet_id = 1;
+  Status fits = check_size(message, EncodeOptions{options().version, server.maximum_packet_size});
+  message.packet_id = 0;
+  if (!fits) return fits.error();
+
+  const Token token = new_token();
+  submit(Operation{token, ++last_order, std::move(message), false}, now);
+  return token;
+}
+
+Result<Token> ClientSession::Impl::subscribe(std::vector<Subscription> subscriptions, Properties properties,
+                                             std::int64_t now) {
+  if (state() == SessionState::Closed) return make_error(ReasonCode::UnspecifiedError, "the session is closed");
+  if (subscriptions.empty()) {
+    return make_error(ReasonCode::ProtocolError, "SUBSCRIBE needs at least one topic filter [MQTT-3.8.3-2]");
+  }
+  for (const Subscription& s : subscriptions) {
+    if (Status valid = validate_topic_filter(s.filter); !valid) return valid.error();
+    // What the server said it does not support (3.2.2.3.12-14) would only
+    // come back as a refusal.
+    if (!server.wildcard_subscription_available && has_wildcard(s.filter)) {
+      return make_error(ReasonCode::WildcardSubscriptionsNotSupported,
+                        "the server does not support wildcard subscriptions ('" + s.filter + "')");
+    }
+    if (!server.shared_subscription_available && parse_shared_subscription(s.filter)) {
+      return make_error(ReasonCode::SharedSubscriptionsNotSupported,
+                        "the server does not support shared subscriptions ('" + s.filter + "')");
+    }
+  }
+  if (!properties.subscription_identifiers.empty() && !server.subscription_identifier_available) {
+    return make_error(ReasonCode::SubscriptionIdentifiersNotSupported,
+                      "the server does not support subscription identifiers");
+  }
+  if (Status room = check_room(); !room) return room.error();
+  Subscribe packet{1, std::move(properties), std::move(subscriptions)};
+  Status fits = check_size(packet, EncodeOptions{options().version, server.maximum_packet_size});
+  packet.packet_id = 0;
+  if (!fits) return fits.error();
+
+  const Token token = new_token();
+  submit(Operation{token, ++last_order, std::move(packet), false}, now);
+  return token;
+}
+
+Result<Token> ClientSession::Impl::unsubscribe(std::vector<std::string> filters, Properties properties,
+                                               std::int64_t now) {
+  if (state() == SessionState::Closed) return make_error(ReasonCode::UnspecifiedError, "the session is closed");
+  if (filters.empty()) {
+    return make_error(ReasonCode::ProtocolError, "UNSUBSCRIBE needs at least one topic filter [MQTT-3.10.3-2]");
+  }
+  for (const std::string& filter : filters) {
+    if (Status valid = validate_topic_filter(filter); !valid) return valid.error();
+  }
+  if (Status room = check_room(); !room) return room.error();
+  Unsubscribe packet{1, std::move(properties), std::move(filters)};
+  Status fits = check_size(packet, EncodeOptions{options().version, server.maximum_packet_size});
+  packet.packet_id = 0;
+  if (!fits) return fits.error();
+
+  const Token token = new_token();
+  submit(Operation{token, ++last_order, std::move(packet), false}, now);
+  return token;
+}
+
+bool ClientSession::Impl::is_throttled(const Operation& op) const {
+  const Publish* p = std::get_if<Publish>(&op.packet);
+  return p != nullptr && p->qos != QoS::AtMostOnce;
+}
+
+void ClientSession::Impl::enqueue(Operation op, bool front) {
+  if (!is_throttled(op)) ++queued_unthrottled;
+  if (front) {
+    queue.push_front(std::move(op));
+  } else {
+    queue.push_back(std::move(op));
+  }
+}
+
+std::list<Operation>::iterator ClientSession::Impl::dequeue(std::list<Operation>::iterator it, bool throttled) {
+  if (!throttled) --queued_unthrottled;
+  return queue.erase(it);
+}
+
+void ClientSession::Impl::submit(Operation op, std::int64_t now) {
+  // A QoS > 0 PUBLISH queued for Receive Maximum keeps its place in line;
+  // everything else goes at once when connected.
+  const bool waits_in_line = is_throttled(op) && queue.size() > queued_unthrottled;
+  if (state() == SessionState::Connected && !waits_in_line) {
+    if (try_send(op, now) != SendResult::Blocked) return;
+  }
+  enqueue(std::move(op), false);
+}
+
+Status ClientSession::Impl::write_publish(Publish& publish, std::int64_t now) {
+  OutboundTopicAliases::Assignment alias;
+  if (v5() && options().auto_topic_alias) alias = outbound_aliases.assign(publish.topic);
+  if (alias.alias == 0) return send_kept(publish, now);
+
+  // A known alias goes with an empty topic; a new one with the topic, which
+  // (re)maps it on the server (3.3.2.3.4) [MQTT-3.3.2-9].
+  std::string topic;
+  publish.properties.topic_alias = alias.alias;
+  if (alias.known) topic.swap(publish.topic);
+  Status status = send_kept(publish, now);
+  if (alias.known) topic.swap(publish.topic);
+  publish.properties.topic_alias.reset();
+  if (!status && !alias.known) outbound_aliases.forget(alias.alias);
+  return status;
+}
+
+ClientSession::Impl::SendResult ClientSession::Impl::try_send(Operation& op, std::int64_t now) {
+  Publish* publish = std::get_if<Publish>(&op.packet);
+  if (publish != nullptr) {
+    // Limits may have changed since the call (a new connection's CONNACK).
+    if (Status capable = check_capabilities(*publish); !capable) {
+      fail_operation(op, capable.error());
+      return SendResult::Failed;
+    }
+    if (publish->qos == QoS::AtMostOnce) {
+      // QoS 0 needs no identifier and is not limited by Receive Maximum
+      // (4.9); it is done once written [MQTT-4.3.1-1].
+      if (Status written = write_publish(*publish, now); !written) {
+        fail_operation(op, written.error());
+        return SendResult::Failed;
+      }
+      emit(PublishCompleteEvent{op.token, QoS::AtMostOnce, 0, 0, {}});
+      return SendResult::Sent;
+    }
+    // [MQTT-3.3.4-7] [MQTT-4.9.0-2]
+    if (inflight_publishes >= server.receive_maximum) return SendResult::Blocked;
+  }
+
+  const std::uint16_t id =
+      packet_ids.next(inflight.size(), [this](std::uint16_t candidate) { return inflight.count(candidate) != 0; });
+  if (id == 0) return SendResult::Blocked;
+
+  Status sent = ok_status();
+  if (publish != nullptr) {
+    publish->packet_id = id;
+    sent = write_publish(*publish, now);
+    if (!sent) publish->packet_id = 0;
+  } else if (auto* subscribe = std::get_if<Subscribe>(&op.packet)) {
+    subscribe->packet_id = id;
+    sent = send_kept(*subscribe, now);
+  } else if (auto* unsubscribe = std::get_if<Unsubscribe>(&op.packet)) {
+    unsubscribe->packet_id = id;
+    sent = send_kept(*unsubscribe, now);
+  }
+  if (!sent) {
+    fail_operation(op, sent.error());
+    return SendResult::Failed;
+  }
+  if (publish != nullptr) ++inflight_publishes;
+  inflight.emplace(id, std::move(op));
+  return SendResult::Sent;
+}
+
+void ClientSession::Impl::pump(std::int64_t now) {
+  if (state() != SessionState::Connected) return;
+  bool publishes_blocked = false;
+  std::size_t unthrottled_left = queued_unthrottled;
+  for (auto it = queue.begin(); it != queue.end();) {
+    // Once QoS > 0 publishes must wait, only the others can still go; stop
+    // when none of those is left so that each acknowledgement costs O(1).
+    if (publishes_blocked && unthrottled_left == 0) break;
+    const bool throttled = is_throttled(*it);
+    if (throttled && publishes_blocked) {
+      ++it;
+      continue;
+    }
+    if (!throttled) --unthrottled_left;
+    if (try_send(*it, now) == SendResult::Blocked) {
+      if (!throttled) break;  // no packet identifier free: nothing else can go either
+      publishes_blocked = true;
+      ++it;
+      continue;
+    }
+    it = dequeue(it, throttled);
+  }
+}
+
+void ClientSession::Impl::fail_operation(Operation& op, Error error) {
+  if (op.token != 0) {
+    emit(OperationFailedEvent{op.token, std::move(error)});
+  } else {
+    error_event(error.reason, "resubscribe failed: " + error.message);
+  }
+}
+
+void ClientSession::Impl::fail_all_pending(const Error& error) {
+  std::vector<Operation*> pending;
+  pending.reserve(inflight.size() + queue.size());
+  for (auto& entry : inflight) pending.push_back(&entry.second);
+  for (Operation& op : queue) pending.push_back(&op);
+  std::sort(pending.begin(), pending.end(), [](const Operation* a, const Operation* b) { return a->order < b->order; });
+  for (Operation* op : pending) {
+    if (op->token != 0) emit(OperationFailedEvent{op->token, error});
+  }
+  inflight.clear();
+  inflight_publishes = 0;
+  queue.clear();
+  queued_unthrottled = 0;
+}
+
+void ClientSession::Impl::complete_publish(std::map<std::uint16_t, Operation>::iterator it, std::uint8_t reason,
+                                           Properties properties, std::int64_t now) {
+  const Publish& publish = *std::get_if<Publish>(&it->second.packet);
+  emit(PublishCompleteEvent{it->second.token, publish.qos, it->first, reason, std::move(properties)});
+  --inflight_publishes;
+  inflight.erase(it);
+  pump(now);  // room under Receive Maximum and a free identifier
+}
+
+namespace {
+
+std::vector<std::map<std::uint16_t, Operation>::iterator> in_call_order(std::map<std::uint16_t, Operation>& inflight) {
+  std::vector<std::map<std::uint16_t, Operation>::iterator> ordered;
+  ordered.reserve(inflight.size());
+  for (auto it = inflight.begin(); it != inflight.end(); ++it) ordered.push_back(it);
+  std::sort(ordered.begin(), ordered.end(), [](auto a, auto b) { return a->second.order < b->second.order; });
+  return ordered;
+}
+
+}  // namespace
+
+void ClientSession::Impl::resume_session(std::int64_t now) {
+  // Unacknowledged PUBLISH and PUBREL again, with their original identifiers
+  // [MQTT-4.4.0-1], in the order first sent [MQTT-4.6.0-1]. A SUBSCRIBE or
+  // UNSUBSCRIBE without its ack is sent again too: the server may never have
+  // seen it, and repeating one is harmless [MQTT-3.8.4-3].
+  for (auto it : in_call_order(inflight)) {
+    Operation& op = it->second;
+    Status sent = ok_status();
+    if (auto* publish = std::get_if<Publish>(&op.packet)) {
+      if (op.released) {
+        sent = send(PubRel{it->first, 0, {}}, now);
+      } else {
+        publish->dup = true;  // a re-delivery [MQTT-3.3.1-1]
+        sent = write_publish(*publish, now);
+      }
+    } else if (auto* subscribe = std::get_if<Subscribe>(&op.packet)) {
+      sent = send_kept(*subscribe, now);
+    } else if (auto* unsubscribe = std::get_if<Unsubscribe>(&op.packet)) {
+      sent = send_kept(*unsubscribe, now);
+    }
+    if (!sent) {
+      fail_operation(op, sent.error());
+      if (std::holds_alternative<Publish>(op.packet)) --inflight_publishes;
+      inflight.erase(it);
+    }
+  }
+}
+
+void ClientSession::Impl::restart_session(std::int64_t now) {
+  (void)now;
+  // The server has no session: ours goes too [MQTT-3.2.2-5]. Messages we
+  // answered with PUBREC were delivered already; their PUBREL will not come.
+  inbound_qos2.clear();
+  std::vector<Operation> again;
+  for (auto it : in_call_order(inflight)) {
+    Operation& op = it->second;
+    auto* publish = std::get_if<Publish>(&op.packet);
+    if (publish != nullptr && op.released) {
+      // The server took ownership when it sent PUBREC [MQTT-4.3.3-8]; sending
+      // the message again would deliver it twice.
+      emit(PublishCompleteEvent{op.token, publish->qos, it->first, 0, {}});
+      continue;
+    }
+    if (op.token == 0) continue;  // a resubscribe: made again below
+    // A fresh flow: new identifier, DUP 0 [MQTT-4.3.2-2] [MQTT-4.3.3-2].
+    if (publish != nullptr) {
+      publish->packet_id = 0;
+      publish->dup = false;
+    }
+    again.push_back(std::move(op));
+  }
+  inflight.clear();
+  inflight_publishes = 0;
+  for (Operation& op : again) enqueue(std::move(op), false);
+  queue.sort([](const Operation& a, const Operation& b) { return a.order < b.order; });
+
+  if (!options().resubscribe || granted.empty()) return;
+  // One SUBSCRIBE per Subscription Identifier (a SUBSCRIBE carries at most one).
+  std::map<std::uint32_t, Subscribe> by_identifier;
+  for (const auto& entry : granted) {
+    const GrantedSubscription& g = entry.second;
+    Subscribe& packet = by_identifier[g.subscription_identifier];
+    if (packet.subscriptions.empty() && g.subscription_identifier != 0) {
+      packet.properties.subscription_identifiers.push_back(g.subscription_identifier);
+    }
+    packet.subscriptions.push_back(g.subscription);
+  }
+  // Ahead of everything queued: the user's later subscribes and unsubscribes
+  // then apply on top of them.
+  for (auto it = by_identifier.rbegin(); it != by_identifier.rend(); ++it) {
+    enqueue(Operation{0, 0, std::move(it->second), false}, true);
+  }
+}
+
+void ClientSession::Impl::on_puback(PubAck& ack, std::int64_t now) {
+  auto it = inflight.find(ack.packet_id);
+  const Publish* publish = it == inflight.end() ? nullptr : std::get_if<Publish>(&it->second.packet);
+  if (publish == nullptr || publish->qos != QoS::AtLeastOnce) {
+    error_event(ReasonCode::PacketIdentifierNotFound,
+                "PUBACK for packet id " + id_text(ack.packet_id) + ", which has no QoS 1 PUBLISH in flight");
+    return;
+  }
+  // [MQTT-4.3.2-3]; a failure code ends the delivery too [MQTT-4.4.0-2].
+  complete_publish(it, ack.reason_code, std::move(ack.properties), now);
+}
+
+void ClientSession::Impl::on_pubrec(PubRec& rec, std::int64_t now) {
+  auto it = inflight.find(rec.packet_id);
+  Publish* publish = it == inflight.end() ? nullptr : std::get_if<Publish>(&it->second.packet);
+  if (publish == nullptr || publish->qos != QoS::ExactlyOnce) {
+    error_event(ReasonCode::PacketIdentifierNotFound,
+                "PUBREC for packet id " + id_text(rec.packet_id) + ", which has no QoS 2 PUBLISH in flight");
+    // Lets the server drop the state it keeps for the identifier (3.6.2.1).
+    if (v5() && rec.reason_code < 0x80) {
+      (void)send(PubRel{rec.packet_id, static_cast<std::uint8_t>(ReasonCode::PacketIdentifierNotFound), {}}, now);
+    }
+    return;
+  }
+  if (rec.reason_code >= 0x80) {
+    // Refused: acknowledged, not retransmitted, no PUBREL [MQTT-4.4.0-2].
+    complete_publish(it, rec.reason_code, std::move(rec.properties), now);
+    return;
+  }
+  if (!it->second.released) {
+    // The PUBLISH is never sent again [MQTT-4.3.3-6]: free its body.
+    it->second.released = true;
+    publish->topic = std::string{};
+    publish->payload = Bytes{};
+    publish->properties = Properties{};
+  }
+  // Also answers a repeated PUBREC [MQTT-4.3.3-4].
+  (void)send(PubRel{rec.packet_id, 0, {}}, now);
+}
+
+void ClientSession::Impl::on_pubcomp(PubComp& comp, std::int64_t now) {
+  auto it = inflight.find(comp.packet_id);
+  if (it == inflight.end() || !it->second.released) {
+    error_event(ReasonCode::PacketIdentifierNotFound,
+                "PUBCOMP for packet id " + id_text(comp.packet_id) + ", which has no PUBREL in flight");
+    return;
+  }
+  // [MQTT-4.3.3-5]
+  complete_publish(it, comp.reason_code, std::move(comp.properties), now);
+}
+
+void ClientSession::Impl::on_suback(SubAck& ack, std::int64_t now) {
+  auto it = inflight.find(ack.packet_id);
+  Subscribe* subscribe = it == inflight.end() ? nullptr : std::get_if<Subscribe>(&it->second.packet);
+  if (subscribe == nullptr) {
+    error_event(ReasonCode::PacketIdentifierNotFound,
+                "SUBACK for packet id " + id_text(ack.packet_id) + ", which has no SUBSCRIBE in flight");
+    return;
+  }
+  if (ack.reason_codes.size() != subscribe->subscriptions.size()) {
+    // [MQTT-3.8.4-6] one code per filter; the missing ones count as refused.
+    error_event(ReasonCode::ProtocolError, "SUBACK for packet id " + id_text(ack.packet_id) + " has " +
+                                               std::to_string(ack.reason_codes.size()) + " reason codes for " +
+                                               std::to_string(subscribe->subscriptions.size()) + " filters");
+  }
+  const std::uint32_t identifier = subscribe->properties.subscription_identifiers.empty()
+                                       ? 0
+                                       : subscribe->properties.subscription_identifiers.front();
+  const Token token = it->second.token;
+  for (std::size_t i = 0; i < subscribe->subscriptions.size(); ++i) {
+    const Subscription& s = subscribe->subscriptions[i];
+    const std::uint8_t code = i < ack.reason_codes.size() ? ack.reason_codes[i] : 0x80;
+    if (code < 0x80) {
+      granted[s.filter] = GrantedSubscription{s, identifier};
+    } else if (token == 0) {
+      error_event(static_cast<ReasonCode>(code), "resubscribe to '" + s.filter + "' refused: " +
+                                                     std::string(reason_code_name(code)));
+    }
+  }
+  inflight.erase(it);
+  if (token != 0) emit(SubscribeCompleteEvent{token, std::move(ack)});
+  pump(now);
+}
+
+void ClientSession::Impl::on_unsuback(UnsubAck& ack, std::int64_t now) {
+  auto it = inflight.find(ack.packet_id);
+  Unsubscribe* unsubscribe = it == inflight.end() ? nullptr : std::get_if<Unsubscribe>(&it->second.packet);
+  if (unsubscribe == nullptr) {
+    error_event(ReasonCode::PacketIdentifierNotFound,
+                "UNSUBACK for packet id " + id_text(ack.packet_id) + ", which has no UNSUBSCRIBE in flight");
+    return;
+  }
+  for (std::size_t i = 0; i < unsubscribe->filters.size(); ++i) {
+    // 3.1.1 UNSUBACK has no codes: every filter is gone. In v5 0x11 (No
+    // subscription existed) is a success too.
+    const bool removed = ack.reason_codes.empty() || (i < ack.reason_codes.size() && ack.reason_codes[i] < 0x80);
+    if (removed) granted.erase(unsubscribe->filters[i]);
+  }
+  const Token token = it->second.token;
+  inflight.erase(it);
+  emit(UnsubscribeCompleteEvent{token, std::move(ack)});
+  pump(now);
+}
+
+}  // namespace tpgate::mqtt
