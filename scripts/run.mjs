@@ -16,7 +16,7 @@ process.chdir(root);
 
 // --- stages ---------------------------------------------------------------------
 
-/** A command: [program, ...args]. */
+/** A command: [program, ...args]. A stage's commands may also be plain strings: messages to print. */
 const cmd = (...argv) => argv;
 
 const cmakeBuild = (preset) => ({
@@ -42,7 +42,7 @@ const nodeTests = (name, dir, needs, whenEmpty) => ({
   needs,
   commands: () => {
     const files = testFiles(dir);
-    if (files.length === 0) return [cmd('echo', whenEmpty)];
+    if (files.length === 0) return [whenEmpty];
     return [cmd(process.execPath, '--test', ...files)];
   },
   counts: nodeTestCounts,
@@ -74,15 +74,15 @@ const STAGES = {
     name: 'bench',
     commands: () => {
       const entries = existsSync('bench') ? readdirSync('bench').filter((f) => !f.startsWith('.')) : [];
-      if (entries.length === 0) return [cmd('echo', 'bench/ is empty: the benchmarks arrive with a later issue')];
-      return [cmd('echo', `bench/ holds: ${entries.join(', ')} (no runner yet)`)];
+      if (entries.length === 0) return ['bench/ is empty: the benchmarks arrive with a later issue'];
+      return [`bench/ holds: ${entries.join(', ')} (no runner yet)`];
     },
   },
   demo: {
     name: 'demo',
     needs: ['build:wasm'],
     commands: () => [
-      cmd('echo', 'tpgate is built (npm/dist). The demo (dev broker, virtual gateway, dashboard) arrives with the demo issue.'),
+      'tpgate is built (npm/dist). The demo (dev broker, virtual gateway, dashboard) arrives with the dev-broker/demo issue.',
     ],
   },
 };
@@ -197,6 +197,10 @@ async function main(task) {
     let counts = null;
     let failedCommand = null;
     for (const argv of stage.commands()) {
+      if (typeof argv === 'string') {
+        console.log(`\n${header}\n${argv}`);
+        continue;
+      }
       console.log(`\n${header}: ${argv.map((a) => (a === process.execPath ? 'node' : a)).join(' ')}`);
       const { code, tail } = await run(argv);
       if (stage.counts) counts = stage.counts(tail) ?? counts;

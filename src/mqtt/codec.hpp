@@ -7,6 +7,31 @@
 // Decoding is incremental: feed() any chunking of the byte stream, then call
 // next() until it returns NeedMore. A decode error is final for the stream (the
 // connection must be closed, with the error's reason code in v5).
+//
+// Which reason code an error carries (the same on both sides):
+//  - Malformed Packet: what cannot be parsed as the spec lays it out: reserved
+//    packet type or fixed header flags [MQTT-2.1.3-1], QoS 3 or DUP on QoS 0 in
+//    PUBLISH, a Remaining Length or other Variable Byte Integer longer than 4
+//    bytes or not minimal (MQTT 5 requires the minimum [MQTT-1.5.5-1]; 3.1.1
+//    has no such rule but no conforming encoder differs, so both versions
+//    refuse it), a field running past the packet, trailing bytes, ill-formed
+//    UTF-8 or U+0000 in a string, an unknown property identifier, reserved
+//    CONNECT / CONNACK / subscription option bits, inconsistent will flags, a
+//    reason or return code the packet does not define, AUTH in 3.1.1.
+//  - Protocol Error: parsed but not allowed: a property in the wrong packet or
+//    given twice, out-of-range property values, packet identifier 0, an empty
+//    SUBSCRIBE / UNSUBSCRIBE / SUBACK / UNSUBACK list, No Local on a shared
+//    subscription, Retain Handling 3 or maximum QoS 3 in a v5 SUBSCRIBE, a
+//    packet the receiving Role never receives, v5 PUBLISH with neither topic
+//    nor Topic Alias.
+//  - Topic Name invalid / Topic Filter invalid: a topic or filter that is
+//    well-formed UTF-8 but breaks the topic rules (wildcards, empty, $share).
+//  - Topic Alias invalid: Topic Alias 0. Packet too large: over the maximum
+//    packet size. Unsupported Protocol Version: CONNECT with a protocol name
+//    other than "MQTT" (so "MQIsdp", MQTT 3.1, too) or a level other than 4/5.
+// Left to the session (it needs connection state): topic alias ranges and
+// resolution, Receive Maximum, a second CONNECT, the Payload Format Indicator
+// check (see check_payload_format()).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +56,9 @@ struct EncodeOptions {
 };
 
 // Appends the encoded packet to `out`. On error `out` is left unchanged.
+// A CONNECT is written in the version it declares (Connect::version); every
+// other packet in options.version, where the fields 3.1.1 cannot carry are
+// left out. v5 acks, DISCONNECT and AUTH take their shortest legal form.
 Status encode(const Packet& packet, const EncodeOptions& options, Bytes& out);
 
 // Encodes into a caller-owned buffer; returns the number of bytes written, or

@@ -1,3 +1,4 @@
+#include <array>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -148,13 +149,22 @@ void for_each_present(const Properties& p, Visit&& visit) {
   }
 }
 
-std::string describe(PropertyId id) {
-  const auto raw = static_cast<std::uint8_t>(id);
-  return "property " + std::string(property_name(raw)) + " (" + wire::hex_byte(raw) + ")";
+// "property Topic Alias (0x23)": how a property is named in messages. Built
+// once, so reading a property never allocates for its would-be error text.
+std::string_view describe(PropertyId id) {
+  static const std::array<std::string, 0x2B> kNames = [] {
+    std::array<std::string, 0x2B> names;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto raw = static_cast<std::uint8_t>(i);
+      names[i] = "property " + std::string(property_name(raw)) + " (" + wire::hex_byte(raw) + ")";
+    }
+    return names;
+  }();
+  return kNames[static_cast<std::uint8_t>(id)];
 }
 
 Status value_error(PropertyId id, std::string what, ReasonCode reason = ReasonCode::ProtocolError) {
-  return make_error(reason, describe(id) + " " + std::move(what));
+  return make_error(reason, std::string(describe(id)) + " " + std::move(what));
 }
 
 Status check_flag(const std::optional<std::uint8_t>& value, PropertyId id) {
@@ -262,7 +272,7 @@ bool read_once(wire::Reader& in, std::optional<T>& field, bool (wire::Reader::*r
 
 // Reads the value of property `id` (known and allowed) into `out`.
 bool read_value(wire::Reader& in, PropertyId id, Properties& out) {
-  const std::string name = describe(id);
+  const std::string_view name = describe(id);
   switch (id) {
     case PropertyId::PayloadFormatIndicator:
       return read_once(in, out.payload_format_indicator, &wire::Reader::read_u8, name);
@@ -306,7 +316,8 @@ bool read_value(wire::Reader& in, PropertyId id, Properties& out) {
     case PropertyId::RetainAvailable: return read_once(in, out.retain_available, &wire::Reader::read_u8, name);
     case PropertyId::UserProperty: {
       UserProperty pair;
-      if (!in.read_string(pair.first, name + " name") || !in.read_string(pair.second, name + " value")) {
+      if (!in.read_string(pair.first, "property User Property (0x26) name") ||
+          !in.read_string(pair.second, "property User Property (0x26) value")) {
         return false;
       }
       out.user_properties.push_back(std::move(pair));
@@ -321,7 +332,7 @@ bool read_value(wire::Reader& in, PropertyId id, Properties& out) {
     case PropertyId::SharedSubscriptionAvailable:
       return read_once(in, out.shared_subscription_available, &wire::Reader::read_u8, name);
   }
-  return in.fail(ReasonCode::MalformedPacket, "unknown " + name);
+  return in.fail(ReasonCode::MalformedPacket, "unknown " + std::string(name));
 }
 
 }  // namespace
@@ -353,7 +364,8 @@ Status validate_properties(const Properties& properties, PropertyContext context
     const auto raw = static_cast<std::uint8_t>(id);
     if (!property_allowed(raw, context)) {
       result = make_error(ReasonCode::ProtocolError,
-                          describe(id) + " is not allowed in " + std::string(property_context_name(context)));
+                          std::string(describe(id)) + " is not allowed in " +
+                              std::string(property_context_name(context)));
       return;
     }
     if constexpr (std::is_same_v<T, std::string>) {
@@ -401,7 +413,7 @@ bool read_properties(wire::Reader& in, PropertyContext context, Properties& out)
     const auto pid = static_cast<PropertyId>(id);
     if (!property_allowed(static_cast<std::uint8_t>(id), context)) {
       block.fail(ReasonCode::ProtocolError,
-                 describe(pid) + " is not allowed in " + std::string(property_context_name(context)));
+                 std::string(describe(pid)) + " is not allowed in " + std::string(property_context_name(context)));
       break;
     }
     // Only User Property may repeat, and Subscription Identifier in PUBLISH
@@ -411,7 +423,7 @@ bool read_properties(wire::Reader& in, PropertyContext context, Properties& out)
                             (pid == PropertyId::SubscriptionIdentifier && context == PropertyContext::Publish);
     const std::uint64_t mask = std::uint64_t{1} << id;
     if (!may_repeat && (seen & mask) != 0) {
-      block.fail(ReasonCode::ProtocolError, describe(pid) + " appears more than once");
+      block.fail(ReasonCode::ProtocolError, std::string(describe(pid)) + " appears more than once");
       break;
     }
     seen |= mask;

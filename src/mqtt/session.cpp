@@ -54,7 +54,7 @@ std::uint32_t ClientSession::Impl::ping_timeout_ms() const {
 void ClientSession::Impl::tick(std::int64_t now) {
   switch (state()) {
     case SessionState::AwaitingConnAck:
-      if (now >= connect_deadline) {
+      if (options().connect_timeout_ms != 0 && now >= connect_deadline) {
         end_connection(Ending{make_error(ReasonCode::UnspecifiedError,
                                          "no CONNACK within " + std::to_string(options().connect_timeout_ms) + " ms")},
                        now);
@@ -87,6 +87,8 @@ void ClientSession::Impl::tick(std::int64_t now) {
 std::optional<std::int64_t> ClientSession::Impl::next_deadline() const {
   switch (state()) {
     case SessionState::AwaitingConnAck:
+      // connect_timeout_ms 0: wait for CONNACK as long as the transport lives.
+      if (options().connect_timeout_ms == 0) return std::nullopt;
       return connect_deadline;
     case SessionState::Connected:
       // While a PINGREQ is out no second one is sent: only its deadline counts.

@@ -40,6 +40,13 @@ std::string describe(std::string_view what, ReasonCode reason, const Properties&
 
 void ClientSession::Impl::start(std::int64_t now) {
   (void)now;
+  if (state() == SessionState::WaitingToReconnect) {
+    // The host knows better than the timer (the network came back): try now,
+    // keeping the backoff attempt count.
+    state() = SessionState::Connecting;
+    out.open_transport = true;
+    return;
+  }
   if (state() != SessionState::Idle && state() != SessionState::Closed) return;
   reconnect_attempt = 0;
   state() = SessionState::Connecting;

@@ -36,8 +36,14 @@ void OutboundTopicAliases::forget(std::uint16_t alias) {
   auto it = std::find_if(recency_.begin(), recency_.end(), [alias](const Entry& e) { return e.alias == alias; });
   if (it == recency_.end()) return;
   by_topic_.erase(it->topic);
-  // The alias number becomes free again only by eviction order; keep the node
-  // (with no topic) at the back so it is the next one reused.
+  if (alias + 1 == next_unused_) {
+    // Just handed out: give the number back.
+    recency_.erase(it);
+    --next_unused_;
+    return;
+  }
+  // A re-mapped alias: keep the node (with no topic) at the back so that it
+  // is the next one reused.
   it->topic.clear();
   recency_.splice(recency_.end(), recency_, it);
 }

@@ -1,0 +1,109 @@
+// Session: MQTT 5 enhanced authentication (4.12): AUTH before CONNACK,
+// re-authentication, and the rules on who may send AUTH.
+#include "session_test_util.hpp"
+
+namespace tpgate::mqtt::test {
+namespace {
+
+SessionOptions scram_options() {
+  SessionOptions o = options_v5();
+  o.connect_properties.authentication_method = "SCRAM";
+  o.connect_properties.authentication_data = text_bytes("hi");
+  return o;
+}
+
+TEST(SessionAuth, ExchangeBeforeConnAck) {
+  Conversation c(scram_options());
+  c.start();
+  EXPECT_EQ(hex(c.open().bytes), hex({0x10, 0x1C,                       // CONNECT, remaining length 28
+                                      0x00, 0x04, 'M', 'Q', 'T', 'T',   // protocol name
+                                      0x05, 0x02, 0x00, 0x3C,           // v5, clean start, keep alive 60
+                                      0x0D,                             // properties: 13 bytes
+                                      0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M',  // authentication method
+                                      0x16, 0x00, 0x02, 'h', 'i',       // authentication data
+                                      0x00, 0x02, 'c', '1'}));
+
+  // Publishing now waits for CONNACK [MQTT-3.1.2-30].
+  c.publish(message("t", "x", QoS::AtMostOnce));
+  EXPECT_TRUE(c.take().bytes.empty());
+
+  Output out = c.receive({0xF0, 0x0E,                                   // AUTH, remaining length 14
+                          0x18,                                         // Continue authentication
+                          0x0C,                                         // properties: 12 bytes
+                          0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M',    // authentication method
+                          0x16, 0x00, 0x01, 'x'});                      // authentication data "x"
+  ASSERT_EQ(event_names(out), "Auth");
+  const auto* challenge = event_at<AuthEvent>(out, 0);
+  EXPECT_EQ(challenge->auth.reason_code, 0x18);
+  EXPECT_EQ(challenge->auth.properties.authentication_data, text_bytes("x"));
+  EXPECT_EQ(c.session.state(), SessionState::AwaitingConnAck);
+
+  // The answer; the session fills in the method [MQTT-4.12.0-5].
+  Auth answer;
+  answer.reason_code = 0x18;
+  answer.properties.authentication_data = text_bytes("y");
+  ASSERT_TRUE(c.session.auth(answer, c.now).ok());
+  EXPECT_EQ(hex(c.take().bytes), hex({0xF0, 0x0E, 0x18, 0x0C,
+                                      0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M',
+                                      0x16, 0x00, 0x01, 'y'}));
+
+  out = c.receive({0x20, 0x0B, 0x00, 0x00,                              // CONNACK: success
+                   0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'});   // authentication method
+  ASSERT_EQ(event_names(out), "Connected PublishComplete");
+  EXPECT_EQ(hex(out.bytes), hex({0x30, 0x05, 0x00, 0x01, 't', 0x00, 'x'}));  // the waiting PUBLISH
+}
+
+TEST(SessionAuth, ReAuthenticationAfterConnAck) {
+  Conversation c(scram_options());
+  c.connect(kConnAckV5);
+  Auth again;
+  again.reason_code = 0x19;  // Re-authenticate
+  ASSERT_TRUE(c.session.auth(again, c.now).ok());
+  EXPECT_EQ(hex(c.take().bytes), hex({0xF0, 0x0A,                       // AUTH, remaining length 10
+                                      0x19,                             // Re-authenticate
+                                      0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'}));
+  Output out = c.receive({0xF0, 0x0A, 0x00,                             // AUTH: Success
+                          0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'});
+  ASSERT_EQ(event_names(out), "Auth");
+  EXPECT_EQ(event_at<AuthEvent>(out, 0)->auth.reason_code, 0x00);
+  EXPECT_EQ(c.session.state(), SessionState::Connected);
+}
+
+TEST(SessionAuth, AuthIsRefusedWhereItDoesNotExist) {
+  Conversation v311(options_311());
+  v311.connect(kConnAck311);
+  Status in_311 = v311.session.auth(Auth{0x19, {}}, v311.now);
+  ASSERT_FALSE(in_311.ok());
+  EXPECT_TRUE(v311.take().bytes.empty());
+
+  Conversation no_method(options_v5());
+  no_method.connect(kConnAckV5);
+  Status without_method = no_method.session.auth(Auth{0x19, {}}, no_method.now);
+  ASSERT_FALSE(without_method.ok());
+  EXPECT_EQ(without_method.error().reason, ReasonCode::ProtocolError);  // [MQTT-4.12.0-7]
+
+  Conversation offline(scram_options());
+  EXPECT_FALSE(offline.session.auth(Auth{0x19, {}}, offline.now).ok());
+}
+
+TEST(SessionAuth, ServerAuthWithoutOurMethodIsAProtocolError) {
+  Conversation c(options_v5());
+  c.start();
+  c.open();
+  Output out = c.receive({0xF0, 0x0A, 0x18, 0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'});  // AUTH
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x82}));  // DISCONNECT: Protocol Error [MQTT-4.12.0-6]
+  EXPECT_TRUE(out.close_transport);
+}
+
+TEST(SessionAuth, RefusedAuthenticationIsPermanent) {
+  Conversation c(scram_options());
+  c.start();
+  c.open();
+  Output out = c.receive({0x20, 0x03, 0x00, 0x8C, 0x00});  // CONNACK: Bad authentication method
+  ASSERT_EQ(event_names(out), "Disconnected");
+  EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::BadAuthenticationMethod);
+  EXPECT_EQ(c.session.state(), SessionState::Closed);
+}
+
+}  // namespace
+}  // namespace tpgate::mqtt::test

@@ -1,0 +1,379 @@
+// Session: outbound QoS 0/1/2, packet identifiers, the server's Receive
+// Maximum, the bounded queue; inbound QoS 0/1/2 (exactly once), our Receive
+// Maximum; malformed input; disconnect().
+#include "session_test_util.hpp"
+
+namespace tpgate::mqtt::test {
+namespace {
+
+TEST(SessionPublish, QoS0CompletesWhenWritten) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  c.now = 7;
+  Token token = c.publish(message("t", "x", QoS::AtMostOnce));
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex({0x30, 0x05,             // PUBLISH QoS 0, remaining length 5
+                                 0x00, 0x01, 't',        // topic "t"
+                                 0x00,                   // no properties
+                                 'x'}));                 // payload
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  const auto* done = event_at<PublishCompleteEvent>(out, 0);
+  EXPECT_EQ(done->token, token);
+  EXPECT_EQ(done->qos, QoS::AtMostOnce);
+  EXPECT_EQ(c.session.inflight_count(), 0u);
+  EXPECT_EQ(c.session.next_deadline(), 7 + 60'000);  // sending restarts the keep-alive period
+}
+
+TEST(SessionPublish, QoS1CompletesOnPubAck) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Token token = c.publish(message("t", "x", QoS::AtLeastOnce));
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex({0x32, 0x07,             // PUBLISH QoS 1, remaining length 7
+                                 0x00, 0x01, 't',        // topic
+                                 0x00, 0x01,             // packet id 1
+                                 0x00,                   // no properties
+                                 'x'}));
+  EXPECT_EQ(event_names(out), "");
+  EXPECT_EQ(c.session.inflight_count(), 1u);
+
+  out = c.receive({0x40, 0x03, 0x00, 0x01, 0x10});  // PUBACK id 1: No matching subscribers
+  EXPECT_TRUE(out.bytes.empty());
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  const auto* done = event_at<PublishCompleteEvent>(out, 0);
+  EXPECT_EQ(done->token, token);
+  EXPECT_EQ(done->qos, QoS::AtLeastOnce);
+  EXPECT_EQ(done->packet_id, 1);
+  EXPECT_EQ(done->reason_code, 0x10);
+  EXPECT_EQ(c.session.inflight_count(), 0u);
+}
+
+TEST(SessionPublish, V311QoS1) {
+  Conversation c(options_311());
+  c.connect(kConnAck311);
+  Token token = c.publish(message("t", "x", QoS::AtLeastOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x32, 0x06,        // PUBLISH QoS 1, remaining length 6
+                                      0x00, 0x01, 't',   // topic
+                                      0x00, 0x01,        // packet id 1
+                                      'x'}));            // no properties in 3.1.1
+  Output out = c.receive({0x40, 0x02, 0x00, 0x01});  // PUBACK id 1
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, token);
+}
+
+TEST(SessionPublish, QoS2PubRecPubRelPubComp) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Token token = c.publish(message("t", "x", QoS::ExactlyOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x34, 0x07,        // PUBLISH QoS 2, remaining length 7
+                                      0x00, 0x01, 't',   // topic
+                                      0x00, 0x01,        // packet id 1
+                                      0x00,              // no properties
+                                      'x'}));
+  Output out = c.receive({0x50, 0x02, 0x00, 0x01});  // PUBREC id 1
+  EXPECT_EQ(hex(out.bytes), hex({0x62, 0x02, 0x00, 0x01}));  // PUBREL id 1
+  EXPECT_EQ(event_names(out), "");
+  // A repeated PUBREC gets the PUBREL again.
+  EXPECT_EQ(hex(c.receive({0x50, 0x02, 0x00, 0x01}).bytes), hex({0x62, 0x02, 0x00, 0x01}));
+
+  out = c.receive({0x70, 0x02, 0x00, 0x01});  // PUBCOMP id 1
+  EXPECT_TRUE(out.bytes.empty());
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  const auto* done = event_at<PublishCompleteEvent>(out, 0);
+  EXPECT_EQ(done->token, token);
+  EXPECT_EQ(done->qos, QoS::ExactlyOnce);
+  EXPECT_EQ(done->reason_code, 0);
+  EXPECT_EQ(c.session.inflight_count(), 0u);
+}
+
+TEST(SessionPublish, QoS2RefusedByPubRecEndsWithoutPubRel) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Token token = c.publish(message("t", "x", QoS::ExactlyOnce));
+  c.take();
+  Output out = c.receive({0x50, 0x03, 0x00, 0x01, 0x97});  // PUBREC id 1: Quota exceeded
+  EXPECT_TRUE(out.bytes.empty());                            // no PUBREL [MQTT-4.4.0-2]
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, token);
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->reason_code, 0x97);
+  EXPECT_EQ(c.session.inflight_count(), 0u);
+}
+
+TEST(SessionPublish, AcksForUnknownIdsAreReportedAndIgnored) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Output out = c.receive({0x40, 0x02, 0x00, 0x09});  // PUBACK id 9, never sent
+  ASSERT_EQ(event_names(out), "Error");
+  EXPECT_EQ(event_at<ErrorEvent>(out, 0)->error.reason, ReasonCode::PacketIdentifierNotFound);
+  EXPECT_FALSE(out.close_transport);
+
+  out = c.receive({0x70, 0x02, 0x00, 0x09});  // PUBCOMP id 9
+  EXPECT_EQ(event_names(out), "Error");
+  out = c.receive({0x50, 0x02, 0x00, 0x09});  // PUBREC id 9
+  EXPECT_EQ(event_names(out), "Error");
+  EXPECT_EQ(hex(out.bytes), hex({0x62, 0x03, 0x00, 0x09, 0x92}));  // PUBREL id 9: Packet Identifier not found
+  EXPECT_EQ(c.session.state(), SessionState::Connected);
+
+  // A QoS 1 PUBLISH answered with PUBCOMP: the wrong acknowledgement.
+  c.publish(message("t", "x", QoS::AtLeastOnce));
+  c.take();
+  EXPECT_EQ(event_names(c.receive({0x70, 0x02, 0x00, 0x01})), "Error");
+  EXPECT_EQ(c.session.inflight_count(), 1u);
+}
+
+TEST(SessionPublish, InvalidTopicIsRefusedAtOnce) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Result<Token> wildcard = c.session.publish(message("a/+", "x", QoS::AtMostOnce), c.now);
+  ASSERT_FALSE(wildcard.ok());
+  EXPECT_EQ(wildcard.error().reason, ReasonCode::TopicNameInvalid);
+  Result<Token> empty = c.session.publish(message("", "x", QoS::AtMostOnce), c.now);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().reason, ReasonCode::TopicNameInvalid);
+  EXPECT_TRUE(c.take().bytes.empty());
+}
+
+TEST(SessionPublish, PacketIdsSkipIdsInFlightAcrossWrapAround) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  // Id 1 stays unacknowledged while the counter goes round.
+  c.publish(message("t", "x", QoS::AtLeastOnce));
+  c.take();
+  for (std::uint32_t id = 2; id <= 65'535; ++id) {
+    c.publish(message("t", "x", QoS::AtLeastOnce));
+    c.take();
+    Output ack = c.receive({0x40, 0x02, std::uint8_t(id >> 8), std::uint8_t(id)});  // PUBACK id
+    ASSERT_EQ(event_names(ack), "PublishComplete") << id;
+    ASSERT_EQ(event_at<PublishCompleteEvent>(ack, 0)->packet_id, id);
+  }
+  c.publish(message("t", "x", QoS::AtLeastOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x32, 0x07, 0x00, 0x01, 't',
+                                      0x00, 0x02,  // id 2: 65535 wrapped past 1, which is in flight
+                                      0x00, 'x'}));
+  EXPECT_EQ(c.session.inflight_count(), 2u);
+}
+
+// CONNACK v5 with Receive Maximum 2.
+const Bytes kConnAckReceiveMaximum2 = {0x20, 0x06, 0x00, 0x00,
+                                       0x03, 0x21, 0x00, 0x02};  // properties: receive maximum 2
+
+TEST(SessionPublish, ServerReceiveMaximumQueuesTheRest) {
+  Conversation c(options_v5());
+  c.connect(kConnAckReceiveMaximum2);
+  Token t1 = c.publish(message("a", "1", QoS::AtLeastOnce));
+  Token t2 = c.publish(message("b", "2", QoS::ExactlyOnce));
+  Token t3 = c.publish(message("c", "3", QoS::AtLeastOnce));
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex(concat({{0x32, 0x07, 0x00, 0x01, 'a', 0x00, 0x01, 0x00, '1'},     // PUBLISH a id 1
+                                         {0x34, 0x07, 0x00, 0x01, 'b', 0x00, 0x02, 0x00, '2'}})));  // PUBLISH b id 2
+  EXPECT_EQ(c.session.inflight_count(), 2u);
+  EXPECT_EQ(c.session.queued_count(), 1u);
+
+  // QoS 0 is not limited by the quota (4.9) and does not wait behind it.
+  c.publish(message("z", "0", QoS::AtMostOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x30, 0x05, 0x00, 0x01, 'z', 0x00, '0'}));
+
+  // A PUBREC does not free the quota, the PUBCOMP does.
+  out = c.receive({0x50, 0x02, 0x00, 0x02});  // PUBREC id 2
+  EXPECT_EQ(hex(out.bytes), hex({0x62, 0x02, 0x00, 0x02}));  // PUBREL id 2 only
+  EXPECT_EQ(c.session.queued_count(), 1u);
+
+  out = c.receive({0x40, 0x02, 0x00, 0x01});  // PUBACK id 1
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, t1);
+  EXPECT_EQ(hex(out.bytes), hex({0x32, 0x07, 0x00, 0x01, 'c', 0x00, 0x03, 0x00, '3'}));  // PUBLISH c id 3
+  EXPECT_EQ(c.session.queued_count(), 0u);
+
+  out = c.receive({0x70, 0x02, 0x00, 0x02});  // PUBCOMP id 2
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, t2);
+  out = c.receive({0x40, 0x02, 0x00, 0x03});  // PUBACK id 3
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, t3);
+}
+
+TEST(SessionPublish, OfflineQueueIsBoundedAndReportsOverflow) {
+  SessionOptions o = options_v5();
+  o.max_queued = 2;
+  Conversation c(o);
+  Token t1 = c.publish(message("a", "1", QoS::AtLeastOnce));
+  Token t2 = c.publish(message("b", "2", QoS::AtMostOnce));
+  Result<Token> third = c.session.publish(message("c", "3", QoS::AtLeastOnce), c.now);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().reason, ReasonCode::QuotaExceeded);
+  EXPECT_EQ(third.error().message.rfind("offline queue full (2 messages)", 0), 0u) << third.error().message;
+  Result<Token> subscribe = c.session.subscribe({Subscription{"s", QoS::AtMostOnce}}, {}, c.now);
+  EXPECT_FALSE(subscribe.ok());
+  EXPECT_EQ(c.session.queued_count(), 2u);
+
+  // Queued messages go out after CONNACK, in the order of the calls.
+  c.start();
+  c.open();
+  Output out = c.receive(kConnAckV5);
+  EXPECT_EQ(hex(out.bytes), hex(concat({{0x32, 0x07, 0x00, 0x01, 'a', 0x00, 0x01, 0x00, '1'},  // PUBLISH a id 1
+                                         {0x30, 0x05, 0x00, 0x01, 'b', 0x00, '2'}})));           // PUBLISH b QoS 0
+  ASSERT_EQ(event_names(out), "Connected PublishComplete");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 1)->token, t2);
+  EXPECT_EQ(c.session.queued_count(), 0u);
+  EXPECT_NE(t1, t2);
+}
+
+TEST(SessionPublish, QueueFullWhileWaitingForReceiveMaximum) {
+  SessionOptions o = options_v5();
+  o.max_queued = 1;
+  Conversation c(o);
+  c.connect({0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x01});  // CONNACK: receive maximum 1
+  c.publish(message("a", "1", QoS::AtLeastOnce));  // in flight
+  c.publish(message("b", "2", QoS::AtLeastOnce));  // queued
+  Result<Token> third = c.session.publish(message("c", "3", QoS::AtLeastOnce), c.now);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().reason, ReasonCode::QuotaExceeded);
+}
+
+TEST(SessionPublish, TooLargeForServerIsRefusedAtOnce) {
+  Conversation c(options_v5());
+  c.connect({0x20, 0x08, 0x00, 0x00,
+             0x05, 0x27, 0x00, 0x00, 0x00, 0x14});  // CONNACK: maximum packet size 20
+  Result<Token> big = c.session.publish(message("t", std::string(30, 'x'), QoS::AtLeastOnce), c.now);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().reason, ReasonCode::PacketTooLarge);
+  EXPECT_TRUE(c.take().bytes.empty());
+  EXPECT_EQ(c.session.queued_count(), 0u);
+  // One that fits still goes.
+  EXPECT_TRUE(c.session.publish(message("t", "small", QoS::AtLeastOnce), c.now).ok());
+}
+
+TEST(SessionPublish, InboundQoS0AndQoS1) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Output out = c.receive({0x30, 0x05, 0x00, 0x01, 't', 0x00, 'x'});  // PUBLISH QoS 0 "t" "x"
+  EXPECT_TRUE(out.bytes.empty());
+  ASSERT_EQ(event_names(out), "Message");
+  EXPECT_EQ(event_at<MessageEvent>(out, 0)->publish.topic, "t");
+  EXPECT_EQ(event_at<MessageEvent>(out, 0)->publish.payload, text_bytes("x"));
+
+  out = c.receive({0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x05, 0x00, 'y'});  // PUBLISH QoS 1 id 5
+  ASSERT_EQ(event_names(out), "Message");
+  EXPECT_EQ(event_at<MessageEvent>(out, 0)->publish.qos, QoS::AtLeastOnce);
+  EXPECT_EQ(hex(out.bytes), hex({0x40, 0x02, 0x00, 0x05}));  // PUBACK id 5
+}
+
+TEST(SessionPublish, InboundQoS2IsDeliveredExactlyOnce) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  const Bytes publish = {0x34, 0x07, 0x00, 0x01, 't', 0x00, 0x07, 0x00, 'x'};     // PUBLISH QoS 2 id 7
+  const Bytes duplicate = {0x3C, 0x07, 0x00, 0x01, 't', 0x00, 0x07, 0x00, 'x'};   // same, DUP 1
+  const Bytes pubrec = {0x50, 0x02, 0x00, 0x07};                                  // PUBREC id 7
+
+  Output out = c.receive(publish);
+  EXPECT_EQ(event_names(out), "Message");
+  EXPECT_EQ(hex(out.bytes), hex(pubrec));
+
+  out = c.receive(duplicate);
+  EXPECT_EQ(event_names(out), "");  // [MQTT-4.3.3-10]: no second delivery
+  EXPECT_EQ(hex(out.bytes), hex(pubrec));
+  out = c.receive(publish);  // even without DUP
+  EXPECT_EQ(event_names(out), "");
+  EXPECT_EQ(hex(out.bytes), hex(pubrec));
+
+  out = c.receive({0x62, 0x02, 0x00, 0x07});  // PUBREL id 7
+  EXPECT_EQ(hex(out.bytes), hex({0x70, 0x02, 0x00, 0x07}));  // PUBCOMP id 7
+  EXPECT_EQ(event_names(out), "");
+
+  // After PUBCOMP the id starts a new message [MQTT-4.3.3-12].
+  out = c.receive(publish);
+  EXPECT_EQ(event_names(out), "Message");
+}
+
+TEST(SessionPublish, PubRelForUnknownIdGetsPubCompNotFound) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Output out = c.receive({0x62, 0x02, 0x00, 0x09});  // PUBREL id 9
+  EXPECT_EQ(hex(out.bytes), hex({0x70, 0x03, 0x00, 0x09, 0x92}));  // PUBCOMP id 9: Packet Identifier not found
+  EXPECT_EQ(event_names(out), "");
+
+  Conversation v311(options_311());
+  v311.connect(kConnAck311);
+  out = v311.receive({0x62, 0x02, 0x00, 0x09});  // PUBREL id 9
+  EXPECT_EQ(hex(out.bytes), hex({0x70, 0x02, 0x00, 0x09}));  // PUBCOMP id 9
+}
+
+TEST(SessionPublish, OurReceiveMaximumIsEnforced) {
+  SessionOptions o = options_v5();
+  o.connect_properties.receive_maximum = 1;
+  Conversation c(o);
+  c.start();
+  EXPECT_EQ(hex(c.open().bytes), hex({0x10, 0x12,                      // CONNECT, remaining length 18
+                                      0x00, 0x04, 'M', 'Q', 'T', 'T',  // protocol name
+                                      0x05, 0x02, 0x00, 0x3C,          // v5, clean start, keep alive 60
+                                      0x03, 0x21, 0x00, 0x01,          // properties: receive maximum 1
+                                      0x00, 0x02, 'c', '1'}));
+  c.receive(kConnAckV5);
+  EXPECT_EQ(event_names(c.receive({0x34, 0x07, 0x00, 0x01, 't', 0x00, 0x01, 0x00, 'x'})), "Message");  // QoS 2 id 1
+  Output out = c.receive({0x34, 0x07, 0x00, 0x01, 't', 0x00, 0x02, 0x00, 'x'});  // QoS 2 id 2: one too many
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x93}));  // DISCONNECT: Receive Maximum exceeded
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::ReceiveMaximumExceeded);
+  EXPECT_FALSE(event_at<DisconnectedEvent>(out, 0)->by_server);
+}
+
+TEST(SessionPublish, MalformedInputV5SendsDisconnectWithTheReason) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Output out = c.receive({0x42, 0x02, 0x00, 0x01,             // PUBACK with reserved flag bits set
+                          0x30, 0x05, 0x00, 0x01, 't', 0x00, 'x'});  // never read
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x81}));  // DISCONNECT: Malformed Packet
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::MalformedPacket);
+  EXPECT_TRUE(event_at<DisconnectedEvent>(out, 0)->reconnect_at.has_value());
+  // Bytes arriving after the failure are ignored.
+  EXPECT_EQ(event_names(c.receive({0x30, 0x05, 0x00, 0x01, 't', 0x00, 'x'})), "");
+}
+
+TEST(SessionPublish, MalformedInputV311JustCloses) {
+  Conversation c(options_311());
+  c.connect(kConnAck311);
+  Output out = c.receive({0x36, 0x05, 0x00, 0x01, 't', 0x00, 0x01});  // PUBLISH with QoS 3
+  EXPECT_TRUE(out.bytes.empty());
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::MalformedPacket);
+}
+
+TEST(SessionPublish, DisconnectFailsEverythingPending) {
+  Conversation c(options_v5());
+  c.connect({0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x01});  // CONNACK: receive maximum 1
+  Token t1 = c.publish(message("a", "1", QoS::AtLeastOnce));  // in flight
+  Token t2 = c.publish(message("b", "2", QoS::AtLeastOnce));  // queued
+  c.take();
+  c.session.disconnect(c.now);
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x00}));  // DISCONNECT: normal disconnection
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected OperationFailed OperationFailed");
+  EXPECT_FALSE(event_at<DisconnectedEvent>(out, 0)->by_server);
+  EXPECT_FALSE(event_at<DisconnectedEvent>(out, 0)->reconnect_at);
+  EXPECT_EQ(event_at<OperationFailedEvent>(out, 1)->token, t1);
+  EXPECT_EQ(event_at<OperationFailedEvent>(out, 2)->token, t2);
+  EXPECT_EQ(c.session.state(), SessionState::Closed);
+  EXPECT_FALSE(c.session.next_deadline());
+  EXPECT_EQ(c.session.inflight_count() + c.session.queued_count(), 0u);
+
+  EXPECT_FALSE(c.session.publish(message("a", "1", QoS::AtMostOnce), c.now).ok());
+  EXPECT_EQ(event_names(c.closed()), "");  // the host's close confirmation changes nothing
+}
+
+TEST(SessionPublish, DisconnectWithReasonAndV311) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  c.session.disconnect(c.now, ReasonCode::DisconnectWithWillMessage);
+  EXPECT_EQ(hex(c.take().bytes), hex({0xE0, 0x01, 0x04}));  // DISCONNECT: with will message
+
+  Conversation v311(options_311());
+  v311.connect(kConnAck311);
+  v311.session.disconnect(v311.now, ReasonCode::DisconnectWithWillMessage);
+  EXPECT_EQ(hex(v311.take().bytes), hex({0xE0, 0x00}));  // DISCONNECT 3.1.1 has no reason code
+}
+
+}  // namespace
+}  // namespace tpgate::mqtt::test

@@ -1,0 +1,81 @@
+// The npm package as users get it: what `npm pack` ships, and which loader
+// each environment gets through the "exports" conditions.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// Runs an ES module snippet in a fresh Node (its own module cache) from the
+// repository root, where `tpgate` resolves to the npm/ workspace.
+async function node(args, source) {
+  const { stdout } = await run(process.execPath, [...args, '--input-type=module', '-e', source], { cwd: root });
+  return JSON.parse(stdout);
+}
+
+test('npm pack ships the built wasm, the loaders and the types, and nothing else', async () => {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: path.join(root, 'npm') });
+  const files = JSON.parse(stdout)[0].files.map((f) => f.path);
+  for (const expected of [
+    'dist/tpgate.mjs',
+    'dist/tpgate.wasm',
+    'src/module.js',
+    'src/index-node.js',
+    'src/index-browser.js',
+    'types/index.d.ts',
+    'package.json',
+  ]) {
+    assert.ok(files.includes(expected), `${expected} missing from ${files.join(', ')}`);
+  }
+  const stray = files.filter((f) => !/^(dist|src|types|bin)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
+  assert.deepEqual(stray, []);
+});
+
+test('Node gets the file-reading loader; locateFile says where the .wasm is', async () => {
+  const result = await node(
+    [],
+    `import { loadTpgate } from 'tpgate';
+     const asked = [];
+     const tpgate = await loadTpgate({ locateFile: (f) => { asked.push(f); return 'npm/dist/' + f; } });
+     console.log(JSON.stringify({
+       entry: import.meta.resolve('tpgate'),
+       asked,
+       bytes: [...tpgate.encodePacket({ type: 'pingreq' }, 5).bytes],
+     }));`,
+  );
+  assert.match(result.entry, /npm\/src\/index-node\.js$/);
+  assert.deepEqual(result.asked, ['tpgate.wasm']);
+  assert.deepEqual(result.bytes, [0xc0, 0x00]);
+});
+
+test('the "browser" condition gets the fetch loader, which also takes wasmBinary', async () => {
+  const result = await node(
+    ['--conditions=browser'],
+    `import { readFile } from 'node:fs/promises';
+     import { loadTpgate } from 'tpgate';
+     const tpgate = await loadTpgate({ wasmBinary: await readFile('npm/dist/tpgate.wasm') });
+     console.log(JSON.stringify({
+       entry: import.meta.resolve('tpgate'),
+       bytes: [...tpgate.encodePacket({ type: 'pingresp' }, 4).bytes],
+     }));`,
+  );
+  assert.match(result.entry, /npm\/src\/index-browser\.js$/);
+  assert.deepEqual(result.bytes, [0xd0, 0x00]);
+});
+
+test('a failed load rejects, and the next call may try again', async () => {
+  const result = await node(
+    [],
+    `import { loadTpgate } from 'tpgate';
+     let error = null;
+     try { await loadTpgate({ locateFile: () => '/nonexistent/tpgate.wasm' }); } catch (e) { error = e.code ?? e.message; }
+     const tpgate = await loadTpgate();
+     console.log(JSON.stringify({ error, ok: typeof tpgate.ClientSession === 'function' }));`,
+  );
+  assert.equal(result.error, 'ENOENT');
+  assert.equal(result.ok, true);
+});
