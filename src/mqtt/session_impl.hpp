@@ -1,7 +1,9 @@
 // Private state of ClientSession, shared by the session_*.cpp files:
 //   session.cpp            public entry points, timers, deadlines
 //   session_connection.cpp CONNECT/CONNACK, ending a connection, reconnect
-//   session_outbound.cpp   publish/subscribe/unsubscribe: queue, in-flight, acks
+//   session_outbound.cpp   publish/subscribe/unsubscribe calls, queue, sending
+//   session_acks.cpp       PUBACK, PUBREC/PUBCOMP, SUBACK, UNSUBACK
+//   session_resume.cpp     in-flight operations on a new connection
 //   session_inbound.cpp    the receive loop and the server's packets
 #pragma once
 
@@ -102,7 +104,7 @@ struct ClientSession::Impl {
   void disconnect(std::int64_t now, ReasonCode reason, Properties properties);
   Status auth(Auth packet, std::int64_t now);
 
-  // --- session_outbound.cpp -------------------------------------------------
+  // --- session_outbound.cpp, session_acks.cpp, session_resume.cpp ----------
   Result<Token> publish(Publish message, std::int64_t now);
   Result<Token> subscribe(std::vector<Subscription> subscriptions, Properties properties, std::int64_t now);
   Result<Token> unsubscribe(std::vector<std::string> filters, Properties properties, std::int64_t now);

@@ -1,5 +1,6 @@
 // Session: MQTT 5 topic aliases. Outbound LRU within the server's Topic Alias
 // Maximum, reset per connection; inbound resolution and its errors.
+#include "mqtt/topic_alias.hpp"
 #include "session_test_util.hpp"
 
 namespace tpgate::mqtt::test {
@@ -148,6 +149,35 @@ TEST(SessionAlias, InboundAliasAboveOurMaximumIsInvalid) {
   Conversation none(options_v5());  // announced no aliases at all
   none.connect(kConnAckV5);
   EXPECT_EQ(hex(none.receive(publish_mapping('t', 1)).bytes), hex({0xE0, 0x01, 0x94}));
+}
+
+TEST(SessionAlias, ForgottenAliasesAreReusedFirst) {
+  OutboundTopicAliases aliases;
+  aliases.reset(2);
+  EXPECT_EQ(aliases.assign("a").alias, 1);
+  aliases.forget(1);  // just handed out: the number comes back
+  EXPECT_EQ(aliases.size(), 0u);
+  EXPECT_EQ(aliases.assign("b").alias, 1);
+  EXPECT_EQ(aliases.assign("c").alias, 2);
+  OutboundTopicAliases::Assignment d = aliases.assign("d");  // evicts b, re-maps 1
+  EXPECT_EQ(d.alias, 1);
+  EXPECT_FALSE(d.known);
+  aliases.forget(1);  // that re-mapping never reached the server
+  EXPECT_FALSE(aliases.assign("c").alias == 1);
+  OutboundTopicAliases::Assignment e = aliases.assign("e");  // the forgotten 1 goes first, not c's 2
+  EXPECT_EQ(e.alias, 1);
+  EXPECT_FALSE(e.known);
+  EXPECT_TRUE(aliases.assign("c").known);
+  aliases.forget(9);  // unknown: no effect
+  EXPECT_EQ(aliases.size(), 2u);
+}
+
+TEST(SessionAlias, EmptyTopicWithoutAliasIsRefused) {
+  Conversation c(accepting_aliases(5));
+  c.connect(kConnAckV5);
+  Output out = c.receive({0x30, 0x04, 0x00, 0x00, 0x00, 'x'});  // PUBLISH, empty topic, no properties
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x82}));  // DISCONNECT: Protocol Error
+  EXPECT_TRUE(out.close_transport);
 }
 
 }  // namespace
