@@ -218,7 +218,8 @@ async function main(task) {
   }
 
   const width = Math.max(...results.map((r) => r.name.length));
-  console.log(`\n==> summary of npm ${task === 'start' || task === 'test' ? task : `run ${task}`}`);
+  const label = task === 'start' || task === 'test' ? `npm ${task}` : `npm run ${task}`;
+  console.log(`\n==> summary of ${label}`);
   let passed = 0;
   let failed = 0;
   let counted = false;
@@ -237,7 +238,7 @@ async function main(task) {
   const bad = results.filter((r) => r.state !== 'ok');
   if (bad.length > 0) {
     const failedStages = bad.filter((r) => r.state === 'FAILED').map((r) => r.name);
-    console.error(`\nnpm ${task} FAILED at stage${failedStages.length > 1 ? 's' : ''}: ${failedStages.join(', ')}`);
+    console.error(`\n${label} FAILED at stage${failedStages.length > 1 ? 's' : ''}: ${failedStages.join(', ')}`);
   }
   return bad.length > 0 ? 1 : 0;
 }

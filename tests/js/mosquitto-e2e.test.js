@@ -65,6 +65,8 @@ for (const version of [4, 5]) {
     assert.equal(lastWrite[0], 0xe0);  // DISCONNECT
     await host.next('transportClosed');
     assert.equal(host.session.state(), 'closed');
+    const problems = host.events.filter((e) => ['error', 'hostError', 'operationFailed'].includes(e.type));
+    assert.deepEqual(problems, []);
     assert.ok(!broker.log().includes('error'), broker.log());
   });
 }
