@@ -20,6 +20,7 @@ APT_PACKAGES=(
   libclang-rt-14-dev    # libFuzzer + sanitizer runtimes for clang-14
   gcovr                 # line coverage report
   mosquitto             # real broker for tests/js
+  chromium              # real browser for tests/e2e (driven by playwright-core)
 )
 
 missing=()

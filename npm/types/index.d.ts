@@ -205,3 +205,156 @@ export interface TpgateModule {
   Decoder: new (options?: { version?: ProtocolVersion; role?: 'any' | 'client' | 'server'; maxPacketSize?: number }) => Decoder;
   encodePacket(packet: Packet, version: ProtocolVersion): Outcome<{ bytes: Uint8Array }>;
 }
+
+// ---------------------------------------------------------------------------
+// The client: MQTT over WebSocket (browser, Node) and TCP/TLS (Node).
+// ---------------------------------------------------------------------------
+
+/** Every error tpgate reports. `code` is stable; `reasonCode` is the MQTT 5 reason byte when one applies. */
+export class TpgateError extends Error {
+  readonly code: TpgateErrorCode;
+  readonly reasonCode?: number;
+  /** The option at fault, for ERR_INVALID_OPTION ("qos", "will.topic", "url", ...). */
+  readonly option?: string;
+}
+/** Bad options or arguments, rejected before anything is sent. */
+export class InvalidOptionError extends TpgateError {}
+/** The server refused the connection (CONNACK with a failure reason). */
+export class ConnectionRefusedError extends TpgateError {}
+/** The client was ended, or its connection failed for good, before the operation completed. */
+export class ClientClosedError extends TpgateError {}
+/** The peer broke the protocol (malformed packet, bad topic alias, ...); the connection was closed. */
+export class ProtocolError extends TpgateError {}
+
+export type TpgateErrorCode =
+  | 'ERR_INVALID_OPTION'      // an option or argument is wrong; `option` names it
+  | 'ERR_CONNECTION_REFUSED'  // CONNACK refusal; reasonCode says why
+  | 'ERR_CONNECT_FAILED'      // the first connection could not be made (transport error, timeout)
+  | 'ERR_CLIENT_CLOSED'       // end() was called or the client stopped for good
+  | 'ERR_QUEUE_FULL'          // more operations waiting than `maxQueued`
+  | 'ERR_PACKET_TOO_LARGE'    // above the server's Maximum Packet Size
+  | 'ERR_NOT_SUPPORTED'       // the server does not support this (QoS, retain, wildcards, shared subs)
+  | 'ERR_PUBLISH_FAILED'      // PUBACK/PUBREC with a failure reason code
+  | 'ERR_SUBSCRIBE_FAILED'    // every filter of a SUBSCRIBE was refused
+  | 'ERR_PROTOCOL'            // the peer broke the protocol
+  | 'ERR_TRANSPORT'           // the socket failed
+  | 'ERR_KEEPALIVE_TIMEOUT'   // no PINGRESP in time
+  | 'ERR_SERVER_DISCONNECT'   // the server sent DISCONNECT
+  | 'ERR_WASM_LOAD';          // the .wasm could not be loaded
+
+export interface ClientOptions extends LoadOptions {
+  /** Default: "tpgate_" + 8 random hex digits. */
+  clientId?: string;
+  username?: string;
+  password?: string | Uint8Array;
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5.0. Default 5. */
+  protocolVersion?: ProtocolVersion;
+  /** Seconds; 0 = off. Default 60. */
+  keepalive?: number;
+  /** Clean start / clean session. Default true. */
+  clean?: boolean;
+  /** v5 Session Expiry Interval in seconds (shortcut for properties.sessionExpiryInterval). */
+  sessionExpiryInterval?: number;
+  will?: { topic: string; payload?: string | Uint8Array; qos?: QoS; retain?: boolean; properties?: Properties };
+  /** v5 CONNECT properties. */
+  properties?: Properties;
+  /** Reconnect with exponential backoff and full jitter (ms); false = never. Default { minDelay: 500, maxDelay: 30000 }. */
+  reconnect?: false | { minDelay?: number; maxDelay?: number };
+  /** ms from opening the transport to CONNACK. Default 30000. */
+  connectTimeout?: number;
+  /** Operations waiting for a connection or for the server's Receive Maximum. Default 10000. */
+  maxQueued?: number;
+  /** v5: give repeated topics aliases up to the server's Topic Alias Maximum. Default true. */
+  topicAliases?: boolean;
+  /** Resubscribe after a reconnect that found no session. Default true. */
+  resubscribe?: boolean;
+  /** WebSocket subprotocols. Default ['mqtt']. */
+  wsProtocols?: string[];
+  /** Node, mqtts:// and wss://: options passed to tls.connect / the ws client (ca, cert, key, rejectUnauthorized, ...). */
+  tls?: Record<string, unknown>;
+}
+
+export interface PublishOptions {
+  qos?: QoS;
+  retain?: boolean;
+  /** v5 PUBLISH properties (userProperties, messageExpiryInterval, responseTopic, correlationData, contentType, ...). */
+  properties?: Properties;
+}
+
+export interface PublishResult {
+  qos: QoS;
+  /** 0 for QoS 0. */
+  packetId: number;
+  /** v5 reason code of PUBACK/PUBCOMP (0 for QoS 0 and 3.1.1); below 0x80 = success. */
+  reasonCode: number;
+  properties: Properties;
+}
+
+export interface SubscribeOptions {
+  qos?: QoS;
+  noLocal?: boolean;
+  retainAsPublished?: boolean;
+  retainHandling?: 0 | 1 | 2;
+  /** v5 SUBSCRIBE properties (subscriptionIdentifiers: [n], userProperties). */
+  properties?: Properties;
+}
+
+export interface Granted {
+  topic: string;
+  /** Granted QoS, or the failure reason code (>= 0x80). */
+  qos: number;
+}
+
+/** A received message. */
+export interface Message {
+  topic: string;
+  payload: Uint8Array;
+  qos: QoS;
+  retain: boolean;
+  dup: boolean;
+  properties: Properties;
+}
+
+export interface ConnackInfo {
+  sessionPresent: boolean;
+  reasonCode: number;
+  properties: Properties;
+}
+
+export interface ClientEvents {
+  /** Every successful CONNACK (first connect and each reconnect). */
+  connect: (connack: ConnackInfo) => void;
+  /** A reconnect attempt starts. */
+  reconnect: () => void;
+  /** The connection went down; the client will reconnect unless it was ended. */
+  offline: (error: TpgateError) => void;
+  /** The transport closed. */
+  close: () => void;
+  error: (error: TpgateError) => void;
+  message: (topic: string, payload: Uint8Array, packet: Message) => void;
+}
+
+export interface MqttClient {
+  readonly clientId: string;
+  readonly connected: boolean;
+  readonly protocolVersion: ProtocolVersion;
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
+  once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
+  off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
+  /** Resolves when the server acknowledged it (QoS 1/2) or it was written (QoS 0). */
+  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<PublishResult>;
+  /** Resolves with the granted QoS per filter. */
+  subscribe(filter: string | string[] | Record<string, SubscribeOptions>, options?: SubscribeOptions): Promise<Granted[]>;
+  unsubscribe(filter: string | string[], options?: { properties?: Properties }): Promise<void>;
+  /** Messages whose topic matches `filter` (default '#'), as an async iterator; ends when the client ends. */
+  messages(filter?: string): AsyncIterableIterator<Message>;
+  /** Sends DISCONNECT and closes; pending operations reject with ClientClosedError. `force` skips DISCONNECT. */
+  end(force?: boolean): Promise<void>;
+}
+
+/**
+ * Connects to `url` (ws://, wss://, and in Node mqtt://, mqtts://, tcp://, tls://). Resolves after the
+ * first CONNACK; rejects when the first connection fails (ConnectionRefusedError, ERR_CONNECT_FAILED).
+ * Later connection losses reconnect automatically.
+ */
+export function connect(url: string, options?: ClientOptions): Promise<MqttClient>;
