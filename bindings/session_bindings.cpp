@@ -13,6 +13,7 @@
 
 #include "convert.hpp"
 #include "mqtt/session.hpp"
+#include "session_packed.hpp"
 
 namespace tpgate::bindings {
 namespace {
@@ -164,6 +165,55 @@ class ClientSessionBinding {
     return out;
   }
 
+  // --- hot paths (session_packed.hpp) -----------------------------------------
+  // The whole output as one packed Uint8Array: one crossing per drain.
+  val takePacked() {
+    mqtt::Output output;
+    if (session_) output = session_->take_output();
+    auto& packed = packed_buffer();
+    packed.clear();
+    pack_output(output, deadline(), packed, side_);
+    val out = bytes_to_js(packed);
+    if (packed.capacity() > (1u << 20)) mqtt::Bytes().swap(packed);  // do not pin a one-off burst
+    return out;
+  }
+  // The side values of the last takePacked() (an array), or undefined.
+  val takeSide() {
+    val side = side_;
+    side_ = val::undefined();
+    return side;
+  }
+  // `length` received bytes that the host put at reserveScratch().
+  void receiveScratch(unsigned length, double now) {
+    if (session_) session_->receive(scratch(length), to_millis(now));
+  }
+  // A PUBLISH whose topic (UTF-8) and payload the host put at
+  // reserveScratch(), back to back. The token, or 0: see lastFailure().
+  double publishScratch(unsigned topic_length, unsigned payload_length, unsigned qos, bool retain, double now) {
+    if (!session_) {
+      last_failure_ = *options_error_;
+      return 0;
+    }
+    const auto data = scratch(std::size_t{topic_length} + payload_length);
+    if (topic_length > data.size()) {
+      last_failure_ = mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, "publishScratch: lengths past the scratch area");
+      return 0;
+    }
+    mqtt::Publish publish;
+    publish.topic.assign(reinterpret_cast<const char*>(data.data()), topic_length);
+    publish.payload.assign(data.begin() + topic_length, data.end());
+    publish.qos = static_cast<mqtt::QoS>(qos);  // above 2 is refused by the encoder [MQTT-3.3.1-4]
+    publish.retain = retain;
+    auto result = session_->publish(std::move(publish), to_millis(now));
+    if (!result) {
+      last_failure_ = result.error();
+      return 0;
+    }
+    return static_cast<double>(result.value());
+  }
+  // Why the last publishScratch() returned 0.
+  val lastFailure() const { return last_failure_ ? failure_to_js(*last_failure_) : val::null(); }
+
   double deadline() const {
     auto next = session_ ? session_->next_deadline() : std::nullopt;
     return next ? static_cast<double>(*next) : -1.0;
@@ -176,7 +226,17 @@ class ClientSessionBinding {
  private:
   std::optional<ClientSession> session_;
   std::optional<mqtt::Error> options_error_;
+  std::optional<mqtt::Error> last_failure_;
+  val side_ = val::undefined();
+
+  // Shared by every session: JS is single-threaded and each drain copies it out at once.
+  static mqtt::Bytes& packed_buffer() {
+    static mqtt::Bytes buffer;
+    return buffer;
+  }
 };
+
+unsigned reserveScratch(unsigned size) { return static_cast<unsigned>(reserve_scratch(size)); }
 
 }  // namespace
 }  // namespace tpgate::bindings
@@ -201,5 +261,11 @@ EMSCRIPTEN_BINDINGS(tpgate_session) {
       .function("hasOutput", &ClientSessionBinding::hasOutput)
       .function("state", &ClientSessionBinding::state)
       .function("inflightCount", &ClientSessionBinding::inflightCount)
-      .function("queuedCount", &ClientSessionBinding::queuedCount);
+      .function("queuedCount", &ClientSessionBinding::queuedCount)
+      .function("takePacked", &ClientSessionBinding::takePacked)
+      .function("takeSide", &ClientSessionBinding::takeSide)
+      .function("receiveScratch", &ClientSessionBinding::receiveScratch)
+      .function("publishScratch", &ClientSessionBinding::publishScratch)
+      .function("lastFailure", &ClientSessionBinding::lastFailure);
+  emscripten::function("reserveScratch", &tpgate::bindings::reserveScratch);
 }

@@ -1,0 +1,58 @@
+// `npm run bench`: every benchmark in one run, tpgate side by side with
+// MQTT.js and mqtt-packet. Prints a table (tpgate, peer, ratio, goal, met?)
+// and the same rows as JSON, on stdout and in build-bench/results.json.
+// A missed goal is reported, never a failure; a part that cannot run (no
+// mosquitto, no client yet) is reported with its error and the rest go on.
+//
+//   node bench/run.mjs [--only codec,size,throughput,memory] [--quick]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { root, table } from './lib.mjs';
+
+const quick = process.argv.includes('--quick');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : null;
+
+// Cheapest first, so a broken environment shows up early.
+const PARTS = [
+  ['size', () => import('./size.mjs').then((m) => m.run())],
+  ['codec', () => import('./codec.mjs').then(async (m) => [...(await m.run({ version: 4, ms: quick ? 200 : 700 })), ...(await m.run({ version: 5, ms: quick ? 200 : 700 }))])],
+  ['throughput', () => import('./throughput.mjs').then((m) => m.run(quick ? { n0: 2000, n1: 1000, rounds: 1 } : {}))],
+  ['memory', () => import('./memory.mjs').then((m) => m.run(quick ? { connections: 200, rounds: 1 } : {}))],
+];
+
+const started = Date.now();
+const rows = [];
+const failures = [];
+for (const [name, part] of PARTS) {
+  if (only && !only.includes(name)) continue;
+  console.error(`==> bench: ${name}`);
+  const t0 = Date.now();
+  try {
+    rows.push(...(await part()));
+  } catch (err) {
+    failures.push({ part: name, error: err.message });
+    console.error(`  ${name}: could not run: ${err.message}`);
+  }
+  console.error(`  ${name}: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, platform: `${os.platform()} ${os.release()}` },
+  rows,
+  failures,
+  seconds: (Date.now() - started) / 1000,
+};
+const out = path.join(root, 'build-bench', 'results.json');
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+
+console.log(`\ntpgate benchmarks, ${result.date}, ${result.machine.cpus} cpus (${result.machine.model}), Node ${process.version}\n`);
+console.log(table(rows));
+for (const f of failures) console.log(`\n${f.part}: not measured: ${f.error}`);
+const missed = rows.filter((r) => r.met === false).length;
+console.log(`\n${rows.length - missed} of ${rows.length} goals met; JSON in ${path.relative(root, out)}\n`);
+console.log(JSON.stringify(result));

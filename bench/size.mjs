@@ -1,0 +1,75 @@
+// (c) Bytes a browser downloads, gzipped (zlib level 9 for both sides):
+// tpgate's browser entry (the .wasm plus every JS file the entry imports,
+// followed from npm/src/index-browser.js) against MQTT.js's dist/mqtt.min.js.
+//
+// No bundler is installed, so the JS files are concatenated and gzipped as one
+// (what a bundle without minification would weigh); the .wasm is a separate
+// download and is gzipped on its own. The per-file sizes are in the JSON.
+//
+//   node bench/size.mjs
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { progress, root, row, runAlone } from './lib.mjs';
+
+const ENTRY = 'npm/src/index-browser.js';
+const WASM = 'npm/dist/tpgate.wasm';
+const PEER = 'node_modules/mqtt/dist/mqtt.min.js';
+
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+
+// Static imports and re-exports with relative specifiers; a bare specifier in
+// the browser entry would need a bundler and is reported.
+function importsOf(file, text) {
+  const specs = [];
+  const re = /(?:^|[;\s])(?:import|export)\s*(?:[\w*{}\s,$]+\s*from\s*)?['"]([^'"]+)['"]/g;
+  for (let m; (m = re.exec(text)); ) specs.push(m[1]);
+  return specs.map((s) => {
+    if (!s.startsWith('.')) throw new Error(`${file} imports '${s}': the browser entry should load only package files`);
+    return path.relative(root, path.resolve(root, path.dirname(file), s));
+  });
+}
+
+export function browserFiles() {
+  const seen = new Set();
+  const walk = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(path.join(root, file), 'utf8');
+    for (const dep of importsOf(file, text)) walk(dep);
+  };
+  walk(ENTRY);
+  return [...seen];
+}
+
+export async function run() {
+  progress('size: following the browser entry', ENTRY);
+  const js = browserFiles();
+  const files = [...js, WASM].map((f) => {
+    const bytes = readFileSync(path.join(root, f));
+    return { file: f, bytes: bytes.length, gzip: gz(bytes) };
+  });
+  const jsConcat = Buffer.concat(js.map((f) => readFileSync(path.join(root, f))));
+  const wasm = files.find((f) => f.file === WASM);
+  const ours = gz(jsConcat) + wasm.gzip;
+  const peerBytes = readFileSync(path.join(root, PEER));
+  const peer = gz(peerBytes);
+  for (const f of files) progress(`size: ${f.file} ${f.bytes} B, gzip ${f.gzip} B`);
+  progress(`size: ${PEER} ${peerBytes.length} B, gzip ${peer} B`);
+  return [
+    row({
+      part: 'size',
+      name: `browser bundle, gzip -9 (wasm ${wasm.gzip} + JS ${gz(jsConcat)})`,
+      unit: 'bytes',
+      ours,
+      peer,
+      peerName: 'mqtt.min.js',
+      goal: 0.5,
+      better: 'lower',
+      note: { files, jsFiles: js.length, jsConcatGzip: gz(jsConcat), wasmGzip: wasm.gzip },
+    }),
+  ];
+}
+
+await runAlone(import.meta, run);

@@ -1,0 +1,166 @@
+// (a) Publisher to subscriber throughput through one mosquitto WebSocket
+// listener: a publisher client and a subscriber client of the same library in
+// one process send N copies of the seed's multi-level telemetry JSON; the
+// result is messages received per second, from the first publish to the last
+// message received.
+//
+// Each run is its own child process (a fresh heap and JIT for every side), the
+// sides alternate (tpgate, MQTT.js, tpgate, MQTT.js, ...) and the best run of
+// each counts. mosquitto runs with max_queued_messages 0 (no limit): its
+// default of 1000 drops QoS 1 messages queued for a slow subscriber, which
+// would turn a throughput test into a loss test.
+//
+//   node bench/throughput.mjs [--n0 20000] [--n1 10000] [--rounds 2] [--version 4]
+//   node bench/throughput.mjs --child tpgate|mqttjs --url ws://... --qos 0 --n 20000 --version 4
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startMosquitto } from '../tests/js/helpers/mosquitto.js';
+import { TELEMETRY, progress, row, runAlone } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const SELF = fileURLToPath(import.meta.url);
+const CHILD_TIMEOUT_MS = 120_000;
+
+// --- the two sides ---------------------------------------------------------------
+// Each returns { elapsedMs, received }. Both publish without waiting between
+// messages (the library queues and pipelines) and wait for every publish to
+// complete; both receive through their 'message' event.
+
+async function sideTpgate({ url, qos, n, version, topic }) {
+  const { connect } = await import('../npm/src/index-node.js');
+  const opts = { protocolVersion: version, reconnect: false, keepalive: 60, maxQueued: n + 100 };
+  const sub = await connect(url, { ...opts, clientId: `bench-sub-${process.pid}` });
+  const pub = await connect(url, { ...opts, clientId: `bench-pub-${process.pid}` });
+  await sub.subscribe(topic, { qos });
+  let received = 0;
+  let bytes = 0;
+  let t0 = 0;
+  const done = new Promise((resolve) => {
+    sub.on('message', (_topic, payload) => {
+      bytes += payload.length;
+      if (++received === n) resolve(performance.now());
+    });
+  });
+  t0 = performance.now();
+  const sent = [];
+  for (let i = 0; i < n; i++) sent.push(pub.publish(topic, TELEMETRY, { qos }));
+  await Promise.all(sent);
+  const t1 = await done;
+  await pub.end();
+  await sub.end();
+  return { elapsedMs: t1 - t0, received, bytes };
+}
+
+async function sideMqttjs({ url, qos, n, version, topic }) {
+  const mqtt = require('mqtt');
+  const open = (clientId) =>
+    new Promise((resolve, reject) => {
+      const c = mqtt.connect(url, { protocolVersion: version, reconnectPeriod: 0, keepalive: 60, clientId, clean: true });
+      c.once('connect', () => resolve(c));
+      c.once('error', reject);
+    });
+  const sub = await open(`bench-sub-${process.pid}`);
+  const pub = await open(`bench-pub-${process.pid}`);
+  await new Promise((resolve, reject) => sub.subscribe(topic, { qos }, (err) => (err ? reject(err) : resolve())));
+  let received = 0;
+  let bytes = 0;
+  const done = new Promise((resolve) => {
+    sub.on('message', (_topic, payload) => {
+      bytes += payload.length;
+      if (++received === n) resolve(performance.now());
+    });
+  });
+  const t0 = performance.now();
+  const sent = [];
+  for (let i = 0; i < n; i++) {
+    sent.push(new Promise((resolve, reject) => pub.publish(topic, TELEMETRY, { qos }, (err) => (err ? reject(err) : resolve()))));
+  }
+  await Promise.all(sent);
+  const t1 = await done;
+  await pub.endAsync();
+  await sub.endAsync();
+  return { elapsedMs: t1 - t0, received, bytes };
+}
+
+const SIDES = { tpgate: sideTpgate, mqttjs: sideMqttjs };
+
+// --- parent: mosquitto, child processes, rows -------------------------------------
+
+function runChild(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SELF, '--child', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        resolve({ error: `exit ${code}${code === null ? ' (killed after timeout)' : ''}: ${(err || out).trim().slice(-400)}` });
+      }
+    });
+  });
+}
+
+export async function run({ n0 = 20_000, n1 = 10_000, rounds = 2, version = 4 } = {}) {
+  const broker = await startMosquitto({ config: ['max_queued_messages 0'] });
+  const rows = [];
+  try {
+    for (const [qos, n] of [[0, n0], [1, n1]]) {
+      const runs = { tpgate: [], mqttjs: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const side of ['tpgate', 'mqttjs']) {
+          const topic = `bench/${side}/${r}/telemetry`;
+          const res = await runChild([side, '--url', broker.wsUrl, '--qos', qos, '--n', n, '--version', version, '--topic', topic].map(String));
+          const rate = res.error ? 0 : (res.received * 1000) / res.elapsedMs;
+          progress(`throughput: QoS ${qos} ${side} run ${r + 1}: ${res.error ?? `${res.received}/${n} in ${res.elapsedMs.toFixed(0)} ms = ${rate.toFixed(0)} msg/s`}`);
+          runs[side].push({ ...res, rate });
+        }
+      }
+      const best = (side) => Math.max(...runs[side].map((x) => x.rate));
+      const errors = [...runs.tpgate, ...runs.mqttjs].filter((x) => x.error).map((x) => x.error);
+      rows.push(row({
+        part: 'throughput',
+        name: `pub->sub QoS ${qos}, ${n} x ${TELEMETRY.length} B JSON, WS, v${version === 4 ? '3.1.1' : '5'}`,
+        unit: 'msg/s',
+        ours: best('tpgate'),
+        peer: best('mqttjs'),
+        peerName: 'MQTT.js',
+        goal: 2,
+        note: { runs, ...(errors.length ? { errors } : {}), broker: 'mosquitto 2.0 websockets, max_queued_messages 0' },
+      }));
+    }
+  } finally {
+    await broker.stop();
+  }
+  return rows;
+}
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+if (process.argv[2] === '--child') {
+  const side = process.argv[3];
+  const res = await SIDES[side]({
+    url: arg('url'),
+    qos: Number(arg('qos', 0)),
+    n: Number(arg('n', 1000)),
+    version: Number(arg('version', 4)),
+    topic: arg('topic', 'bench/telemetry'),
+  });
+  console.log(JSON.stringify(res));
+  process.exit(0);
+} else {
+  await runAlone(import.meta, () =>
+    run({ n0: Number(arg('n0', 20_000)), n1: Number(arg('n1', 10_000)), rounds: Number(arg('rounds', 2)), version: Number(arg('version', 4)) }),
+  );
+}

@@ -1,0 +1,48 @@
+// The session's hot paths as flat bytes instead of JS objects.
+//
+// Building a JS object from C++ costs one boundary crossing per property, so
+// a received message as {topic, payload, qos, ...} costs a dozen. Here a whole
+// drain comes back as one Uint8Array (the "packed output"), and data goes in
+// through a shared scratch area of the wasm heap that JS fills with one
+// HEAPU8.set() or TextEncoder.encodeInto(). npm/src/packed.js reads and
+// writes these layouts; keep the two in step.
+//
+// Packed output, little endian:
+//   header (16 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
+//                      values waiting: call takeSide()), u8[3] zero,
+//                      u32 length of the bytes to write, f64 deadline (-1 none)
+//   bytes              to write to the transport, in order
+//   records, in event order:
+//     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
+//                       4 properties in side), u16 packet id, u32 topic length,
+//                       u32 payload length, topic (UTF-8), payload
+//     2 publishComplete u8 2, u8 QoS, u8 reason code, u8 properties in side,
+//                       u16 packet id, u16 zero, u32 token
+//     3 other event     u8 3: the next side value is the event object
+//                       (the shapes of event_to_js)
+//   Side values (properties objects and other events) are consumed in record order.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "convert.hpp"
+
+namespace tpgate::bindings {
+
+// Records of a packed output.
+inline constexpr std::uint8_t kPackedMessage = 1;
+inline constexpr std::uint8_t kPackedPublishComplete = 2;
+inline constexpr std::uint8_t kPackedOther = 3;
+inline constexpr std::size_t kPackedHeaderSize = 16;
+
+// Appends `output` in the layout above to `packed`; objects that do not fit a
+// record are pushed onto `side` (created on first use).
+void pack_output(const mqtt::Output& output, double deadline, mqtt::Bytes& packed, val& side);
+
+// The module-wide scratch area: at least `size` bytes, valid until the next
+// call into the module. Returns its address in the wasm heap.
+std::uintptr_t reserve_scratch(std::size_t size);
+std::span<const std::uint8_t> scratch(std::size_t size);
+
+}  // namespace tpgate::bindings

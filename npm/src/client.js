@@ -1,0 +1,680 @@
+// The MQTT client: connect() and MqttClient, built on one wasm ClientSession
+// per client. The session decides everything protocol-related; this file only
+// does what its output asks (write bytes, open/close the transport, arm one
+// timer at the session's deadline) and turns its events into promises, events
+// and async iterators.
+//
+// Environment-neutral: each entry point (index-node.js, index-browser.js)
+// passes the transports it has.
+import { Emitter } from './emitter.js';
+import {
+  ClientClosedError,
+  ConnectionRefusedError,
+  InvalidOptionError,
+  TpgateError,
+  describe,
+  disconnectError,
+  operationError,
+} from './errors.js';
+import { MessageIterator, topicMatcher } from './message-queue.js';
+import {
+  FLAG_CLOSE,
+  FLAG_OPEN,
+  FLAG_SIDE,
+  HEADER_SIZE,
+  NO_PROPERTIES,
+  RECORD_MESSAGE,
+  RECORD_PUBLISH_COMPLETE,
+  decodeTopic,
+  topicLength,
+  writeInput,
+  writePublish,
+} from './packed.js';
+import {
+  PUBLISH_OPTIONS,
+  SUBSCRIBE_OPTIONS,
+  UNSUBSCRIBE_OPTIONS,
+  checkKeys,
+  checkPayload,
+  checkQos,
+  normalizeClientOptions,
+  parseUrl,
+} from './options.js';
+
+const now = () => performance.now();
+
+// How long end() waits for the transport to close after DISCONNECT before
+// dropping it: a broker that never closes must not make end() hang.
+const END_TIMEOUT_MS = 2000;
+
+const PUBLISH = 1;
+const SUBSCRIBE = 2;
+const UNSUBSCRIBE = 3;
+const KIND_NAMES = { [PUBLISH]: 'publish', [SUBSCRIBE]: 'subscribe', [UNSUBSCRIBE]: 'unsubscribe' };
+
+// A pending operation: the token's promise callbacks, plus the filters of a
+// SUBSCRIBE (the SUBACK lists reason codes only, in the same order).
+class Pending {
+  constructor(kind, resolve, reject, filters) {
+    this.kind = kind;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.filters = filters;
+  }
+}
+
+function rejected(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+export class MqttClient extends Emitter {
+  /**
+   * @param {object} tpgate the loaded module
+   * @param {{url: URL, kind: string}} target
+   * @param {ReturnType<typeof normalizeClientOptions>} options
+   * @param {(target: object, options: object, sink: object) => object} openTransport
+   */
+  constructor(tpgate, target, options, openTransport) {
+    super();
+    this._target = target;
+    this._options = options;
+    this._openTransportFn = openTransport;
+    this._clientId = options.clientId;
+    this._tpgate = tpgate;
+    this._session = new tpgate.ClientSession(options.session);
+    const optionsError = this._session.optionsError();
+    if (optionsError) {
+      this._session.delete();
+      this._session = null;
+      throw new InvalidOptionError(
+        /^options\.([A-Za-z.]+)/.exec(optionsError.message)?.[1] ?? 'options',
+        optionsError.message,
+      );
+    }
+    this._connected = false;
+    this._ended = false; // end() called, or stopped for good
+    this._endPromise = null;
+    this._pending = new Map(); // token -> Pending
+    this._iterators = new Set();
+    this._firstConnect = null; // {resolve, reject} until the first CONNACK
+    this._held = null; // messages held until the first 'connect' is emitted
+    this._attempts = 0;
+    // The current transport: {handle, gen, opened, closed, closeWaiters}.
+    this._transport = null;
+    this._gen = 0;
+    this._timer = null;
+    this._timerAt = Infinity;
+    this._drainScheduled = false;
+    this._inbox = []; // received chunks not yet fed to the session
+    this._inboxLength = 0;
+    this._drainTask = () => this._drain();
+    this._onTimer = () => {
+      this._timer = null;
+      this._timerAt = Infinity;
+      if (this._session === null) return;
+      this._session.tick(now());
+      this._drain();
+    };
+  }
+
+  get clientId() {
+    return this._clientId;
+  }
+
+  get connected() {
+    return this._connected;
+  }
+
+  get protocolVersion() {
+    return this._options.version;
+  }
+
+  /** Starts connecting; resolves after the first CONNACK. */
+  _start() {
+    return new Promise((resolve, reject) => {
+      this._firstConnect = { resolve, reject };
+      this._session.start(now());
+      this._drain();
+    });
+  }
+
+  // --- the session loop -----------------------------------------------------
+
+  _scheduleDrain() {
+    if (this._drainScheduled) return;
+    this._drainScheduled = true;
+    // Many publish() calls in one tick, or many frames in one socket read,
+    // become one takeOutput() and one write.
+    queueMicrotask(this._drainTask);
+  }
+
+  _drain() {
+    this._drainScheduled = false;
+    const session = this._session;
+    if (session === null) return;
+    if (this._inboxLength > 0) this._feedInbox(session);
+    // The whole output in one Uint8Array (bindings/session_packed.hpp).
+    const data = session.takePacked();
+    const flags = data[0];
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const bytesLength = view.getUint32(4, true);
+    const deadline = view.getFloat64(8, true);
+    const side = (flags & FLAG_SIDE) !== 0 ? session.takeSide() : undefined;
+    const transport = this._transport;
+    if (bytesLength > 0 && transport !== null && transport.opened && !transport.closing) {
+      transport.handle.send(data.subarray(HEADER_SIZE, HEADER_SIZE + bytesLength));
+    }
+    if ((flags & FLAG_CLOSE) !== 0) this._closeTransport();
+    if ((flags & FLAG_OPEN) !== 0) this._openTransport();
+
+    let o = HEADER_SIZE + bytesLength;
+    let s = 0;
+    const end = data.length;
+    while (o < end) {
+      const kind = data[o];
+      if (kind === RECORD_MESSAGE) {
+        const bits = data[o + 1];
+        const tl = view.getUint32(o + 4, true);
+        const pl = view.getUint32(o + 8, true);
+        const start = o + 12;
+        const message = {
+          topic: decodeTopic(data, start, tl),
+          // A view into this drain's buffer: no copy per message.
+          payload: data.subarray(start + tl, start + tl + pl),
+          qos: bits & 3,
+          retain: (bits & 4) !== 0,
+          dup: (bits & 8) !== 0,
+          properties: (bits & 16) !== 0 ? side[s++] : NO_PROPERTIES,
+          packetId: data[o + 2] | (data[o + 3] << 8),
+        };
+        o = start + tl + pl;
+        if (this._held !== null) this._held.push(message);
+        else this._deliver(message);
+      } else if (kind === RECORD_PUBLISH_COMPLETE) {
+        const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
+        this._publishComplete(view.getUint32(o + 8, true), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
+        o += 12;
+      } else {
+        this._handle(side[s++]);
+        o += 1;
+      }
+    }
+    this._arm(deadline);
+  }
+
+  _feedInbox(session) {
+    const inbox = this._inbox;
+    const total = this._inboxLength;
+    this._inbox = [];
+    this._inboxLength = 0;
+    if (inbox.length === 1) {
+      writeInput(this._tpgate, inbox[0]);
+    } else {
+      const ptr = this._tpgate.reserveScratch(total);
+      const heap = this._tpgate.HEAPU8;
+      let at = ptr;
+      for (let i = 0; i < inbox.length; i++) {
+        heap.set(inbox[i], at);
+        at += inbox[i].length;
+      }
+    }
+    session.receiveScratch(total, now());
+  }
+
+  // One timer, at the earliest deadline. A timer that fires before the
+  // session's (moved) deadline costs one harmless tick; keeping it saves a
+  // clearTimeout/setTimeout pair on every drain while messages flow.
+  _arm(deadline) {
+    if (deadline < 0 || this._session === null) return;
+    if (this._timer !== null && this._timerAt <= deadline) return;
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._timerAt = deadline;
+    this._timer = setTimeout(this._onTimer, Math.max(0, Math.ceil(deadline - now())));
+  }
+
+  _handle(event) {
+    switch (event.type) {
+      case 'message':
+        // Only on the object path (takeOutput); the packed path reads messages itself.
+        if (this._held !== null) this._held.push(event.publish);
+        else this._deliver(event.publish);
+        break;
+      case 'publishComplete':
+        this._publishComplete(event.token, event.qos, event.packetId, event.reasonCode, event.properties);
+        break;
+      case 'subscribeComplete': {
+        const op = this._takePending(event.token);
+        if (!op) break;
+        const codes = event.suback.reasonCodes;
+        const granted = op.filters.map((topic, i) => ({ topic, qos: codes[i] }));
+        if (granted.length > 0 && granted.every((g) => g.qos >= 0x80)) {
+          const err = new TpgateError(
+            'ERR_SUBSCRIBE_FAILED',
+            `the server refused every filter: ${granted.map((g) => `${g.topic} (0x${g.qos.toString(16)})`).join(', ')}`,
+            { reasonCode: granted[0].qos },
+          );
+          err.granted = granted;
+          op.reject(err);
+        } else {
+          op.resolve(granted);
+        }
+        break;
+      }
+      case 'unsubscribeComplete': {
+        const op = this._takePending(event.token);
+        if (op) op.resolve();
+        break;
+      }
+      case 'operationFailed': {
+        const op = this._takePending(event.token);
+        if (!op) break;
+        op.reject(
+          this._ended
+            ? new ClientClosedError(`${KIND_NAMES[op.kind]} did not complete: ${event.error.message}`)
+            : operationError(event.error, KIND_NAMES[op.kind]),
+        );
+        break;
+      }
+      case 'connected': {
+        this._connected = true;
+        const connack = event.connack;
+        const assigned = connack.properties.assignedClientIdentifier;
+        if (assigned !== undefined) this._clientId = assigned;
+        const info = {
+          sessionPresent: event.sessionPresent,
+          reasonCode: connack.reasonCode,
+          properties: connack.properties,
+        };
+        if (this._firstConnect !== null) {
+          const { resolve } = this._firstConnect;
+          this._firstConnect = null;
+          this._held = [];
+          setTimeout(() => this._releaseHeld(info), 0);
+          resolve(this);
+        } else {
+          this.emit('connect', info);
+        }
+        break;
+      }
+      case 'disconnected':
+        this._onDisconnected(event);
+        break;
+      case 'error':
+        this.emit('error', disconnectError({ error: event.error, byServer: false }));
+        break;
+      default:
+        // 'auth': enhanced authentication is not exposed by this API yet.
+        break;
+    }
+  }
+
+  _deliver(message) {
+    this.emit('message', message.topic, message.payload, message);
+    if (this._iterators.size > 0) {
+      for (const it of this._iterators) if (it.matches(message.topic)) it.push(message);
+    }
+  }
+
+  // connect() resolves before the caller can attach listeners. The first
+  // 'connect' event, and messages that arrive with the CONNACK (a resumed
+  // session's queue), wait one task so the code after `await connect()` sees them.
+  _releaseHeld(info) {
+    const held = this._held;
+    this._held = null;
+    if (this._session === null) return;
+    this.emit('connect', info);
+    for (const message of held) this._deliver(message);
+  }
+
+  _publishComplete(token, qos, packetId, reasonCode, properties) {
+    const op = this._takePending(token);
+    if (op === undefined) return;
+    if (reasonCode >= 0x80) {
+      op.reject(
+        new TpgateError('ERR_PUBLISH_FAILED', `the server refused the publish: reason code 0x${reasonCode.toString(16)}`, {
+          reasonCode,
+        }),
+      );
+    } else {
+      op.resolve({ qos, packetId, reasonCode, properties });
+    }
+  }
+
+  _takePending(token) {
+    const op = this._pending.get(token);
+    if (op !== undefined) this._pending.delete(token);
+    return op;
+  }
+
+  _onDisconnected(event) {
+    const wasConnected = this._connected;
+    this._connected = false;
+    if (this._firstConnect !== null) {
+      // The first connection failed: connect() rejects and nothing is left running.
+      const { reject } = this._firstConnect;
+      this._firstConnect = null;
+      reject(this._connectError(event));
+      this._ended = true;
+      this._endPromise = this._shutdown(true);
+      return;
+    }
+    if (this._ended) return; // our own end()
+    const error =
+      event.byServer && !wasConnected
+        ? new ConnectionRefusedError(`the server refused the reconnect: ${describe(event.error)}`, event.error.code)
+        : disconnectError(event);
+    this.emit('offline', error);
+    // A plain connection loss is 'offline' only; anything the server or the
+    // protocol caused is also an 'error'.
+    if (error.code !== 'ERR_TRANSPORT') this.emit('error', error);
+    if (event.reconnectAt === undefined) {
+      // Stopped for good (reconnect off, or a refusal that would repeat).
+      this._ended = true;
+      this._endPromise = this._shutdown(true);
+    }
+  }
+
+  _connectError(event) {
+    const url = this._target.url.href;
+    const info = event.error;
+    if (event.byServer) {
+      return new ConnectionRefusedError(`${url} refused the connection: ${describe(info)}`, info.code);
+    }
+    const cause = this._lastTransportError;
+    const why = cause ? cause.message || String(cause) : info.message;
+    return new TpgateError('ERR_CONNECT_FAILED', `could not connect to ${url}: ${why}`, {
+      reasonCode: info.code,
+      cause,
+    });
+  }
+
+  // --- transport ------------------------------------------------------------
+
+  _openTransport() {
+    this._attempts++;
+    if (this._attempts > 1) this.emit('reconnect');
+    this._lastTransportError = undefined;
+    const transport = { handle: null, gen: ++this._gen, opened: false, closing: false, closed: false, waiters: [] };
+    const timeoutMs = this._options.connectTimeout;
+    let openTimer = null;
+    const sink = {
+      open: () => {
+        if (transport.closed || transport.closing) return;
+        transport.opened = true;
+        clearTimeout(openTimer);
+        if (this._transport !== transport || this._session === null) return;
+        this._session.transportOpen(now());
+        this._drain();
+      },
+      data: (bytes) => {
+        if (this._transport !== transport || transport.closing || this._session === null) return;
+        // Frames of one socket read are fed to the session together, at the drain.
+        this._inbox.push(bytes);
+        this._inboxLength += bytes.length;
+        this._scheduleDrain();
+      },
+      error: (err) => {
+        if (this._transport === transport) this._lastTransportError = err;
+      },
+      closed: () => this._onTransportClosed(transport, openTimer),
+    };
+    this._transport = transport;
+    try {
+      transport.handle = this._openTransportFn(this._target, this._options, sink);
+    } catch (err) {
+      // Some failures (a bad host for `ws`) throw at once: report them like a
+      // failed open, from a fresh task so the session loop is not re-entered.
+      this._lastTransportError = err;
+      transport.handle = { send() {}, end() {}, destroy() {} };
+      setTimeout(sink.closed, 0);
+      return;
+    }
+    if (timeoutMs > 0) {
+      // The session's connect timeout starts at transportOpen; this one covers
+      // the transport's own opening (a host that never answers).
+      openTimer = setTimeout(() => {
+        if (transport.opened || transport.closed) return;
+        if (this._transport === transport) {
+          this._lastTransportError = new Error(`the transport did not open within ${timeoutMs} ms`);
+        }
+        transport.handle.destroy();
+      }, timeoutMs);
+    }
+  }
+
+  // The session asked to close (after DISCONNECT, a refusal, a protocol error).
+  _closeTransport() {
+    const transport = this._transport;
+    if (transport === null || transport.closing) return;
+    transport.closing = true;
+    if (!transport.opened) {
+      transport.handle.destroy();
+      return;
+    }
+    transport.handle.end();
+    // A peer that never completes the close must not keep the socket forever.
+    transport.killTimer = setTimeout(() => transport.handle.destroy(), END_TIMEOUT_MS);
+  }
+
+  _onTransportClosed(transport, openTimer) {
+    if (transport.closed) return;
+    transport.closed = true;
+    clearTimeout(openTimer);
+    clearTimeout(transport.killTimer);
+    for (const resolve of transport.waiters) resolve();
+    transport.waiters = [];
+    const current = this._transport === transport;
+    if (current) this._transport = null;
+    this.emit('close');
+    if (!current || this._session === null) return;
+    const why = this._lastTransportError?.message ?? 'the connection was closed';
+    // What arrived before the close comes first (a DISCONNECT with its reason).
+    if (this._inboxLength > 0) this._feedInbox(this._session);
+    this._session.transportClosed(now(), why);
+    this._drain();
+  }
+
+  _waitTransportClosed() {
+    const transport = this._transport;
+    if (transport === null || transport.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      transport.waiters.push(resolve);
+      const timer = setTimeout(() => {
+        transport.handle.destroy();
+        resolve();
+      }, END_TIMEOUT_MS);
+      transport.waiters.push(() => clearTimeout(timer));
+    });
+  }
+
+  // --- operations -----------------------------------------------------------
+
+  /**
+   * @param {string} topic
+   * @param {string | Uint8Array} payload
+   * @param {{qos?: 0|1|2, retain?: boolean, properties?: object}} [options]
+   */
+  publish(topic, payload, options) {
+    if (this._ended) return Promise.reject(new ClientClosedError('publish() after end()'));
+    return rejected(() => {
+      if (typeof topic !== 'string') {
+        throw new InvalidOptionError('topic', `topic must be a string (got ${typeof topic})`);
+      }
+      if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) payload = checkPayload(payload, 'payload');
+      let qos = 0;
+      let retain = false;
+      let properties;
+      if (options !== undefined) {
+        if (typeof options !== 'object' || options === null) checkKeys(options, PUBLISH_OPTIONS, '');
+        for (const key in options) {
+          if (key !== 'qos' && key !== 'retain' && key !== 'properties') checkKeys(options, PUBLISH_OPTIONS, '');
+        }
+        qos = checkQos(options.qos, 'qos');
+        if (options.retain !== undefined) {
+          if (typeof options.retain !== 'boolean') throw new InvalidOptionError('retain', 'retain must be true or false');
+          retain = options.retain;
+        }
+        properties = options.properties;
+      }
+      let token;
+      if (properties === undefined) {
+        // Hot path: topic and payload go straight into the wasm heap.
+        const payloadLength = writePublish(this._tpgate, topic, payload);
+        token = this._session.publishScratch(topicLength, payloadLength, qos, retain, now());
+        if (token === 0) throw operationError(this._session.lastFailure(), 'publish');
+      } else {
+        const result = this._session.publish({ topic, payload, qos, retain, properties }, now());
+        if (!result.ok) throw operationError(result, 'publish');
+        token = result.token;
+      }
+      this._scheduleDrain();
+      return new Promise((resolve, reject) => {
+        this._pending.set(token, new Pending(PUBLISH, resolve, reject, undefined));
+      });
+    });
+  }
+
+  /**
+   * @param {string | string[] | Record<string, object>} filter
+   * @param {object} [options] SubscribeOptions
+   */
+  subscribe(filter, options) {
+    if (this._ended) return Promise.reject(new ClientClosedError('subscribe() after end()'));
+    return rejected(() => {
+      checkKeys(options, SUBSCRIBE_OPTIONS, '');
+      const subscriptions = [];
+      const add = (f, opts, where) => {
+        if (typeof f !== 'string') throw new InvalidOptionError('filter', `filter must be a string (got ${typeof f})`);
+        if (opts !== options) checkKeys(opts, SUBSCRIBE_OPTIONS, where);
+        const prefix = opts === options ? '' : `${where}.`;
+        const sub = { filter: f, qos: checkQos(opts?.qos, `${prefix}qos`) };
+        if (opts?.noLocal !== undefined) sub.noLocal = opts.noLocal;
+        if (opts?.retainAsPublished !== undefined) sub.retainAsPublished = opts.retainAsPublished;
+        if (opts?.retainHandling !== undefined) {
+          if (![0, 1, 2].includes(opts.retainHandling)) {
+            throw new InvalidOptionError(`${prefix}retainHandling`, `${prefix}retainHandling must be 0, 1 or 2`);
+          }
+          sub.retainHandling = opts.retainHandling;
+        }
+        subscriptions.push(sub);
+      };
+      if (typeof filter === 'string') {
+        add(filter, options, '');
+      } else if (Array.isArray(filter)) {
+        for (const f of filter) add(f, options, '');
+      } else if (typeof filter === 'object' && filter !== null) {
+        for (const [f, opts] of Object.entries(filter)) add(f, opts ?? {}, `filter['${f}']`);
+      } else {
+        throw new InvalidOptionError('filter', 'filter must be a string, an array of strings, or {filter: options}');
+      }
+      if (subscriptions.length === 0) throw new InvalidOptionError('filter', 'subscribe needs at least one filter');
+      const result = this._session.subscribe(subscriptions, options?.properties, now());
+      if (!result.ok) throw operationError(result, 'subscribe');
+      this._scheduleDrain();
+      const filters = subscriptions.map((s) => s.filter);
+      return new Promise((resolve, reject) => {
+        this._pending.set(result.token, new Pending(SUBSCRIBE, resolve, reject, filters));
+      });
+    });
+  }
+
+  /**
+   * @param {string | string[]} filter
+   * @param {{properties?: object}} [options]
+   */
+  unsubscribe(filter, options) {
+    if (this._ended) return Promise.reject(new ClientClosedError('unsubscribe() after end()'));
+    return rejected(() => {
+      checkKeys(options, UNSUBSCRIBE_OPTIONS, '');
+      const filters = typeof filter === 'string' ? [filter] : filter;
+      if (!Array.isArray(filters) || filters.length === 0 || filters.some((f) => typeof f !== 'string')) {
+        throw new InvalidOptionError('filter', 'filter must be a string or a non-empty array of strings');
+      }
+      const result = this._session.unsubscribe(filters, options?.properties, now());
+      if (!result.ok) throw operationError(result, 'unsubscribe');
+      this._scheduleDrain();
+      return new Promise((resolve, reject) => {
+        this._pending.set(result.token, new Pending(UNSUBSCRIBE, resolve, reject, undefined));
+      });
+    });
+  }
+
+  /** Received messages matching `filter` (default '#'); ends on end(). */
+  messages(filter = '#') {
+    if (typeof filter !== 'string' || filter.length === 0) {
+      throw new InvalidOptionError('filter', 'messages(filter): filter must be a non-empty topic filter string');
+    }
+    const it = new MessageIterator(topicMatcher(filter), (done) => this._iterators.delete(done));
+    if (this._ended) it.end();
+    else this._iterators.add(it);
+    return it;
+  }
+
+  /** DISCONNECT (unless `force`), close, free the session; pending operations reject. */
+  end(force = false) {
+    if (this._endPromise === null) {
+      this._ended = true;
+      this._endPromise = this._shutdown(force);
+    }
+    return this._endPromise;
+  }
+
+  async _shutdown(force) {
+    const session = this._session;
+    if (session !== null && !force) {
+      // Sends DISCONNECT and asks to close; pending operations fail (operationFailed).
+      session.disconnect(now(), undefined);
+      this._drain();
+    } else if (session !== null) {
+      this._closeTransport();
+      // Stops the session's reconnect timer and fails its pending operations.
+      session.disconnect(now(), undefined);
+      this._drain();
+      this._transport?.handle.destroy();
+    }
+    await this._waitTransportClosed();
+    this._free();
+  }
+
+  _free() {
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._timer = null;
+    this._connected = false;
+    if (this._session !== null) {
+      this._session.delete();
+      this._session = null;
+    }
+    const pending = [...this._pending.values()];
+    this._pending.clear();
+    for (const op of pending) op.reject(new ClientClosedError(`${KIND_NAMES[op.kind]} did not complete: the client was ended`));
+    for (const it of [...this._iterators]) it.end();
+    this._iterators.clear();
+  }
+}
+
+/**
+ * @param {(options: object) => Promise<object>} loadTpgate
+ * @param {string[]} supported transport kinds ('ws', 'tcp', 'tls')
+ * @param {(target: {url: URL, kind: string}, options: object, sink: object) => object} openTransport
+ */
+export function createConnect(loadTpgate, supported, openTransport) {
+  return async function connect(url, options) {
+    const target = parseUrl(url, supported);
+    const normalized = normalizeClientOptions(options);
+    let tpgate;
+    try {
+      tpgate = await loadTpgate(normalized.load);
+    } catch (err) {
+      throw new TpgateError('ERR_WASM_LOAD', `the tpgate .wasm could not be loaded: ${err?.message ?? err}`, {
+        cause: err,
+      });
+    }
+    const client = new MqttClient(tpgate, target, normalized, openTransport);
+    await client._start();
+    return client;
+  };
+}

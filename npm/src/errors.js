@@ -1,0 +1,118 @@
+// Typed errors. The core reports failures as values ({code, reason, message},
+// `code` being the MQTT 5 reason byte); this file turns them into TpgateError
+// subclasses with a stable `code` string that callers can switch on.
+
+export class TpgateError extends Error {
+  /**
+   * @param {string} code stable ERR_* code
+   * @param {string} message
+   * @param {{reasonCode?: number, option?: string, cause?: unknown}} [extra]
+   */
+  constructor(code, message, extra = {}) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (extra.reasonCode !== undefined) this.reasonCode = extra.reasonCode;
+    if (extra.option !== undefined) this.option = extra.option;
+  }
+}
+
+export class InvalidOptionError extends TpgateError {
+  /** @param {string} option the option at fault, @param {string} message says what is allowed */
+  constructor(option, message, extra = {}) {
+    super('ERR_INVALID_OPTION', message, { ...extra, option });
+  }
+}
+
+export class ConnectionRefusedError extends TpgateError {
+  constructor(message, reasonCode, extra = {}) {
+    super('ERR_CONNECTION_REFUSED', message, { ...extra, reasonCode });
+  }
+}
+
+export class ClientClosedError extends TpgateError {
+  constructor(message = 'the client was ended before the operation completed', extra = {}) {
+    super('ERR_CLIENT_CLOSED', message, extra);
+  }
+}
+
+export class ProtocolError extends TpgateError {
+  constructor(message, reasonCode, extra = {}) {
+    super('ERR_PROTOCOL', message, { ...extra, reasonCode });
+  }
+}
+
+// Reason codes (MQTT 5, 2.4) the mapping below looks at.
+const TOPIC_FILTER_INVALID = 0x8f;
+const TOPIC_NAME_INVALID = 0x90;
+const KEEP_ALIVE_TIMEOUT = 0x8d;
+const PACKET_TOO_LARGE = 0x95;
+const QUOTA_EXCEEDED = 0x97;
+const NOT_SUPPORTED = new Set([0x9a, 0x9b, 0x9e, 0xa1, 0xa2]);
+// The peer broke the protocol: Malformed Packet, Protocol Error, Packet
+// Identifier Not Found, Receive Maximum exceeded, Topic Alias Invalid.
+const PROTOCOL = new Set([0x81, 0x82, 0x92, 0x93, 0x94]);
+
+function hex(code) {
+  return `0x${code.toString(16).padStart(2, '0')}`;
+}
+
+/** "Malformed Packet (0x81): message" */
+export function describe(info) {
+  return `${info.reason} (${hex(info.code)}): ${info.message}`;
+}
+
+// The bindings prefix argument errors with where they were found
+// ("publish.properties.contentType: expected a string"); the part after the
+// first segment is the option the caller got wrong.
+function optionFromMessage(message, fallback) {
+  const m = /^[A-Za-z]+\.([A-Za-z0-9_.[\]]+):/.exec(message);
+  return m ? m[1] : fallback;
+}
+
+/**
+ * The error for a failed call (publish/subscribe/unsubscribe returned ok: false)
+ * or an operationFailed event.
+ * @param {{code: number, reason: string, message: string}} info
+ * @param {string} fallbackOption the option to name for argument errors
+ */
+export function operationError(info, fallbackOption) {
+  const code = info.code;
+  if (code === TOPIC_NAME_INVALID) {
+    return new InvalidOptionError('topic', `invalid topic: ${info.message}`, { reasonCode: code });
+  }
+  if (code === TOPIC_FILTER_INVALID) {
+    return new InvalidOptionError('filter', `invalid topic filter: ${info.message}`, { reasonCode: code });
+  }
+  if (code === PACKET_TOO_LARGE) {
+    return new TpgateError('ERR_PACKET_TOO_LARGE', describe(info), { reasonCode: code });
+  }
+  if (code === QUOTA_EXCEEDED) {
+    return new TpgateError('ERR_QUEUE_FULL', `${describe(info)} (raise the maxQueued option or wait for completions)`, {
+      reasonCode: code,
+    });
+  }
+  if (NOT_SUPPORTED.has(code)) return new TpgateError('ERR_NOT_SUPPORTED', describe(info), { reasonCode: code });
+  if (code === 0x80 && /^[A-Za-z]+[.:]/.test(info.message)) {
+    // An argument the bindings could not convert (a property of the wrong type, ...).
+    return new InvalidOptionError(optionFromMessage(info.message, fallbackOption), info.message);
+  }
+  return new TpgateError('ERR_TRANSPORT', describe(info), { reasonCode: code });
+}
+
+/**
+ * The error of a lost connection (a `disconnected` event).
+ * @param {{error: {code: number, reason: string, message: string}, byServer: boolean}} event
+ */
+export function disconnectError(event) {
+  const info = event.error;
+  const code = info.code;
+  if (event.byServer) {
+    return new TpgateError('ERR_SERVER_DISCONNECT', `the server closed the connection: ${describe(info)}`, {
+      reasonCode: code,
+    });
+  }
+  if (code === KEEP_ALIVE_TIMEOUT) return new TpgateError('ERR_KEEPALIVE_TIMEOUT', info.message, { reasonCode: code });
+  if (PROTOCOL.has(code) || code === PACKET_TOO_LARGE) return new ProtocolError(describe(info), code);
+  return new TpgateError('ERR_TRANSPORT', info.message, { reasonCode: code });
+}

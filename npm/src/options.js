@@ -1,0 +1,256 @@
+// Checks connect() options and call arguments up front, so a mistake is
+// reported by name before anything is sent, and turns ClientOptions into the
+// core's SessionOptions.
+import { InvalidOptionError } from './errors.js';
+
+const CLIENT_OPTIONS = [
+  'clientId', 'username', 'password', 'protocolVersion', 'keepalive', 'clean', 'sessionExpiryInterval', 'will',
+  'properties', 'reconnect', 'connectTimeout', 'maxQueued', 'topicAliases', 'resubscribe', 'wsProtocols', 'tls',
+  'locateFile', 'wasmBinary',
+];
+const WILL_OPTIONS = ['topic', 'payload', 'qos', 'retain', 'properties'];
+const RECONNECT_OPTIONS = ['minDelay', 'maxDelay'];
+export const PUBLISH_OPTIONS = ['qos', 'retain', 'properties'];
+export const SUBSCRIBE_OPTIONS = ['qos', 'noLocal', 'retainAsPublished', 'retainHandling', 'properties'];
+export const UNSUBSCRIBE_OPTIONS = ['properties'];
+
+// Edit distance, for "did you mean" hints on misspelt option names.
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function closest(name, known) {
+  const lower = name.toLowerCase();
+  let best;
+  let bestScore = Infinity;
+  for (const k of known) {
+    const score = k.toLowerCase() === lower ? 0 : distance(lower, k.toLowerCase());
+    if (score < bestScore) {
+      best = k;
+      bestScore = score;
+    }
+  }
+  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+/** Throws InvalidOptionError for a non-object or an unknown key (with the closest known name). */
+export function checkKeys(object, known, where) {
+  if (object === undefined) return;
+  const label = where || 'options';
+  if (!isPlainObject(object)) throw new InvalidOptionError(label, `${label} must be an object`);
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const name = where ? `${where}.${key}` : key;
+    const hint = closest(key, known);
+    throw new InvalidOptionError(
+      name,
+      `unknown option '${name}'` +
+        (hint ? `; did you mean '${where ? `${where}.${hint}` : hint}'?` : `; known: ${known.join(', ')}`),
+    );
+  }
+}
+
+export function checkQos(qos, option) {
+  if (qos === undefined) return 0;
+  if (qos !== 0 && qos !== 1 && qos !== 2) {
+    throw new InvalidOptionError(option, `${option} must be 0, 1 or 2 (got ${String(qos)})`);
+  }
+  return qos;
+}
+
+function checkBoolean(value, option) {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidOptionError(option, `${option} must be true or false (got ${typeof value})`);
+  }
+}
+
+function checkInteger(value, option, min, max) {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, `${option} must be an integer from ${min} to ${max} (got ${String(value)})`);
+  }
+}
+
+function checkString(value, option) {
+  if (value !== undefined && typeof value !== 'string') {
+    throw new InvalidOptionError(option, `${option} must be a string (got ${typeof value})`);
+  }
+}
+
+function checkProperties(value, option) {
+  if (value !== undefined && !isPlainObject(value)) {
+    throw new InvalidOptionError(option, `${option} must be an object of MQTT 5 properties`);
+  }
+}
+
+export function checkPayload(payload, option) {
+  if (typeof payload === 'string' || payload instanceof Uint8Array) return payload;
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  throw new InvalidOptionError(
+    option,
+    `${option} must be a string or a Uint8Array (got ${payload === null ? 'null' : typeof payload})`,
+  );
+}
+
+// Wildcards and NUL are never allowed in a topic name [MQTT-3.3.2-2] [MQTT-4.7.3-2];
+// used for the will, which the core would only refuse at CONNECT time.
+function checkTopicName(topic, option) {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw new InvalidOptionError(option, `${option} must be a non-empty string`);
+  }
+  if (/[+#\u0000]/.test(topic)) {
+    throw new InvalidOptionError(option, `${option} '${topic}' must not contain the wildcards + or #, or NUL`);
+  }
+}
+
+const SCHEMES = {
+  'ws:': 'ws',
+  'wss:': 'ws',
+  'mqtt:': 'tcp',
+  'tcp:': 'tcp',
+  'mqtts:': 'tls',
+  'tls:': 'tls',
+  'ssl:': 'tls',
+};
+
+/**
+ * @param {string | URL} url
+ * @param {string[]} supported transport kinds this entry point has ('ws', 'tcp', 'tls')
+ * @returns {{url: URL, kind: string}}
+ */
+export function parseUrl(url, supported) {
+  let parsed;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    throw new InvalidOptionError('url', `url '${String(url)}' is not a valid URL (expected e.g. ws://host:8083/mqtt)`);
+  }
+  const kind = SCHEMES[parsed.protocol];
+  const allowed = Object.keys(SCHEMES)
+    .filter((s) => supported.includes(SCHEMES[s]))
+    .map((s) => `${s}//`);
+  if (!kind || !supported.includes(kind)) {
+    throw new InvalidOptionError(
+      'url',
+      `url scheme '${parsed.protocol}' is not supported here; use one of ${allowed.join(', ')}`,
+    );
+  }
+  return { url: parsed, kind };
+}
+
+function randomClientId() {
+  let id = 'tpgate_';
+  for (let i = 0; i < 8; i++) id += Math.floor(Math.random() * 16).toString(16);
+  return id;
+}
+
+/**
+ * Validates ClientOptions and returns {session, client}: the SessionOptions for
+ * the wasm ClientSession and what the JS side keeps.
+ */
+export function normalizeClientOptions(options) {
+  if (options === undefined || options === null) options = {};
+  checkKeys(options, CLIENT_OPTIONS, '');
+  const o = options;
+  checkString(o.clientId, 'clientId');
+  checkString(o.username, 'username');
+  if (o.password !== undefined && typeof o.password !== 'string' && !(o.password instanceof Uint8Array)) {
+    throw new InvalidOptionError('password', 'password must be a string or a Uint8Array');
+  }
+  const version = o.protocolVersion ?? 5;
+  if (version !== 4 && version !== 5) {
+    throw new InvalidOptionError(
+      'protocolVersion',
+      `protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0) (got ${String(version)})`,
+    );
+  }
+  checkInteger(o.keepalive, 'keepalive', 0, 65535);
+  checkBoolean(o.clean, 'clean');
+  checkInteger(o.sessionExpiryInterval, 'sessionExpiryInterval', 0, 0xffffffff);
+  checkProperties(o.properties, 'properties');
+  checkInteger(o.connectTimeout, 'connectTimeout', 0, 0xffffffff);
+  checkInteger(o.maxQueued, 'maxQueued', 0, Number.MAX_SAFE_INTEGER);
+  checkBoolean(o.topicAliases, 'topicAliases');
+  checkBoolean(o.resubscribe, 'resubscribe');
+  if (o.wsProtocols !== undefined && (!Array.isArray(o.wsProtocols) || o.wsProtocols.some((p) => typeof p !== 'string'))) {
+    throw new InvalidOptionError('wsProtocols', 'wsProtocols must be an array of strings, e.g. ["mqtt"]');
+  }
+  if (o.tls !== undefined && !isPlainObject(o.tls)) throw new InvalidOptionError('tls', 'tls must be an object');
+  if (version === 4 && (o.sessionExpiryInterval !== undefined || o.properties !== undefined)) {
+    const name = o.properties !== undefined ? 'properties' : 'sessionExpiryInterval';
+    throw new InvalidOptionError(name, `${name} needs protocolVersion 5 (MQTT 3.1.1 has no properties)`);
+  }
+
+  let will;
+  if (o.will !== undefined) {
+    checkKeys(o.will, WILL_OPTIONS, 'will');
+    checkTopicName(o.will.topic, 'will.topic');
+    will = {
+      topic: o.will.topic,
+      payload: o.will.payload === undefined ? new Uint8Array(0) : checkPayload(o.will.payload, 'will.payload'),
+      qos: checkQos(o.will.qos, 'will.qos'),
+      retain: o.will.retain ?? false,
+    };
+    checkBoolean(o.will.retain, 'will.retain');
+    checkProperties(o.will.properties, 'will.properties');
+    if (o.will.properties !== undefined) will.properties = o.will.properties;
+  }
+
+  let reconnect = { enabled: true };
+  if (o.reconnect === false) {
+    reconnect = { enabled: false };
+  } else if (o.reconnect !== undefined && o.reconnect !== true) {
+    checkKeys(o.reconnect, RECONNECT_OPTIONS, 'reconnect');
+    checkInteger(o.reconnect.minDelay, 'reconnect.minDelay', 0, 0xffffffff);
+    checkInteger(o.reconnect.maxDelay, 'reconnect.maxDelay', 0, 0xffffffff);
+    reconnect = { enabled: true, minDelay: o.reconnect.minDelay, maxDelay: o.reconnect.maxDelay };
+    if ((reconnect.minDelay ?? 500) > (reconnect.maxDelay ?? 30000)) {
+      throw new InvalidOptionError('reconnect.maxDelay', 'reconnect.maxDelay must not be below reconnect.minDelay');
+    }
+  }
+
+  const clientId = o.clientId ?? randomClientId();
+  let properties = o.properties;
+  if (o.sessionExpiryInterval !== undefined) {
+    properties = { ...properties, sessionExpiryInterval: o.sessionExpiryInterval };
+  }
+  const session = {
+    version,
+    clientId,
+    cleanStart: o.clean ?? true,
+    keepAlive: o.keepalive ?? 60,
+    reconnect,
+    randomSeed: Math.floor(Math.random() * 0x7fffffff),
+  };
+  if (o.username !== undefined) session.username = o.username;
+  if (o.password !== undefined) session.password = o.password;
+  if (will) session.will = will;
+  if (properties !== undefined) session.properties = properties;
+  if (o.maxQueued !== undefined) session.maxQueued = o.maxQueued;
+  if (o.connectTimeout !== undefined) session.connectTimeout = o.connectTimeout;
+  if (o.topicAliases !== undefined) session.autoTopicAlias = o.topicAliases;
+  if (o.resubscribe !== undefined) session.resubscribe = o.resubscribe;
+
+  return {
+    session,
+    clientId,
+    version,
+    connectTimeout: o.connectTimeout ?? 30000,
+    wsProtocols: o.wsProtocols ?? ['mqtt'],
+    tls: o.tls,
+    load: { locateFile: o.locateFile, wasmBinary: o.wasmBinary },
+  };
+}

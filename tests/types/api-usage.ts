@@ -1,0 +1,363 @@
+// Uses the whole typed API of 'tpgate' as a user's TypeScript project would.
+// Only type-checked (`tsc -p tests/types`, a stage of `npm test`), never run.
+// The @ts-expect-error lines check that misuse is caught at compile time too:
+// tsc fails if any of them stops being an error.
+import {
+  connect,
+  loadTpgate,
+  ClientClosedError,
+  ConnectionRefusedError,
+  InvalidOptionError,
+  ProtocolError,
+  TpgateError,
+} from 'tpgate';
+import type {
+  BytesLike,
+  ClientEvents,
+  ClientOptions,
+  ClientSession,
+  ConnackInfo,
+  Decoder,
+  ErrorInfo,
+  Failure,
+  Granted,
+  LoadOptions,
+  Message,
+  MqttClient,
+  Outcome,
+  Packet,
+  Properties,
+  ProtocolVersion,
+  PublishOptions,
+  PublishResult,
+  QoS,
+  ReceivedPublish,
+  SessionEvent,
+  SessionOptions,
+  SessionOutput,
+  SessionState,
+  SubscribeOptions,
+  Subscription,
+  TpgateErrorCode,
+  TpgateModule,
+} from 'tpgate';
+
+// --- the client -----------------------------------------------------------------
+
+const properties: Properties = {
+  sessionExpiryInterval: 3600,
+  receiveMaximum: 100,
+  maximumPacketSize: 1 << 20,
+  topicAliasMaximum: 10,
+  requestResponseInformation: 1,
+  requestProblemInformation: 1,
+  userProperties: [
+    ['site', 'north'],
+    ['site', 'south'],
+  ],
+};
+
+const options: ClientOptions = {
+  clientId: 'typed-client',
+  username: 'user',
+  password: new Uint8Array([1, 2, 3]),
+  protocolVersion: 5,
+  keepalive: 30,
+  clean: false,
+  sessionExpiryInterval: 600,
+  will: {
+    topic: 'status/typed-client',
+    payload: 'offline',
+    qos: 1,
+    retain: true,
+    properties: { willDelayInterval: 5, contentType: 'text/plain' },
+  },
+  properties,
+  reconnect: { minDelay: 500, maxDelay: 30_000 },
+  connectTimeout: 10_000,
+  maxQueued: 1000,
+  topicAliases: true,
+  resubscribe: true,
+  wsProtocols: ['mqtt'],
+  tls: { rejectUnauthorized: false },
+  locateFile: (file: string) => new URL(file, 'https://cdn.example/tpgate/'),
+};
+const noReconnect: ClientOptions = { reconnect: false, password: 'secret', protocolVersion: 4 };
+const fromBytes: LoadOptions = { wasmBinary: new ArrayBuffer(8) };
+
+async function useClient(): Promise<void> {
+  const client: MqttClient = await connect('ws://127.0.0.1:8083/mqtt', options);
+  const other = await connect('mqtts://broker.example:8883', { ...noReconnect, ...fromBytes });
+  const id: string = client.clientId;
+  const up: boolean = client.connected;
+  const version: ProtocolVersion = client.protocolVersion;
+  console.log(id, up, version);
+
+  // Events: the listener types follow the event name; on/once/off chain.
+  client
+    .on('connect', (connack: ConnackInfo) => {
+      const present: boolean = connack.sessionPresent;
+      const reason: number = connack.reasonCode;
+      const props: Properties = connack.properties;
+      console.log(present, reason, props.assignedClientIdentifier);
+    })
+    .on('reconnect', () => console.log('reconnecting'))
+    .on('offline', (err: TpgateError) => console.log(err.code))
+    .on('close', () => console.log('closed'))
+    .once('error', (err) => {
+      const code: TpgateErrorCode = err.code;
+      const reasonCode: number | undefined = err.reasonCode;
+      console.log(code, reasonCode, err.message);
+    });
+  const onMessage: ClientEvents['message'] = (topic, payload, packet) => {
+    const t: string = topic;
+    const bytes: Uint8Array = payload;
+    const m: Message = packet;
+    const qos: QoS = m.qos;
+    const flags: boolean[] = [m.retain, m.dup];
+    const correlation: BytesLike | undefined = m.properties.correlationData;
+    console.log(t, bytes.byteLength, qos, flags, correlation, m.properties.responseTopic);
+  };
+  client.on('message', onMessage);
+  client.off('message', onMessage);
+
+  // @ts-expect-error: no such event
+  client.on('messages', () => {});
+  // @ts-expect-error: 'message' listeners get (topic, payload, packet), payload is not a string
+  client.on('message', (topic: string, payload: string) => console.log(topic, payload));
+
+  // Subscribe: one filter, several, or a map of filter to options.
+  const subOptions: SubscribeOptions = {
+    qos: 2,
+    noLocal: true,
+    retainAsPublished: true,
+    retainHandling: 1,
+    properties: { subscriptionIdentifiers: [7], userProperties: [['k', 'v']] },
+  };
+  const granted: Granted[] = await client.subscribe('sensors/+', { qos: 1 });
+  const grantedQos: number = granted[0]!.qos;
+  const grantedTopic: string = granted[0]!.topic;
+  await client.subscribe(['a/#', 'b/+/c'], subOptions);
+  await client.subscribe({ 'x/#': { qos: 0 }, 'y/#': subOptions });
+  console.log(grantedQos, grantedTopic);
+
+  // Publish: text or bytes, with options and v5 properties.
+  const publishOptions: PublishOptions = {
+    qos: 1,
+    retain: false,
+    properties: {
+      messageExpiryInterval: 60,
+      payloadFormatIndicator: 1,
+      contentType: 'application/json',
+      responseTopic: 'replies/typed-client',
+      correlationData: new Uint8Array([0xca, 0xfe]),
+      userProperties: [['trace', 'abc']],
+      topicAlias: 1,
+    },
+  };
+  const result: PublishResult = await client.publish('sensors/a', '{"t":21.5}', publishOptions);
+  const sent: [QoS, number, number, Properties] = [result.qos, result.packetId, result.reasonCode, result.properties];
+  console.log(sent);
+  await client.publish('sensors/b', new Uint8Array([1, 2, 3]));
+  await client.publish('sensors/c', new TextEncoder().encode('x'), { qos: 2, retain: true });
+
+  // @ts-expect-error: QoS 3 does not exist
+  await client.publish('sensors/a', 'x', { qos: 3 });
+  // @ts-expect-error: payloads are strings or Uint8Array, not numbers
+  await client.publish('sensors/a', 42);
+  // @ts-expect-error: retainHandling is 0, 1 or 2
+  await client.subscribe('a', { retainHandling: 3 });
+
+  // Async iteration over matching messages; ends when the client ends.
+  const iterator: AsyncIterableIterator<Message> = client.messages('sensors/#');
+  for await (const m of iterator) {
+    console.log(m.topic, m.payload.byteLength);
+    break;
+  }
+  for await (const m of client.messages()) {
+    console.log(m.topic);
+    break;
+  }
+
+  await client.unsubscribe('sensors/+');
+  await client.unsubscribe(['a/#', 'b/+/c'], { properties: { userProperties: [['why', 'done']] } });
+
+  await client.end();
+  await other.end(true);
+  const ended: Promise<void> = client.end();
+  await ended;
+}
+
+// Errors: classes to test with instanceof, codes to switch on.
+async function handleErrors(): Promise<string> {
+  try {
+    await connect('ws://127.0.0.1:1/mqtt', { protocolVersion: 5 });
+    return 'connected';
+  } catch (err) {
+    if (err instanceof InvalidOptionError) {
+      const option: string | undefined = err.option;
+      return `bad option ${option}`;
+    }
+    if (err instanceof ConnectionRefusedError) return `refused 0x${(err.reasonCode ?? 0).toString(16)}`;
+    if (err instanceof ProtocolError) return `protocol ${err.reasonCode}`;
+    if (err instanceof ClientClosedError) return 'closed';
+    if (err instanceof TpgateError) {
+      switch (err.code) {
+        case 'ERR_CONNECT_FAILED':
+        case 'ERR_TRANSPORT':
+        case 'ERR_KEEPALIVE_TIMEOUT':
+        case 'ERR_SERVER_DISCONNECT':
+          return 'network';
+        case 'ERR_QUEUE_FULL':
+        case 'ERR_PACKET_TOO_LARGE':
+        case 'ERR_NOT_SUPPORTED':
+        case 'ERR_PUBLISH_FAILED':
+        case 'ERR_SUBSCRIBE_FAILED':
+        case 'ERR_WASM_LOAD':
+        case 'ERR_INVALID_OPTION':
+        case 'ERR_CONNECTION_REFUSED':
+        case 'ERR_CLIENT_CLOSED':
+        case 'ERR_PROTOCOL':
+          return err.code;
+        default: {
+          // Every code is handled above: a new one would make this a compile error.
+          const unhandled: never = err.code;
+          return unhandled;
+        }
+      }
+    }
+    throw err;
+  }
+}
+
+const errorIsError: Error = new TpgateError();
+// @ts-expect-error: codes are a closed set
+const badCode: TpgateErrorCode = 'ERR_SOMETHING_ELSE';
+console.log(errorIsError, badCode);
+
+// --- the raw wasm module ----------------------------------------------------------
+
+function drain(session: ClientSession): void {
+  const out: SessionOutput = session.takeOutput();
+  const write: Uint8Array = out.bytes;
+  const flags: boolean[] = [out.openTransport, out.closeTransport, session.hasOutput()];
+  const deadline: number = out.deadline === session.deadline() ? out.deadline : -1;
+  console.log(write.byteLength, flags, deadline);
+  for (const event of out.events) describeEvent(event);
+}
+
+function describeEvent(event: SessionEvent): string {
+  switch (event.type) {
+    case 'connected':
+      return `connected ${event.sessionPresent} ${event.connack.reasonCode}`;
+    case 'message': {
+      const publish: ReceivedPublish = event.publish;
+      return `message ${publish.topic} ${publish.payload.byteLength} ${publish.packetId}`;
+    }
+    case 'publishComplete':
+      return `publish ${event.token} ${event.qos} ${event.reasonCode}`;
+    case 'subscribeComplete':
+      return `suback ${event.token} ${event.suback.reasonCodes.join(',')}`;
+    case 'unsubscribeComplete':
+      return `unsuback ${event.token} ${event.unsuback.reasonCodes.join(',')}`;
+    case 'operationFailed':
+      return `failed ${event.token} ${event.error.reason}`;
+    case 'disconnected':
+      return `disconnected ${event.byServer} ${event.error.code} ${event.reconnectAt ?? 'no reconnect'}`;
+    case 'auth':
+      return `auth ${event.auth.reasonCode}`;
+    case 'error': {
+      const info: ErrorInfo = event.error;
+      return `error ${info.code} ${info.reason}: ${info.message}`;
+    }
+  }
+}
+
+async function useRawModule(): Promise<void> {
+  const tpgate: TpgateModule = await loadTpgate({ locateFile: (file) => `/static/${file}` });
+  const again: Promise<TpgateModule> = loadTpgate();
+  console.log(await again === tpgate);
+
+  const sessionOptions: SessionOptions = {
+    version: 5,
+    clientId: 'raw',
+    cleanStart: true,
+    keepAlive: 30,
+    username: 'u',
+    password: 'p',
+    will: { topic: 'w', payload: new Uint8Array(1), qos: 0, retain: false },
+    properties: { sessionExpiryInterval: 0 },
+    maxQueued: 100,
+    connectTimeout: 5000,
+    pingTimeout: 5000,
+    reconnect: { enabled: true, minDelay: 100, maxDelay: 1000 },
+    randomSeed: 1,
+    autoTopicAlias: true,
+    resubscribe: true,
+  };
+  const session: ClientSession = new tpgate.ClientSession(sessionOptions);
+  try {
+    const refused: Failure | null = session.optionsError();
+    if (refused) throw new Error(refused.message);
+    const now = 0;
+    session.start(now);
+    drain(session);
+    session.transportOpen(now);
+    const received: Outcome = session.receive(new Uint8Array([0x20, 3, 0, 0, 0]), now);
+    if (!received.ok) console.log(received.code, received.reason);
+    session.tick(now + 1000);
+
+    const published = session.publish({ topic: 't', payload: 'x', qos: 1, retain: false, properties: {} }, now);
+    if (published.ok) {
+      const token: number = published.token;
+      console.log(token);
+    } else {
+      const failure: Failure = published;
+      console.log(failure.message);
+    }
+    const subscription: Subscription = { filter: 'a/+', qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0 };
+    session.subscribe([subscription, 'b/#'], undefined, now);
+    session.unsubscribe(['a/+'], { userProperties: [['k', 'v']] }, now);
+    session.auth({ reasonCode: 0x18, properties: { authenticationMethod: 'SCRAM' } }, now);
+    session.disconnect(now, { reasonCode: 0 });
+    session.disconnect(now, undefined);
+    session.transportClosed(now, 'socket closed');
+    session.transportClosed(now, undefined);
+    const state: SessionState = session.state();
+    const counts: number[] = [session.inflightCount(), session.queuedCount()];
+    console.log(state, counts);
+    drain(session);
+  } finally {
+    session.delete();
+  }
+
+  const decoder: Decoder = new tpgate.Decoder({ version: 5, role: 'client', maxPacketSize: 1 << 16 });
+  try {
+    if (decoder.optionsError() === null) {
+      const fed = decoder.feed(new Uint8Array([0xd0, 0]));
+      const packets: Packet[] = fed.packets;
+      for (const packet of packets) {
+        if (packet.type === 'publish') console.log(packet.topic, packet.qos);
+      }
+      if (!fed.ok) console.log(fed.code);
+      console.log(decoder.buffered());
+      decoder.reset();
+    }
+  } finally {
+    decoder.delete();
+  }
+
+  const encoded = tpgate.encodePacket({ type: 'publish', topic: 'a', payload: 'x', qos: 0 }, 4);
+  if (encoded.ok) {
+    const bytes: Uint8Array = encoded.bytes;
+    console.log(bytes);
+  }
+  tpgate.encodePacket({ type: 'subscribe', packetId: 1, subscriptions: ['a', { filter: 'b', qos: 2 }] }, 5);
+  tpgate.encodePacket({ type: 'pingreq' }, 5);
+  // @ts-expect-error: there is no MQTT 6
+  tpgate.encodePacket({ type: 'pingreq' }, 6);
+  // @ts-expect-error: no such packet type
+  tpgate.encodePacket({ type: 'ping' }, 5);
+}
+
+export { useClient, handleErrors, useRawModule };
