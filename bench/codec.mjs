@@ -7,11 +7,16 @@
 //   single  one packet per call (a WebSocket frame per packet);
 //   stream  a chunk of STREAM_PACKETS back-to-back packets per call, how a
 //           TCP socket delivers them; ops/s still counts packets.
+// tpgate is measured through the Embind API of the raw module (Decoder.feed,
+// encodePacket) and, when the module has it, through the flat C ABI of
+// bindings/fast_bindings.cpp (bench/fast-codec.mjs), each against the same
+// mqtt-packet figure.
 //
 //   node bench/codec.mjs [--version 4|5] [--ms 700]
 import { createRequire } from 'node:module';
 
 import { loadTpgate } from '../npm/src/index-node.js';
+import { createFastCodec, hasFastCodec } from './fast-codec.mjs';
 import { alternate, opsPerSecond, progress, row, runAlone } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -39,6 +44,8 @@ function concat(chunks) {
 
 export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
   const mod = await loadTpgate();
+  const fast = hasFastCodec(mod) ? createFastCodec(mod) : null;
+  if (!fast) progress('codec: this tpgate.wasm has no flat ABI (bindings/fast_bindings.cpp); measuring Embind only');
   const rows = [];
   const opts = { protocolVersion: version };
 
@@ -59,54 +66,67 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
     const stream = concat(Array.from({ length: STREAM_PACKETS }, () => bytes));
     const peerStream = Buffer.from(stream);
 
+    const paths = [['Embind', mod.Decoder, (p) => mod.encodePacket(p, version)]];
+    if (fast) paths.push(['flat ABI', fast.Decoder, (p) => fast.encodePublish(p, version)]);
+    for (const [, , enc] of paths) {
+      const again = enc(ours);
+      if (!again.ok || Buffer.compare(Buffer.from(again.bytes), peerBytes) !== 0) throw new Error('an encode path disagrees with mqtt-packet');
+    }
+
     // generate
-    progress(`codec: generate ${size} B PUBLISH v${version}`);
     let sink = 0;
-    const gen = await alternate(
-      rounds,
-      () => opsPerSecond((n) => {
-        for (let i = 0; i < n; i++) sink += mod.encodePacket(ours, version).bytes.length;
-      }, { ms }),
-      () => opsPerSecond((n) => {
-        for (let i = 0; i < n; i++) sink += mqttPacket.generate(peer, opts).length;
-      }, { ms }),
-    );
-    rows.push(row({ part: 'codec', name: `generate PUBLISH ${size} B (v${version})`, unit: 'ops/s', ...gen, peerName: 'mqtt-packet', goal: 2 }));
+    const genPeer = () => opsPerSecond((n) => {
+      for (let i = 0; i < n; i++) sink += mqttPacket.generate(peer, opts).length;
+    }, { ms });
+    for (const [pathName, , enc] of paths) {
+      progress(`codec: generate ${size} B PUBLISH v${version}, ${pathName}`);
+      const gen = await alternate(
+        rounds,
+        () => opsPerSecond((n) => {
+          for (let i = 0; i < n; i++) sink += enc(ours).bytes.length;
+        }, { ms }),
+        genPeer,
+      );
+      rows.push(row({ part: 'codec', name: `generate PUBLISH ${size} B (v${version}), ${pathName}`, unit: 'ops/s', ...gen, peerName: 'mqtt-packet', goal: 2 }));
+    }
 
     // parse, one packet per call and a stream chunk per call
     for (const [label, ourInput, peerInput, perCall] of [
       ['parse', bytes, Buffer.from(bytes), 1],
       [`parse stream x${STREAM_PACKETS}`, stream, peerStream, STREAM_PACKETS],
     ]) {
-      progress(`codec: ${label} ${size} B PUBLISH v${version}`);
-      const decoder = new mod.Decoder({ version });
-      const parser = mqttPacket.parser(opts);
-      let got = 0;
-      parser.on('packet', (p) => {
-        got += p.payload.length > 0 ? 1 : 0;
-      });
-      parser.on('error', (err) => {
-        throw err;
-      });
-      // Check both parse what was sent before timing.
-      const check = decoder.feed(ourInput);
-      if (!check.ok || check.packets.length !== perCall || check.packets[0].payload.length !== size) {
-        throw new Error(`Decoder.feed did not return ${perCall} packets of ${size} B`);
-      }
-      parser.parse(peerInput);
-      if (got !== perCall) throw new Error(`mqtt-packet did not parse ${perCall} packets`);
+      for (const [pathName, Decoder] of paths) {
+        progress(`codec: ${label} ${size} B PUBLISH v${version}, ${pathName}`);
+        const decoder = new Decoder({ version });
+        const parser = mqttPacket.parser(opts);
+        let got = 0;
+        parser.on('packet', (p) => {
+          got += p.payload.length > 0 ? 1 : 0;
+        });
+        parser.on('error', (err) => {
+          throw err;
+        });
+        // Check both parse what was sent before timing.
+        const check = decoder.feed(ourInput);
+        const first = check.packets[0];
+        if (!check.ok || check.packets.length !== perCall || first.payload.length !== size || first.topic !== TOPIC || first.packetId !== 42) {
+          throw new Error(`${pathName} Decoder.feed did not return ${perCall} packets of ${size} B`);
+        }
+        parser.parse(peerInput);
+        if (got !== perCall) throw new Error(`mqtt-packet did not parse ${perCall} packets`);
 
-      const res = await alternate(
-        rounds,
-        () => perCall * opsPerSecond((n) => {
-          for (let i = 0; i < n; i++) sink += decoder.feed(ourInput).packets.length;
-        }, { ms }),
-        () => perCall * opsPerSecond((n) => {
-          for (let i = 0; i < n; i++) parser.parse(peerInput);
-        }, { ms }),
-      );
-      decoder.delete();
-      rows.push(row({ part: 'codec', name: `${label} PUBLISH ${size} B (v${version})`, unit: 'ops/s', ...res, peerName: 'mqtt-packet', goal: 2 }));
+        const res = await alternate(
+          rounds,
+          () => perCall * opsPerSecond((n) => {
+            for (let i = 0; i < n; i++) sink += decoder.feed(ourInput).packets.length;
+          }, { ms }),
+          () => perCall * opsPerSecond((n) => {
+            for (let i = 0; i < n; i++) parser.parse(peerInput);
+          }, { ms }),
+        );
+        decoder.delete();
+        rows.push(row({ part: 'codec', name: `${label} PUBLISH ${size} B (v${version}), ${pathName}`, unit: 'ops/s', ...res, peerName: 'mqtt-packet', goal: 2 }));
+      }
     }
     if (sink < 0) console.log(sink);  // keeps the results alive
   }

@@ -104,15 +104,24 @@ export function createFastCodec(mod) {
     }
   }
 
+  // The same topic is published again and again: encode it once.
+  let lastWritten = null;
+  let lastWrittenBytes = new Uint8Array(0);
+
   /** {topic, payload: string | Uint8Array, qos, retain, dup, packetId} -> {ok, bytes} like encodePacket. */
   function encodePublish(p, version) {
     if (p.properties && Object.keys(p.properties).length > 0) return mod.encodePacket({ type: 'publish', ...p }, version);
     const payload = p.payload ?? '';
     const text = typeof payload === 'string';
-    const room = 3 * p.topic.length + (text ? 3 * payload.length : payload.length);
+    if (p.topic !== lastWritten) {
+      lastWritten = p.topic;
+      lastWrittenBytes = textEncoder.encode(p.topic);
+    }
+    const topicLen = lastWrittenBytes.length;
+    const room = topicLen + (text ? 3 * payload.length : payload.length);
     const ptr = mod._tpg_fast_encode_input(room);
     fresh();
-    const topicLen = writeString(p.topic, ptr);
+    heap.set(lastWrittenBytes, ptr);
     let payloadLen;
     if (text) {
       payloadLen = writeString(payload, ptr + topicLen);

@@ -16,7 +16,7 @@ import {
   disconnectError,
   operationError,
 } from './errors.js';
-import { MessageIterator, topicMatcher } from './message-queue.js';
+import { MessageIterator, filterProblem, topicMatcher } from './message-queue.js';
 import {
   FLAG_CLOSE,
   FLAG_OPEN,
@@ -605,8 +605,9 @@ export class MqttClient extends Emitter {
 
   /** Received messages matching `filter` (default '#'); ends on end(). */
   messages(filter = '#') {
-    if (typeof filter !== 'string' || filter.length === 0) {
-      throw new InvalidOptionError('filter', 'messages(filter): filter must be a non-empty topic filter string');
+    const problem = filterProblem(filter);
+    if (problem !== null) {
+      throw new InvalidOptionError('filter', `messages(filter): invalid topic filter '${filter}': ${problem}`);
     }
     const it = new MessageIterator(topicMatcher(filter), (done) => this._iterators.delete(done));
     if (this._ended) it.end();

@@ -27,6 +27,25 @@ export function topicMatcher(filter) {
   };
 }
 
+/**
+ * Why `filter` is not a valid topic filter, or null. '#' only as the whole
+ * last level [MQTT-4.7.1-2], '+' only as a whole level [MQTT-4.7.1-3], no NUL
+ * [MQTT-4.7.3-2], at least one character [MQTT-4.7.3-1].
+ */
+export function filterProblem(filter) {
+  if (typeof filter !== 'string' || filter.length === 0) return 'must be a non-empty string';
+  if (filter.includes('\u0000')) return 'must not contain NUL';
+  const levels = filter.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
+      return "'#' must be the whole last level";
+    }
+    if (level.includes('+') && level !== '+') return "'+' must be a whole level";
+  }
+  return null;
+}
+
 export class MessageIterator {
   /**
    * @param {(topic: string) => boolean} matches

@@ -184,6 +184,25 @@ export interface ClientSession {
   state(): SessionState;
   inflightCount(): number;
   queuedCount(): number;
+  /**
+   * Hot path: the whole output of one drain as a single Uint8Array, laid out as
+   * bindings/session_packed.hpp describes (header with flags, bytes length and
+   * deadline; the bytes to write; then message / publishComplete / other
+   * records). Use instead of takeOutput(), not together with it.
+   */
+  takePacked(): Uint8Array;
+  /** The side values (properties objects and other events) of the last takePacked(), or undefined. */
+  takeSide(): unknown[] | undefined;
+  /** Hot path: `length` received bytes that the host copied to reserveScratch(). */
+  receiveScratch(length: number, now: number): void;
+  /**
+   * Hot path: a PUBLISH without properties whose topic (UTF-8, `topicLength`
+   * bytes) and payload (`payloadLength` bytes) the host copied to
+   * reserveScratch(), back to back. Returns the token, or 0 (see lastFailure()).
+   */
+  publishScratch(topicLength: number, payloadLength: number, qos: QoS, retain: boolean, now: number): number;
+  /** Why the last publishScratch() returned 0. */
+  lastFailure(): Failure | null;
   /** Frees the C++ session. */
   delete(): void;
 }
@@ -204,6 +223,13 @@ export interface TpgateModule {
   ClientSession: new (options: SessionOptions) => ClientSession;
   Decoder: new (options?: { version?: ProtocolVersion; role?: 'any' | 'client' | 'server'; maxPacketSize?: number }) => Decoder;
   encodePacket(packet: Packet, version: ProtocolVersion): Outcome<{ bytes: Uint8Array }>;
+  /**
+   * The module-wide scratch area for the hot paths: at least `size` bytes at
+   * the returned address of HEAPU8, valid until the next call into the module.
+   */
+  reserveScratch(size: number): number;
+  /** The wasm heap. Growing memory replaces it: read it again after any call into the module. */
+  readonly HEAPU8: Uint8Array;
 }
 
 // ---------------------------------------------------------------------------
@@ -216,6 +242,8 @@ export class TpgateError extends Error {
   readonly reasonCode?: number;
   /** The option at fault, for ERR_INVALID_OPTION ("qos", "will.topic", "url", ...). */
   readonly option?: string;
+  /** ERR_SUBSCRIBE_FAILED: the SUBACK's answer per filter. */
+  readonly granted?: Granted[];
 }
 /** Bad options or arguments, rejected before anything is sent. */
 export class InvalidOptionError extends TpgateError {}
@@ -308,11 +336,19 @@ export interface Granted {
 /** A received message. */
 export interface Message {
   topic: string;
+  /**
+   * May be a view into a larger buffer shared by the messages of one socket
+   * read: use payload.byteOffset/byteLength (or copy with slice()) rather than
+   * payload.buffer alone.
+   */
   payload: Uint8Array;
   qos: QoS;
   retain: boolean;
   dup: boolean;
+  /** Shared and frozen when the message had none. */
   properties: Properties;
+  /** 0 for QoS 0. */
+  packetId: number;
 }
 
 export interface ConnackInfo {
@@ -322,9 +358,14 @@ export interface ConnackInfo {
 }
 
 export interface ClientEvents {
-  /** Every successful CONNACK (first connect and each reconnect). */
+  /**
+   * Every successful CONNACK (first connect and each reconnect). The first one
+   * is emitted a task after connect() resolves, so a listener attached right
+   * after `await connect()` sees it; messages arriving with that CONNACK wait
+   * for it too.
+   */
   connect: (connack: ConnackInfo) => void;
-  /** A reconnect attempt starts. */
+  /** A reconnect attempt starts (a new transport is being opened). */
   reconnect: () => void;
   /** The connection went down; the client will reconnect unless it was ended. */
   offline: (error: TpgateError) => void;
@@ -343,7 +384,7 @@ export interface MqttClient {
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
   /** Resolves when the server acknowledged it (QoS 1/2) or it was written (QoS 0). */
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<PublishResult>;
-  /** Resolves with the granted QoS per filter. */
+  /** Resolves with the granted QoS per filter; rejects (ERR_SUBSCRIBE_FAILED) only when every filter was refused. */
   subscribe(filter: string | string[] | Record<string, SubscribeOptions>, options?: SubscribeOptions): Promise<Granted[]>;
   unsubscribe(filter: string | string[], options?: { properties?: Properties }): Promise<void>;
   /** Messages whose topic matches `filter` (default '#'), as an async iterator; ends when the client ends. */

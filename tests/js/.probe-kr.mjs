@@ -14,6 +14,8 @@ const PER_QOS = 10_000;
 // Stop the broker once this many messages reached the subscriber: well into
 // the stream, with thousands still queued in the publisher and the broker.
 const STOP_AFTER = 4_000;
+// mosquitto's max_inflight_messages, and the subscriber's Receive Maximum.
+const INFLIGHT = 100;
 
 // How the broker is stopped. mosquitto writes mosquitto.db only on a clean
 // shutdown and at each autosave; a message it acknowledged (PUBACK/PUBREC to
@@ -40,7 +42,7 @@ before(async () => {
       // Receive Maximum announced to the publisher and the broker's in-flight
       // window to the subscriber: wide enough to stream, small enough that a
       // stop always catches messages half acknowledged in both directions.
-      'max_inflight_messages 100', 'log_type information', 'log_timestamp_format %T',
+      `max_inflight_messages ${INFLIGHT}`,
     ],
   });
 });
@@ -53,29 +55,40 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
   const session = { protocolVersion: 5, clean: false, sessionExpiryInterval: 600 };
   const reconnect = { minDelay: 50, maxDelay: 500 };
 
-  // The subscriber goes through a decoding proxy that counts what the broker
-  // resends after the restart (PUBLISH with DUP, PUBREL): the redeliveries
-  // the client must absorb without handing a QoS 2 message over twice.
-  const resent = { publishDup1: 0, publishDup2: 0, pubrel: 0 };
+  // The subscriber goes through a decoding proxy that counts the PUBLISH
+  // packets the broker resends (DUP) after the restart: the redeliveries the
+  // client must absorb without handing a QoS 2 message over twice.
+  const resent = { publishDup1: 0, publishDup2: 0 };
   let restarted = false;
   const proxy = await startProxy(broker.tcpPort, {
     mqtt: {
-      onClientPacket(packet) {
-        if (packet.messageId) (globalThis.wire ??= []).push(`${restarted ? 'A' : 'B'} c->b ${packet.cmd} ${packet.messageId}`);
-      },
       toClient(packet) {
-        if (packet.messageId) (globalThis.wire ??= []).push(`${restarted ? 'A' : 'B'} b->c ${packet.cmd} ${packet.messageId} q${packet.qos ?? ''} d${packet.dup ?? ''} ${packet.payload ? packet.topic.slice(-2) + ':' + packet.payload : ''}`);
-        if (packet.cmd === 'connack') (globalThis.wire ??= []).push('connack ' + packet.sessionPresent);
         if (restarted && packet.cmd === 'publish' && packet.dup) resent[`publishDup${packet.qos}`]++;
-        if (restarted && packet.cmd === 'pubrel') resent.pubrel++;
         return packet;
       },
     },
   });
   t.after(() => proxy.close());
 
-  const sub = await openClient(t, proxy.tcpUrl, { ...session, clientId: `tpgate-kr-sub-${process.pid}`, reconnect });
+  const sub = await openClient(t, proxy.tcpUrl, {
+    ...session,
+    clientId: `tpgate-kr-sub-${process.pid}`,
+    reconnect,
+    // Kept below max_inflight_messages because of how mosquitto 2.0.11
+    // restores a session: of a client's outgoing in-flight messages it puts
+    // back in flight only max_inflight_messages, the rest go to the queue and
+    // lose their state. A QoS 2 message it had already sent PUBREL for (so the
+    // client had completed it and freed the identifier) then comes again as a
+    // PUBLISH with DUP, against [MQTT-4.3.3-5]; to the client that is a new
+    // message. With the client's Receive Maximum (the v5 default is 65,535)
+    // at or below max_inflight_messages everything fits back in flight.
+    properties: { receiveMaximum: INFLIGHT },
+  });
   const subConnects = new Recorder(sub, 'connect');
+  const errs = new Map(); let nconn = 0;
+  sub.on('connect', () => nconn++);
+  sub.on('offline', (e) => errs.set(e.code + ' ' + e.message, (errs.get(e.code + ' ' + e.message) ?? 0) + 1));
+  sub.on('error', (e) => errs.set('error ' + e.code + ' ' + e.message, (errs.get('error ' + e.code + ' ' + e.message) ?? 0) + 1));
   assert.equal((await subConnects.next()).sessionPresent, false);
   await sub.subscribe(`${topic}/#`, { qos: 2 });
 
@@ -171,17 +184,11 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
   received[2].forEach((n, seq) => n > 1 && duplicates2.push(seq));
   t.diagnostic(
     `resent by the broker to the subscriber after the restart: ${resent.publishDup1} QoS 1 and ` +
-      `${resent.publishDup2} QoS 2 PUBLISH with DUP, ${resent.pubrel} PUBREL`,
+      `${resent.publishDup2} QoS 2 PUBLISH with DUP`,
   );
   t.diagnostic(`QoS 1: ${PER_QOS} arrived, ${duplicates1} duplicates (allowed); QoS 2: ${duplicates2.length} duplicates`);
+  t.diagnostic('sub connects ' + nconn + ' ' + JSON.stringify([...errs]));
   assert.deepEqual(wrongQos, []);
-  t.diagnostic(broker.log().split('\n').filter((l) => /[Ss]av|[Rr]estor|mosquitto|ersist/.test(l)).join(' | '));
-  if (duplicates2.length) {
-    const seq = duplicates2[0];
-    const lines = globalThis.wire.filter((l) => l.endsWith('q2:' + seq));
-    const pid = lines[0].split(' ')[3];
-    t.diagnostic(globalThis.wire.filter((l) => l.split(' ')[3] === pid || l.startsWith('connack')).join('\n'));
-  }
   assert.deepEqual(duplicates2, [], 'QoS 2 exactly once');
   assert.ok(received[1].every((n) => n >= 1) && received[2].every((n) => n === 1));
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -118,6 +119,63 @@ test('connect events: the first CONNACK is seen by a listener attached after awa
   assert.equal(connack.reasonCode, 0);
   assert.equal(connack.sessionPresent, false);
   assert.equal(typeof connack.properties, 'object');
+});
+
+// A TCP proxy in front of the broker whose connections the test can cut, to
+// lose a connection without stopping the broker.
+async function startProxy(targetPort) {
+  const sockets = new Set();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect({ host: '127.0.0.1', port: targetPort });
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    cut() {
+      for (const s of sockets) s.destroy();
+    },
+    close() {
+      this.cut();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test('a lost connection: close, offline, reconnect, connect; a QoS 1 publish made while offline completes', async (t) => {
+  const proxy = await startProxy(broker.tcpPort);
+  t.after(() => proxy.close());
+  const client = await connect(`mqtt://127.0.0.1:${proxy.port}`, { reconnect: { minDelay: 20, maxDelay: 100 } });
+  t.after(() => client.end(true));
+  const topic = `client-basic/reconnect/${client.clientId}`;
+  await client.subscribe(topic, { qos: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the first 'connect' event has been emitted
+
+  const events = [];
+  for (const name of ['close', 'offline', 'reconnect', 'connect']) client.on(name, () => events.push(name));
+  const offline = new Promise((resolve) => client.once('offline', resolve));
+  const reconnected = new Promise((resolve) => client.once('connect', resolve));
+  proxy.cut();
+  const err = await offline;
+  assert.ok(err instanceof TpgateError);
+  assert.equal(err.code, 'ERR_TRANSPORT');
+  assert.equal(client.connected, false);
+
+  const arriving = collect(client, topic, 1);
+  const published = client.publish(topic, 'sent while offline', { qos: 1 });
+  const connack = await reconnected;
+  assert.equal(connack.reasonCode, 0);
+  assert.equal(client.connected, true);
+  const result = await published;
+  assert.ok(result.packetId > 0);
+  const [message] = await arriving;
+  assert.equal(new TextDecoder().decode(message.payload), 'sent while offline');
+  assert.deepEqual(events.slice(0, 4), ['close', 'offline', 'reconnect', 'connect']);
 });
 
 test('messages(): an async iterator over matching messages, done on end()', async () => {

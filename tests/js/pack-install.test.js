@@ -15,7 +15,18 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { startMosquitto } from './helpers/mosquitto.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+
+// Runs a program; on failure the error keeps only the end of its output (the
+// Emscripten glue is one long line that would drown the message).
+async function run(file, args, options) {
+  try {
+    return await execFileAsync(file, args, { maxBuffer: 16 * 1024 * 1024, ...options });
+  } catch (err) {
+    const tail = (s) => String(s ?? '').slice(-2000);
+    throw new Error(`${file} ${args.join(' ')} failed (${err.code ?? err.signal}):\n${tail(err.stderr)}\n${tail(err.stdout)}`);
+  }
+}
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 let broker;
