@@ -14,7 +14,6 @@
 //   node bench/throughput.mjs --child tpgate|mqttjs --url ws://... --qos 0 --n 20000 --version 4
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startMosquitto } from '../tests/js/helpers/mosquitto.js';
@@ -22,7 +21,7 @@ import { TELEMETRY, progress, row, runAlone } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const SELF = fileURLToPath(import.meta.url);
-const CHILD_TIMEOUT_MS = 120_000;
+const CHILD_TIMEOUT_MS = 60_000;
 
 // --- the two sides ---------------------------------------------------------------
 // Each returns { elapsedMs, received }. Both publish without waiting between
@@ -46,7 +45,9 @@ async function sideTpgate({ url, qos, n, version, topic }) {
   });
   t0 = performance.now();
   const sent = [];
-  for (let i = 0; i < n; i++) sent.push(pub.publish(topic, TELEMETRY, { qos }));
+  let completed = 0;
+  for (let i = 0; i < n; i++) sent.push(pub.publish(topic, TELEMETRY, { qos }).then(() => completed++));
+  watch(() => ({ received, completed }));
   await Promise.all(sent);
   const t1 = await done;
   await pub.end();
@@ -75,9 +76,11 @@ async function sideMqttjs({ url, qos, n, version, topic }) {
   });
   const t0 = performance.now();
   const sent = [];
+  let completed = 0;
   for (let i = 0; i < n; i++) {
-    sent.push(new Promise((resolve, reject) => pub.publish(topic, TELEMETRY, { qos }, (err) => (err ? reject(err) : resolve()))));
+    sent.push(new Promise((resolve, reject) => pub.publish(topic, TELEMETRY, { qos }, (err) => (err ? reject(err) : resolve(++completed)))));
   }
+  watch(() => ({ received, completed }));
   await Promise.all(sent);
   const t1 = await done;
   await pub.endAsync();
@@ -86,6 +89,17 @@ async function sideMqttjs({ url, qos, n, version, topic }) {
 }
 
 const SIDES = { tpgate: sideTpgate, mqttjs: sideMqttjs };
+
+// A run that stalls (messages lost, a promise that never settles) reports how
+// far it got instead of hanging the benchmark.
+const STALL_MS = 30_000;
+function watch(state) {
+  setTimeout(() => {
+    const { received, completed } = state();
+    console.log(JSON.stringify({ error: `stalled after ${STALL_MS / 1000} s: ${received} received, ${completed} publishes completed` }));
+    process.exit(0);
+  }, STALL_MS).unref();
+}
 
 // --- parent: mosquitto, child processes, rows -------------------------------------
 

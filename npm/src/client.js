@@ -32,13 +32,13 @@ import {
 } from './packed.js';
 import {
   PUBLISH_OPTIONS,
-  SUBSCRIBE_OPTIONS,
   UNSUBSCRIBE_OPTIONS,
   checkKeys,
   checkPayload,
   checkQos,
   normalizeClientOptions,
   parseUrl,
+  subscriptionsFrom,
 } from './options.js';
 
 const now = () => performance.now();
@@ -46,6 +46,10 @@ const now = () => performance.now();
 // How long end() waits for the transport to close after DISCONNECT before
 // dropping it: a broker that never closes must not make end() hang.
 const END_TIMEOUT_MS = 2000;
+
+// Publish bytes after which a burst is written out without waiting for the
+// end of the tick.
+const FLUSH_BYTES = 64 * 1024;
 
 const PUBLISH = 1;
 const SUBSCRIBE = 2;
@@ -103,14 +107,14 @@ export class MqttClient extends Emitter {
     this._firstConnect = null; // {resolve, reject} until the first CONNACK
     this._held = null; // messages held until the first 'connect' is emitted
     this._attempts = 0;
-    // The current transport: {handle, gen, opened, closed, closeWaiters}.
+    // The current transport: {handle, opened, closing, closed, waiters}.
     this._transport = null;
-    this._gen = 0;
     this._timer = null;
     this._timerAt = Infinity;
     this._drainScheduled = false;
     this._inbox = []; // received chunks not yet fed to the session
     this._inboxLength = 0;
+    this._unflushed = 0; // publish bytes encoded since the last drain (approximate)
     this._drainTask = () => this._drain();
     this._onTimer = () => {
       this._timer = null;
@@ -154,6 +158,7 @@ export class MqttClient extends Emitter {
 
   _drain() {
     this._drainScheduled = false;
+    this._unflushed = 0;
     const session = this._session;
     if (session === null) return;
     if (this._inboxLength > 0) this._feedInbox(session);
@@ -325,7 +330,7 @@ export class MqttClient extends Emitter {
   _releaseHeld(info) {
     const held = this._held;
     this._held = null;
-    if (this._session === null) return;
+    if (this._ended) return;
     this.emit('connect', info);
     for (const message of held) this._deliver(message);
   }
@@ -398,7 +403,7 @@ export class MqttClient extends Emitter {
     this._attempts++;
     if (this._attempts > 1) this.emit('reconnect');
     this._lastTransportError = undefined;
-    const transport = { handle: null, gen: ++this._gen, opened: false, closing: false, closed: false, waiters: [] };
+    const transport = { handle: null, opened: false, closing: false, closed: false, waiters: [] };
     const timeoutMs = this._options.connectTimeout;
     let openTimer = null;
     const sink = {
@@ -526,12 +531,17 @@ export class MqttClient extends Emitter {
         const payloadLength = writePublish(this._tpgate, topic, payload);
         token = this._session.publishScratch(topicLength, payloadLength, qos, retain, now());
         if (token === 0) throw operationError(this._session.lastFailure(), 'publish');
+        this._unflushed += topicLength + payloadLength;
       } else {
         const result = this._session.publish({ topic, payload, qos, retain, properties }, now());
         if (!result.ok) throw operationError(result, 'publish');
         token = result.token;
       }
-      this._scheduleDrain();
+      // A long burst of publish() calls is written out in slices while it is
+      // still being made, so the broker works on the first messages while the
+      // rest are encoded (one huge write would serialise the two).
+      if (this._unflushed >= FLUSH_BYTES) this._drain();
+      else this._scheduleDrain();
       return new Promise((resolve, reject) => {
         this._pending.set(token, new Pending(PUBLISH, resolve, reject, undefined));
       });
@@ -545,33 +555,7 @@ export class MqttClient extends Emitter {
   subscribe(filter, options) {
     if (this._ended) return Promise.reject(new ClientClosedError('subscribe() after end()'));
     return rejected(() => {
-      checkKeys(options, SUBSCRIBE_OPTIONS, '');
-      const subscriptions = [];
-      const add = (f, opts, where) => {
-        if (typeof f !== 'string') throw new InvalidOptionError('filter', `filter must be a string (got ${typeof f})`);
-        if (opts !== options) checkKeys(opts, SUBSCRIBE_OPTIONS, where);
-        const prefix = opts === options ? '' : `${where}.`;
-        const sub = { filter: f, qos: checkQos(opts?.qos, `${prefix}qos`) };
-        if (opts?.noLocal !== undefined) sub.noLocal = opts.noLocal;
-        if (opts?.retainAsPublished !== undefined) sub.retainAsPublished = opts.retainAsPublished;
-        if (opts?.retainHandling !== undefined) {
-          if (![0, 1, 2].includes(opts.retainHandling)) {
-            throw new InvalidOptionError(`${prefix}retainHandling`, `${prefix}retainHandling must be 0, 1 or 2`);
-          }
-          sub.retainHandling = opts.retainHandling;
-        }
-        subscriptions.push(sub);
-      };
-      if (typeof filter === 'string') {
-        add(filter, options, '');
-      } else if (Array.isArray(filter)) {
-        for (const f of filter) add(f, options, '');
-      } else if (typeof filter === 'object' && filter !== null) {
-        for (const [f, opts] of Object.entries(filter)) add(f, opts ?? {}, `filter['${f}']`);
-      } else {
-        throw new InvalidOptionError('filter', 'filter must be a string, an array of strings, or {filter: options}');
-      }
-      if (subscriptions.length === 0) throw new InvalidOptionError('filter', 'subscribe needs at least one filter');
+      const subscriptions = subscriptionsFrom(filter, options);
       const result = this._session.subscribe(subscriptions, options?.properties, now());
       if (!result.ok) throw operationError(result, 'subscribe');
       this._scheduleDrain();

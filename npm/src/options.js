@@ -254,3 +254,41 @@ export function normalizeClientOptions(options) {
     load: { locateFile: o.locateFile, wasmBinary: o.wasmBinary },
   };
 }
+
+/**
+ * The subscriptions of subscribe(filter, options): `filter` is a string, an
+ * array of strings (all with `options`), or {filter: SubscribeOptions}.
+ */
+export function subscriptionsFrom(filter, options) {
+  checkKeys(options, SUBSCRIBE_OPTIONS, '');
+  const subscriptions = [];
+  const add = (f, opts, where) => {
+    if (typeof f !== 'string') throw new InvalidOptionError('filter', `filter must be a string (got ${typeof f})`);
+    if (opts !== options) checkKeys(opts, SUBSCRIBE_OPTIONS, where);
+    const prefix = opts === options ? '' : `${where}.`;
+    const sub = { filter: f, qos: checkQos(opts?.qos, `${prefix}qos`) };
+    checkBoolean(opts?.noLocal, `${prefix}noLocal`);
+    checkBoolean(opts?.retainAsPublished, `${prefix}retainAsPublished`);
+    if (opts?.noLocal !== undefined) sub.noLocal = opts.noLocal;
+    if (opts?.retainAsPublished !== undefined) sub.retainAsPublished = opts.retainAsPublished;
+    if (opts?.retainHandling !== undefined) {
+      if (![0, 1, 2].includes(opts.retainHandling)) {
+        throw new InvalidOptionError(`${prefix}retainHandling`, `${prefix}retainHandling must be 0, 1 or 2`);
+      }
+      sub.retainHandling = opts.retainHandling;
+    }
+    subscriptions.push(sub);
+  };
+  if (typeof filter === 'string') {
+    add(filter, options, '');
+  } else if (Array.isArray(filter)) {
+    for (const f of filter) add(f, options, '');
+  } else if (typeof filter === 'object' && filter !== null) {
+    // Per-filter options; `options` still carries the SUBSCRIBE properties.
+    for (const [f, opts] of Object.entries(filter)) add(f, opts ?? {}, `filter['${f}']`);
+  } else {
+    throw new InvalidOptionError('filter', 'filter must be a string, an array of strings, or {filter: options}');
+  }
+  if (subscriptions.length === 0) throw new InvalidOptionError('filter', 'subscribe needs at least one filter');
+  return subscriptions;
+}

@@ -4,7 +4,7 @@
 // and bad options named in the error.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -271,6 +271,59 @@ describe('connection refused', () => {
       await client.end();
     });
   }
+});
+
+describe('TLS: mqtts:// and wss://', () => {
+  let tlsBroker;
+  let dir;
+  let ca;
+  let mqttsPort;
+  let wssPort;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tpgate-tls-'));
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    // A throwaway self-signed certificate for 127.0.0.1, trusted by the client as its own CA.
+    await promisify(execFile)('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    ]);
+    ca = await readFile(cert);
+    mqttsPort = await freePort();
+    wssPort = await freePort();
+    tlsBroker = await startMosquitto({
+      config: [
+        `listener ${mqttsPort} 127.0.0.1`, 'protocol mqtt', `certfile ${cert}`, `keyfile ${key}`,
+        `listener ${wssPort} 127.0.0.1`, 'protocol websockets', `certfile ${cert}`, `keyfile ${key}`,
+      ],
+    });
+  });
+  after(async () => {
+    await tlsBroker?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('round trip over mqtts:// and wss:// with the server certificate as CA; an untrusted one fails', async () => {
+    for (const url of [`mqtts://127.0.0.1:${mqttsPort}`, `wss://127.0.0.1:${wssPort}`]) {
+      const client = await connect(url, { reconnect: false, tls: { ca } });
+      try {
+        const topic = `client-basic/tls/${client.clientId}`;
+        await client.subscribe(topic, { qos: 1 });
+        const arriving = collect(client, topic, 1);
+        await client.publish(topic, 'over tls', { qos: 1 });
+        const [message] = await arriving;
+        assert.equal(new TextDecoder().decode(message.payload), 'over tls');
+      } finally {
+        await client.end();
+      }
+      // Without the CA the self-signed certificate is refused: the first connect fails.
+      await assert.rejects(connect(url, { reconnect: false }), (err) => {
+        assert.equal(err.code, 'ERR_CONNECT_FAILED');
+        assert.match(err.message, /certificate/i);
+        return true;
+      });
+    }
+  });
 });
 
 test('a closed port rejects connect() with ERR_CONNECT_FAILED naming the URL and the cause', async () => {

@@ -3,7 +3,8 @@
 // with persistent sessions) when mosquitto is stopped and restarted on the
 // same ports from its persistence file. Both clients reconnect on their own;
 // afterwards every QoS 1 message has arrived at least once and every QoS 2
-// message exactly once, none missing.
+// message exactly once as far as the client is concerned, none missing (one
+// broker fault is told apart on the wire: see the proxy below).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Recorder, openClient, uniqueTopic } from './helpers/broker-suite.js';
@@ -14,8 +15,6 @@ const PER_QOS = 10_000;
 // Stop the broker once this many messages reached the subscriber: well into
 // the stream, with thousands still queued in the publisher and the broker.
 const STOP_AFTER = 4_000;
-// mosquitto's max_inflight_messages, and the subscriber's Receive Maximum.
-const INFLIGHT = 100;
 
 // How the broker is stopped. mosquitto writes mosquitto.db only on a clean
 // shutdown and at each autosave; a message it acknowledged (PUBACK/PUBREC to
@@ -23,12 +22,24 @@ const INFLIGHT = 100;
 // can bring it back: the publisher was told it was delivered. So SIGKILL
 // cannot give "nothing missing" with mosquitto whatever the autosave interval
 // (autosave_on_changes would rewrite the whole database every few messages
-// and still leave the window between the ack and the save). SIGTERM stops
-// mosquitto abruptly for the clients (no DISCONNECT on 3.1.1, sockets closed
-// mid-stream on both sides) while its sessions, queues and in-flight QoS 2
-// states are written out, so what is tested is the clients' side: resending
+// and still leave the window between the ack and the save). SIGTERM ends
+// every connection mid-stream just the same, with messages half acknowledged
+// in both directions, while mosquitto writes out its sessions, queues and
+// in-flight states, so what is tested is the clients' side: resending
 // unacknowledged PUBLISH/PUBREL, and not delivering a redelivered QoS 2 twice.
+// (Tried here: SIGKILL before the first autosave restarts with no sessions at
+// all; SIGKILL with autosave_on_changes every 100 changes lost 50 QoS 2
+// messages the publisher had been told were received.)
 const STOP_SIGNAL = 'SIGTERM';
+
+/** Fails instead of hanging the run when something never happens. */
+function within(promise, what, ms = 20_000) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 let broker;
 before(async () => {
@@ -42,7 +53,7 @@ before(async () => {
       // Receive Maximum announced to the publisher and the broker's in-flight
       // window to the subscriber: wide enough to stream, small enough that a
       // stop always catches messages half acknowledged in both directions.
-      `max_inflight_messages ${INFLIGHT}`,
+      'max_inflight_messages 100',
     ],
   });
 });
@@ -52,17 +63,32 @@ after(async () => {
 
 test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1 at least once, ${PER_QOS} QoS 2 exactly once`, async (t) => {
   const topic = uniqueTopic('kill-restart');
-  const session = { protocolVersion: 5, clean: false, sessionExpiryInterval: 600 };
   const reconnect = { minDelay: 50, maxDelay: 500 };
 
-  // The subscriber goes through a decoding proxy that counts the PUBLISH
-  // packets the broker resends (DUP) after the restart: the redeliveries the
-  // client must absorb without handing a QoS 2 message over twice.
+  // The subscriber goes through a decoding proxy that watches what the broker
+  // sends it. Besides counting redeliveries (PUBLISH with DUP after the
+  // restart), it tells apart the one kind of QoS 2 duplicate the client cannot
+  // prevent. mosquitto 2.0.11, restoring from mosquitto.db, sometimes sends
+  // again as PUBLISH (DUP) a QoS 2 message whose PUBREL it had already sent
+  // before it stopped (seen on the wire: PUBLISH, PUBREC, PUBREL, PUBCOMP, then
+  // after the restart PUBLISH DUP with the same identifier), against
+  // [MQTT-4.3.3-5]. The client completed that message on PUBREL and freed the
+  // identifier [MQTT-4.3.3-12], so the PUBLISH is a new message to it. Every
+  // other duplicate is the client's fault and fails the test.
   const resent = { publishDup1: 0, publishDup2: 0 };
+  // Identifiers the broker sent PUBREL for: the proxy delivers everything it
+  // forwarded before it passes a close on, so the client got those PUBRELs.
+  const released = new Set();
+  const resentAfterRelease = new Set();  // sequence numbers of such QoS 2 PUBLISH
   let restarted = false;
   const proxy = await startProxy(broker.tcpPort, {
     mqtt: {
       toClient(packet) {
+        if (packet.cmd === 'pubrel') released.add(packet.messageId);
+        if (packet.cmd === 'publish' && packet.qos === 2 && packet.topic === `${topic}/q2`) {
+          if (!packet.dup) released.delete(packet.messageId);  // a new message with a reused identifier
+          else if (released.has(packet.messageId)) resentAfterRelease.add(Number(packet.payload.toString()));
+        }
         if (restarted && packet.cmd === 'publish' && packet.dup) resent[`publishDup${packet.qos}`]++;
         return packet;
       },
@@ -70,19 +96,13 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
   });
   t.after(() => proxy.close());
 
+  // MQTT 3.1.1 subscriber over TCP, MQTT 5 publisher over WebSocket: both
+  // versions and both transports go through the restart.
   const sub = await openClient(t, proxy.tcpUrl, {
-    ...session,
+    protocolVersion: 4,
+    clean: false,
     clientId: `tpgate-kr-sub-${process.pid}`,
     reconnect,
-    // Kept below max_inflight_messages because of how mosquitto 2.0.11
-    // restores a session: of a client's outgoing in-flight messages it puts
-    // back in flight only max_inflight_messages, the rest go to the queue and
-    // lose their state. A QoS 2 message it had already sent PUBREL for (so the
-    // client had completed it and freed the identifier) then comes again as a
-    // PUBLISH with DUP, against [MQTT-4.3.3-5]; to the client that is a new
-    // message. With the client's Receive Maximum (the v5 default is 65,535)
-    // at or below max_inflight_messages everything fits back in flight.
-    properties: { receiveMaximum: INFLIGHT },
   });
   const subConnects = new Recorder(sub, 'connect');
   assert.equal((await subConnects.next()).sessionPresent, false);
@@ -102,10 +122,10 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
     onProgress();
   });
 
-  // The publisher over WebSocket, the subscriber over TCP: both transports
-  // go through the restart.
   const pub = await openClient(t, broker.wsUrl, {
-    ...session,
+    protocolVersion: 5,
+    clean: false,
+    sessionExpiryInterval: 600,
     clientId: `tpgate-kr-pub-${process.pid}`,
     reconnect,
     // Every publish is handed over at once; the client queues what the
@@ -123,10 +143,13 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
   }
   const settled = Promise.allSettled(results);
 
-  await new Promise((resolve) => {
-    onProgress = () => total >= STOP_AFTER && resolve();
-    onProgress();
-  });
+  await within(
+    new Promise((resolve) => {
+      onProgress = () => total >= STOP_AFTER && resolve();
+      onProgress();
+    }),
+    `${STOP_AFTER} messages before the stop`,
+  );
   const subOffline = new Recorder(sub, 'offline');
   const atStop = total;
   const { signal, code } = await broker.kill(STOP_SIGNAL);
@@ -144,14 +167,13 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
   assert.equal(pubBack.sessionPresent, true, 'the publisher found its session');
   t.diagnostic(`both clients reconnected after ${Date.now() - started} ms; ${total} received so far`);
 
-  const outcomes = await settled;
+  const outcomes = await within(settled, 'every publish settled');
   const failed = outcomes.filter((o) => o.status === 'rejected');
   assert.deepEqual(failed.slice(0, 3).map((o) => String(o.reason)), [], `${failed.length} publishes failed`);
   t.diagnostic(`all ${results.length} publishes acknowledged after ${Date.now() - started} ms`);
 
   // Every publish is acknowledged; the last deliveries can still be on the
-  // way. Wait until each sequence number arrived (the runner's timeout
-  // catches a message that never comes).
+  // way. Wait until each sequence number arrived, for a bounded time.
   const complete = () => received[1].every((n) => n > 0) && received[2].every((n) => n > 0);
   if (!complete()) {
     await new Promise((resolve, reject) => {
@@ -178,12 +200,19 @@ test(`broker stopped (${STOP_SIGNAL}) and restarted mid-stream: ${PER_QOS} QoS 1
   const duplicates1 = received[1].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
   const duplicates2 = [];
   received[2].forEach((n, seq) => n > 1 && duplicates2.push(seq));
+  const clientDuplicates = duplicates2.filter((seq) => !resentAfterRelease.has(seq));
   t.diagnostic(
     `resent by the broker to the subscriber after the restart: ${resent.publishDup1} QoS 1 and ` +
       `${resent.publishDup2} QoS 2 PUBLISH with DUP`,
   );
-  t.diagnostic(`QoS 1: ${PER_QOS} arrived, ${duplicates1} duplicates (allowed); QoS 2: ${duplicates2.length} duplicates`);
+  t.diagnostic(
+    `QoS 1: ${PER_QOS} arrived, ${duplicates1} duplicates (allowed); QoS 2: ${clientDuplicates.length} duplicates ` +
+      `by the client, ${duplicates2.length - clientDuplicates.length} from the broker re-sending ` +
+      `${resentAfterRelease.size} messages after their PUBREL`,
+  );
   assert.deepEqual(wrongQos, []);
-  assert.deepEqual(duplicates2, [], 'QoS 2 exactly once');
-  assert.ok(received[1].every((n) => n >= 1) && received[2].every((n) => n === 1));
+  assert.ok(received[1].every((n) => n >= 1), 'every QoS 1 message arrived');
+  assert.ok(received[2].every((n) => n >= 1), 'every QoS 2 message arrived');
+  assert.deepEqual(clientDuplicates, [], 'QoS 2 exactly once, apart from messages the broker sent again after PUBREL');
+  for (const seq of duplicates2) assert.equal(received[2][seq], 2, `QoS 2 #${seq}: at most one repeat, the broker's`);
 });

@@ -40,15 +40,17 @@ export async function startProxy(targetPort, { mqtt } = {}) {
     const upstream = net.connect({ host: HOST, port: targetPort });
     const pair = { client, upstream };
     pairs.add(pair);
-    const destroyBoth = () => {
+    // When one side goes, the other is ended after what was already
+    // forwarded to it: a packet the proxy passed on does arrive (only cut()
+    // drops data in flight).
+    const closeOther = (other) => () => {
       pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
+      other.end();
     };
-    client.on('error', destroyBoth);
-    upstream.on('error', destroyBoth);
-    client.on('close', destroyBoth);
-    upstream.on('close', destroyBoth);
+    client.on('error', () => client.destroy());
+    upstream.on('error', () => upstream.destroy());
+    client.on('close', closeOther(upstream));
+    upstream.on('close', closeOther(client));
 
     if (!mqtt) {
       client.pipe(upstream);
@@ -86,7 +88,7 @@ export async function startProxy(targetPort, { mqtt } = {}) {
           if (out) client.write(mqttPacket.generate(out, { protocolVersion: version() }));
         });
         // Nothing sensible can be forwarded after a decoding failure.
-        fromBroker.on('error', (err) => client.destroy(err));
+        fromBroker.on('error', () => client.destroy());
       }
       fromBroker.parse(chunk);
     });
