@@ -78,6 +78,10 @@ struct SessionOptions {
   // Resubscribe to everything subscribed so far when a (re)connect finds no
   // session on the server.
   bool resubscribe = true;
+  // How many completed incoming QoS 2 messages to remember (identifier and a
+  // fingerprint of topic and payload) so that a broker's resend of one of them
+  // (DUP set) is acknowledged but not delivered twice. 0 turns it off.
+  std::size_t inbound_qos2_window = 256;
 };
 
 enum class SessionState : std::uint8_t {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <map>
 #include <optional>
@@ -51,6 +52,13 @@ struct ServerLimits {
 struct GrantedSubscription {
   Subscription subscription;
   std::uint32_t subscription_identifier = 0;  // 0 = none (0 is not a valid identifier)
+};
+
+// An incoming QoS 2 message between PUBLISH and PUBCOMP: its identifier and a
+// fingerprint of its topic and payload.
+struct InboundQoS2 {
+  std::uint16_t packet_id = 0;
+  std::uint64_t fingerprint = 0;
 };
 
 // How a connection ends.
@@ -173,8 +181,11 @@ struct ClientSession::Impl {
   std::list<Operation> queue;
   std::size_t queued_unthrottled = 0;  // queued operations not subject to Receive Maximum
   std::map<std::string, GrantedSubscription> granted;  // by topic filter
-  // QoS 2 messages received and answered with PUBREC, awaiting PUBREL (sorted).
-  std::vector<std::uint16_t> inbound_qos2;
+  // QoS 2 messages received and answered with PUBREC, awaiting PUBREL (sorted by id).
+  std::vector<InboundQoS2> inbound_qos2;
+  // The last QoS 2 messages completed with PUBCOMP, oldest first, at most
+  // options().inbound_qos2_window of them; see on_publish.
+  std::deque<InboundQoS2> completed_qos2;
   OutboundTopicAliases outbound_aliases;
   InboundTopicAliases inbound_aliases;
 };

@@ -2,7 +2,9 @@
 // dispatch by packet type, incoming PUBLISH at each QoS (exactly once for
 // QoS 2), PUBREL, the server's DISCONNECT and AUTH.
 #include <algorithm>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "mqtt/session_impl.hpp"
@@ -104,6 +106,19 @@ void ClientSession::Impl::on_packet(Packet& packet, std::int64_t now) {
   }
 }
 
+namespace {
+
+// Identifies a message by content for the QoS 2 resend check; std::hash is
+// enough: a collision needs the same packet identifier and DUP as well.
+std::uint64_t fingerprint_of(const Publish& publish) {
+  const std::string_view payload(reinterpret_cast<const char*>(publish.payload.data()), publish.payload.size());
+  const std::uint64_t topic_hash = std::hash<std::string_view>{}(publish.topic);
+  const std::uint64_t payload_hash = std::hash<std::string_view>{}(payload);
+  return topic_hash ^ (payload_hash + 0x9E3779B97F4A7C15ULL + (topic_hash << 6) + (topic_hash >> 2));
+}
+
+}  // namespace
+
 void ClientSession::Impl::on_publish(Publish& publish, std::int64_t now) {
   if (v5()) {
     if (Status resolved = inbound_aliases.resolve(publish); !resolved) {
@@ -122,23 +137,34 @@ void ClientSession::Impl::on_publish(Publish& publish, std::int64_t now) {
       (void)send(PubAck{id, 0, {}}, now);
       return;
     case QoS::ExactlyOnce: {
-      auto pos = std::lower_bound(inbound_qos2.begin(), inbound_qos2.end(), id);
-      if (pos != inbound_qos2.end() && *pos == id) {
+      auto pos = std::lower_bound(inbound_qos2.begin(), inbound_qos2.end(), id,
+                                  [](const InboundQoS2& m, std::uint16_t key) { return m.packet_id < key; });
+      if (pos != inbound_qos2.end() && pos->packet_id == id) {
         // Until PUBREL: PUBREC again, no second delivery [MQTT-4.3.3-10].
         (void)send(PubRec{id, 0, {}}, now);
         return;
       }
-      const std::uint16_t receive_maximum = options().connect_properties.receive_maximum.value_or(65'535);
-      if (v5() && inbound_qos2.size() >= receive_maximum) {
-        // The server exceeded the Receive Maximum we announced [MQTT-3.3.4-9] (4.9).
-        fail_connection(make_error(ReasonCode::ReceiveMaximumExceeded,
-                                   "more than " + std::to_string(receive_maximum) +
-                                       " QoS 2 messages awaiting PUBREL (our Receive Maximum)"),
-                        now);
-        return;
-      }
-      inbound_qos2.insert(pos, id);
-      emit(MessageEvent{std::move(publish)});
+      const std::uint64_t fingerprint = fingerprint_of(publish);
+      // A resend (DUP) of a message this session already completed. The
+      // protocol forbids it once PUBREL was sent [MQTT-4.3.3-5], but brokers
+      // do it: mosquitto 2.0.x, restarted from its persistence file, resends
+      // QoS 2 messages whose PUBCOMP it had received. Same identifier, same
+      // topic and payload, DUP set: acknowledge it and deliver nothing, so the
+      // application still sees the message exactly once.
+      const bool redelivery =
+          publish.dup && std::any_of(completed_qos2.begin(), completed_qos2.end(), [&](const InboundQoS2& m) {
+            return m.packet_id == id && m.fingerprint == fingerprint;
+          });
+      // No Receive Maximum check here, on purpose. Our quota (4.9) counts
+      // messages we have not acknowledged, and every PUBLISH is answered at
+      // once (PUBREC just below), so a conforming server never exceeds it.
+      // Servers differ on when a QoS 2 message stops counting: mosquitto
+      // 2.0.x frees its quota on PUBREC, not on PUBCOMP, so counting the
+      // messages awaiting PUBREL would disconnect a healthy broker (0x93)
+      // and lose messages under load. What this keeps is bounded anyway:
+      // at most one entry per packet identifier.
+      inbound_qos2.insert(pos, InboundQoS2{id, fingerprint});
+      if (!redelivery) emit(MessageEvent{std::move(publish)});
       // [MQTT-4.3.3-8]
       (void)send(PubRec{id, 0, {}}, now);
       return;
@@ -147,9 +173,15 @@ void ClientSession::Impl::on_publish(Publish& publish, std::int64_t now) {
 }
 
 void ClientSession::Impl::on_pubrel(const PubRel& rel, std::int64_t now) {
-  auto pos = std::lower_bound(inbound_qos2.begin(), inbound_qos2.end(), rel.packet_id);
-  if (pos != inbound_qos2.end() && *pos == rel.packet_id) {
-    // The identifier is free for a new message from here on [MQTT-4.3.3-12].
+  auto pos = std::lower_bound(inbound_qos2.begin(), inbound_qos2.end(), rel.packet_id,
+                              [](const InboundQoS2& m, std::uint16_t key) { return m.packet_id < key; });
+  if (pos != inbound_qos2.end() && pos->packet_id == rel.packet_id) {
+    // The identifier is free for a new message from here on [MQTT-4.3.3-12];
+    // the message is remembered a while to recognise a broker's resend.
+    if (options().inbound_qos2_window > 0) {
+      if (completed_qos2.size() >= options().inbound_qos2_window) completed_qos2.pop_front();
+      completed_qos2.push_back(*pos);
+    }
     inbound_qos2.erase(pos);
     (void)send(PubComp{rel.packet_id, 0, {}}, now);  // [MQTT-4.3.3-11]
     return;
