@@ -54,6 +54,7 @@ writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\ntpgate benchmarks, ${result.date}, ${result.machine.cpus} cpus (${result.machine.model}), Node ${process.version}\n`);
 console.log(table(rows));
 for (const f of failures) console.log(`\n${f.part}: not measured: ${f.error}`);
+for (const r of rows) for (const w of r.warnings ?? []) console.log(`\nWARNING, ${r.name}: ${w}`);
 const missed = rows.filter((r) => r.met === false).length;
 console.log(`\n${rows.length - missed} of ${rows.length} goals met; JSON in ${path.relative(root, out)}\n`);
 console.log(JSON.stringify(result));

@@ -47,10 +47,6 @@ const now = () => performance.now();
 // dropping it: a broker that never closes must not make end() hang.
 const END_TIMEOUT_MS = 2000;
 
-// Publish bytes after which a burst is written out without waiting for the
-// end of the tick.
-const FLUSH_BYTES = 64 * 1024;
-
 const PUBLISH = 1;
 const SUBSCRIBE = 2;
 const UNSUBSCRIBE = 3;
@@ -114,7 +110,6 @@ export class MqttClient extends Emitter {
     this._drainScheduled = false;
     this._inbox = []; // received chunks not yet fed to the session
     this._inboxLength = 0;
-    this._unflushed = 0; // publish bytes encoded since the last drain (approximate)
     this._drainTask = () => this._drain();
     this._onTimer = () => {
       this._timer = null;
@@ -158,7 +153,6 @@ export class MqttClient extends Emitter {
 
   _drain() {
     this._drainScheduled = false;
-    this._unflushed = 0;
     const session = this._session;
     if (session === null) return;
     if (this._inboxLength > 0) this._feedInbox(session);
@@ -531,17 +525,14 @@ export class MqttClient extends Emitter {
         const payloadLength = writePublish(this._tpgate, topic, payload);
         token = this._session.publishScratch(topicLength, payloadLength, qos, retain, now());
         if (token === 0) throw operationError(this._session.lastFailure(), 'publish');
-        this._unflushed += topicLength + payloadLength;
       } else {
         const result = this._session.publish({ topic, payload, qos, retain, properties }, now());
         if (!result.ok) throw operationError(result, 'publish');
         token = result.token;
       }
-      // A long burst of publish() calls is written out in slices while it is
-      // still being made, so the broker works on the first messages while the
-      // rest are encoded (one huge write would serialise the two).
-      if (this._unflushed >= FLUSH_BYTES) this._drain();
-      else this._scheduleDrain();
+      // Completions arrive at the drain, never inside this call: the pending
+      // entry is in place by then.
+      this._scheduleDrain();
       return new Promise((resolve, reject) => {
         this._pending.set(token, new Pending(PUBLISH, resolve, reject, undefined));
       });
