@@ -173,8 +173,9 @@ class ClientSessionBinding {
     auto& packed = packed_buffer();
     packed.clear();
     pack_output(output, deadline(), packed, side_);
-    val out = bytes_to_js(packed);
-    if (packed.capacity() > (1u << 20)) mqtt::Bytes().swap(packed);  // do not pin a one-off burst
+    val out = bytes_to_js({packed.data(), packed.size()});
+    packed.clear();
+    packed.trim(1u << 20);  // do not pin a one-off burst
     return out;
   }
   // The side values of the last takePacked() (an array), or undefined.
@@ -230,8 +231,8 @@ class ClientSessionBinding {
   val side_ = val::undefined();
 
   // Shared by every session: JS is single-threaded and each drain copies it out at once.
-  static mqtt::Bytes& packed_buffer() {
-    static mqtt::Bytes buffer;
+  static PackedBuffer& packed_buffer() {
+    static PackedBuffer buffer;
     return buffer;
   }
 };

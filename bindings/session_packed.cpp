@@ -2,6 +2,7 @@
 #include "session_packed.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -17,16 +18,9 @@ std::vector<std::uint8_t>& scratch_area() {
 }
 
 template <class T>
-void put(mqtt::Bytes& out, T value) {
+void put(PackedBuffer& out, T value) {
   static_assert(std::is_trivially_copyable_v<T>);
-  const auto at = out.size();
-  out.resize(at + sizeof(T));
-  std::memcpy(out.data() + at, &value, sizeof(T));  // wasm is little endian
-}
-
-void put_bytes(mqtt::Bytes& out, const void* data, std::size_t size) {
-  const auto* p = static_cast<const std::uint8_t*>(data);
-  out.insert(out.end(), p, p + size);
+  std::memcpy(out.grow(sizeof(T)), &value, sizeof(T));  // wasm is little endian
 }
 
 void push_side(val& side, val value) {
@@ -35,7 +29,7 @@ void push_side(val& side, val value) {
 }
 
 struct RecordWriter {
-  mqtt::Bytes& out;
+  PackedBuffer& out;
   val& side;
 
   void operator()(const mqtt::MessageEvent& e) const {
@@ -48,8 +42,8 @@ struct RecordWriter {
     put<std::uint16_t>(out, p.packet_id);
     put<std::uint32_t>(out, static_cast<std::uint32_t>(p.topic.size()));
     put<std::uint32_t>(out, static_cast<std::uint32_t>(p.payload.size()));
-    put_bytes(out, p.topic.data(), p.topic.size());
-    put_bytes(out, p.payload.data(), p.payload.size());
+    out.append(p.topic.data(), p.topic.size());
+    out.append(p.payload.data(), p.payload.size());
     if (props) push_side(side, properties_to_js(p.properties));
   }
   void operator()(const mqtt::PublishCompleteEvent& e) const {
@@ -69,15 +63,14 @@ struct RecordWriter {
 
 }  // namespace
 
-void pack_output(const mqtt::Output& output, double deadline, mqtt::Bytes& packed, val& side) {
+void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side) {
   std::uint8_t flags = (output.open_transport ? 1 : 0) | (output.close_transport ? 2 : 0);
-  packed.reserve(kPackedHeaderSize + output.bytes.size() + output.events.size() * 16);
   put<std::uint8_t>(packed, flags);  // the side bit is set below, once known
   put<std::uint8_t>(packed, 0);
   put<std::uint16_t>(packed, 0);
   put<std::uint32_t>(packed, static_cast<std::uint32_t>(output.bytes.size()));
   put<double>(packed, deadline);
-  put_bytes(packed, output.bytes.data(), output.bytes.size());
+  packed.append(output.bytes.data(), output.bytes.size());
   RecordWriter writer{packed, side};
   for (const auto& event : output.events) {
     if (const auto* m = std::get_if<mqtt::MessageEvent>(&event)) {
@@ -89,7 +82,34 @@ void pack_output(const mqtt::Output& output, double deadline, mqtt::Bytes& packe
       push_side(side, event_to_js(event));
     }
   }
-  if (!side.isUndefined() && !side.isNull()) packed[0] |= 4;
+  if (!side.isUndefined() && !side.isNull()) packed.data()[0] |= 4;
+}
+
+PackedBuffer::~PackedBuffer() { std::free(data_); }
+
+std::uint8_t* PackedBuffer::grow(std::size_t more) {
+  if (size_ + more > capacity_) {
+    const std::size_t capacity = std::max({size_ + more, capacity_ * 2, std::size_t{4096}});
+    auto* bigger = static_cast<std::uint8_t*>(std::realloc(data_, capacity));
+    if (bigger == nullptr) std::abort();  // out of wasm memory: nothing sensible is left to do
+    data_ = bigger;
+    capacity_ = capacity;
+  }
+  std::uint8_t* at = data_ + size_;
+  size_ += more;
+  return at;
+}
+
+void PackedBuffer::append(const void* data, std::size_t size) {
+  if (size != 0) std::memcpy(grow(size), data, size);
+}
+
+void PackedBuffer::trim(std::size_t keep) {
+  if (capacity_ <= keep || size_ > keep) return;
+  auto* smaller = static_cast<std::uint8_t*>(std::realloc(data_, keep));
+  if (smaller == nullptr) return;
+  data_ = smaller;
+  capacity_ = keep;
 }
 
 std::uintptr_t reserve_scratch(std::size_t size) {

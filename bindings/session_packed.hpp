@@ -36,9 +36,33 @@ inline constexpr std::uint8_t kPackedPublishComplete = 2;
 inline constexpr std::uint8_t kPackedOther = 3;
 inline constexpr std::size_t kPackedHeaderSize = 16;
 
+// A growable byte buffer without std::vector's per-element construction and
+// destruction, which the size-optimised (-Oz) build leaves as a call per byte.
+class PackedBuffer {
+ public:
+  PackedBuffer() = default;
+  PackedBuffer(const PackedBuffer&) = delete;
+  PackedBuffer& operator=(const PackedBuffer&) = delete;
+  ~PackedBuffer();
+
+  void clear() { size_ = 0; }
+  // Makes room for `more` bytes past size() and returns where they go.
+  std::uint8_t* grow(std::size_t more);
+  void append(const void* data, std::size_t size);
+  // Gives back memory above `keep` bytes (after a one-off burst).
+  void trim(std::size_t keep);
+  std::uint8_t* data() { return data_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 // Appends `output` in the layout above to `packed`; objects that do not fit a
 // record are pushed onto `side` (created on first use).
-void pack_output(const mqtt::Output& output, double deadline, mqtt::Bytes& packed, val& side);
+void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side);
 
 // The module-wide scratch area: at least `size` bytes, valid until the next
 // call into the module. Returns its address in the wasm heap.
