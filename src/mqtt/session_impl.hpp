@@ -117,6 +117,8 @@ struct ClientSession::Impl {
   Result<Token> subscribe(std::vector<Subscription> subscriptions, Properties properties, std::int64_t now);
   Result<Token> unsubscribe(std::vector<std::string> filters, Properties properties, std::int64_t now);
   Token new_token();
+  template <class T>
+  Result<Token> submit_request(T packet, std::int64_t now);
   Status check_room() const;
   // Checks the server's limits that apply to a PUBLISH [MQTT-3.2.2-11] [MQTT-3.2.2-14].
   Status check_capabilities(const Publish& publish) const;

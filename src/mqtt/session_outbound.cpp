@@ -74,6 +74,20 @@ Result<Token> ClientSession::Impl::publish(Publish message, std::int64_t now) {
   return token;
 }
 
+// The common tail of subscribe() and unsubscribe(): room in the queue, a size
+// the server accepts (measured with a placeholder identifier), then queued.
+template <class T>
+Result<Token> ClientSession::Impl::submit_request(T packet, std::int64_t now) {
+  if (Status room = check_room(); !room) return room.error();
+  packet.packet_id = 1;
+  Status fits = check_size(packet, EncodeOptions{options().version, server.maximum_packet_size});
+  packet.packet_id = 0;
+  if (!fits) return fits.error();
+  const Token token = new_token();
+  submit(Operation{token, ++last_order, std::move(packet), false}, now);
+  return token;
+}
+
 Result<Token> ClientSession::Impl::subscribe(std::vector<Subscription> subscriptions, Properties properties,
                                              std::int64_t now) {
   if (state() == SessionState::Closed) return make_error(ReasonCode::UnspecifiedError, "the session is closed");
@@ -97,15 +111,7 @@ Result<Token> ClientSession::Impl::subscribe(std::vector<Subscription> subscript
     return make_error(ReasonCode::SubscriptionIdentifiersNotSupported,
                       "the server does not support subscription identifiers");
   }
-  if (Status room = check_room(); !room) return room.error();
-  Subscribe packet{1, std::move(properties), std::move(subscriptions)};
-  Status fits = check_size(packet, EncodeOptions{options().version, server.maximum_packet_size});
-  packet.packet_id = 0;
-  if (!fits) return fits.error();
-
-  const Token token = new_token();
-  submit(Operation{token, ++last_order, std::move(packet), false}, now);
-  return token;
+  return submit_request(Subscribe{0, std::move(properties), std::move(subscriptions)}, now);
 }
 
 Result<Token> ClientSession::Impl::unsubscribe(std::vector<std::string> filters, Properties properties,
@@ -117,15 +123,7 @@ Result<Token> ClientSession::Impl::unsubscribe(std::vector<std::string> filters,
   for (const std::string& filter : filters) {
     if (Status valid = validate_topic_filter(filter); !valid) return valid.error();
   }
-  if (Status room = check_room(); !room) return room.error();
-  Unsubscribe packet{1, std::move(properties), std::move(filters)};
-  Status fits = check_size(packet, EncodeOptions{options().version, server.maximum_packet_size});
-  packet.packet_id = 0;
-  if (!fits) return fits.error();
-
-  const Token token = new_token();
-  submit(Operation{token, ++last_order, std::move(packet), false}, now);
-  return token;
+  return submit_request(Unsubscribe{0, std::move(properties), std::move(filters)}, now);
 }
 
 bool ClientSession::Impl::is_throttled(const Operation& op) const {

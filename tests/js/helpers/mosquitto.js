@@ -21,6 +21,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
+// Brokers still running when the test process ends (a test that timed out or
+// threw before its cleanup) go with it instead of outliving the run.
+const liveBrokers = new Set();
+process.once('exit', () => {
+  for (const proc of liveBrokers) proc.kill('SIGKILL');
+});
+
 const MOSQUITTO = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
 const MOSQUITTO_PASSWD = existsSync('/usr/bin/mosquitto_passwd') ? '/usr/bin/mosquitto_passwd' : 'mosquitto_passwd';
 const HOST = '127.0.0.1';
@@ -149,6 +156,8 @@ async function startOnce({ extraConfig, listenerConfig, timeoutMs, persistence, 
 
   const spawnBroker = () => {
     const proc = spawn(MOSQUITTO, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    liveBrokers.add(proc);
+    proc.once('exit', () => liveBrokers.delete(proc));
     proc.stdout.on('data', (c) => (log += c));
     proc.stderr.on('data', (c) => (log += c));
     proc.once('error', (err) => (log += `\nspawn ${MOSQUITTO}: ${err.message}`));
