@@ -1,0 +1,141 @@
+#include "gateway/payload_parse.hpp"
+
+#include <algorithm>
+
+namespace tpgate::gateway {
+namespace {
+
+mqtt::Error parse_error(const std::string& path, std::string_view what) {
+  return mqtt::make_error(mqtt::ReasonCode::PayloadFormatInvalid,
+                          (path.empty() ? std::string("(root)") : path) + ": " + std::string(what));
+}
+
+std::string member(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// Deepest object/array nesting in JSON text, counted outside strings; stops early once
+// past `limit`. Malformed text is left for the parser to reject.
+int json_nesting(std::string_view text, int limit) {
+  int depth = 0;
+  int deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) break;
+    } else if (c == '}' || c == ']') --depth;
+  }
+  return deepest;
+}
+
+struct NodeParser {
+  PayloadKind kind;
+  const PayloadLimits& limits;
+  std::vector<std::string>& warnings;
+  bool warned_depth = false;
+
+  mqtt::Status parse(const json& value, const std::string& path, int depth, GatewayNode& out) {
+    if (depth > limits.max_sub_gateway_depth) {
+      return parse_error(path, "sub-gateway nesting of " + std::to_string(depth) +
+                                   " levels exceeds the limit of " +
+                                   std::to_string(limits.max_sub_gateway_depth));
+    }
+    if (depth > limits.warn_sub_gateway_depth && !warned_depth) {
+      warned_depth = true;
+      warnings.push_back(path + ": sub-gateway nesting of " + std::to_string(depth) +
+                         " levels; the ThingsPanel backend reads only " +
+                         std::to_string(limits.warn_sub_gateway_depth));
+    }
+    if (!value.is_object()) return parse_error(path, "expected an object");
+    for (const auto& [key, item] : value.items()) {
+      const std::string at = member(path, key);
+      if (key == "gateway_data") {
+        if (auto st = validate_body(kind, item, at); !st) return st;
+        out.gateway_data = item;
+      } else if (key == "sub_device_data") {
+        if (!item.is_object()) return parse_error(at, "expected an object keyed by sub_device_address");
+        for (const auto& [address, body] : item.items()) {
+          const std::string device_at = member(at, address);
+          if (address.empty()) return parse_error(at, "empty sub_device_address");
+          if (auto st = validate_body(kind, body, device_at); !st) return st;
+          out.sub_device_data.push_back(SubDevice{address, body});
+        }
+      } else if (key == "sub_gateway_data") {
+        if (!item.is_object()) return parse_error(at, "expected an object keyed by sub-gateway address");
+        for (const auto& [address, child] : item.items()) {
+          if (address.empty()) return parse_error(at, "empty sub-gateway address");
+          GatewayNode node;
+          if (auto st = parse(child, member(at, address), depth + 1, node); !st) return st;
+          out.sub_gateway_data.push_back(SubGateway{address, std::move(node)});
+        }
+      } else {
+        // Other members are kept out of the tree; say so rather than drop them silently.
+        warnings.push_back(at + ": unknown member ignored");
+      }
+    }
+    return mqtt::ok_status();
+  }
+};
+
+}  // namespace
+
+mqtt::Result<json> parse_json_text(std::string_view text, const PayloadLimits& limits) {
+  if (text.size() > limits.max_payload_bytes) {
+    return mqtt::make_error(mqtt::ReasonCode::PacketTooLarge,
+                            "(root): payload of " + std::to_string(text.size()) +
+                                " bytes exceeds the limit of " + std::to_string(limits.max_payload_bytes));
+  }
+  if (json_nesting(text, limits.max_json_nesting) > limits.max_json_nesting) {
+    return parse_error("", "JSON nesting deeper than " + std::to_string(limits.max_json_nesting));
+  }
+  json value = json::parse(text.begin(), text.end(), nullptr, false);
+  if (value.is_discarded()) return parse_error("", "not valid JSON");
+  return value;
+}
+
+mqtt::Result<GatewayPayload> parse_gateway_payload(PayloadKind kind, std::string_view text,
+                                                   const PayloadLimits& limits) {
+  auto value = parse_json_text(text, limits);
+  if (!value) return value.error();
+  return parse_gateway_value(kind, *value, limits);
+}
+
+mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, const json& value,
+                                                 const PayloadLimits& limits) {
+  GatewayPayload out;
+  out.kind = kind;
+  if (!value.is_object()) return parse_error("", "expected a JSON object");
+  if (kind == PayloadKind::AttributeGet && value.contains("keys")) {
+    // Backend shape (difference 3): no target, the keys are the top-level gateway's.
+    if (value.size() != 1) return parse_error("", "\"keys\" cannot be combined with other members");
+    const json& keys = value["keys"];
+    if (auto st = validate_body(kind, keys, "keys"); !st) return st.error();
+    out.get_shape = AttributeGetShape::Keys;
+    out.root.gateway_data = keys;
+    return out;
+  }
+  NodeParser parser{kind, limits, out.warnings};
+  if (auto st = parser.parse(value, "", 0, out.root); !st) return st.error();
+  if (out.root.empty()) {
+    return parse_error("", "no gateway_data, sub_device_data or sub_gateway_data");
+  }
+  return out;
+}
+
+json to_json(const GatewayPayload& payload) {
+  if (payload.kind == PayloadKind::AttributeGet && payload.get_shape == AttributeGetShape::Keys) {
+    return json{{"keys", payload.root.gateway_data.value_or(json::array())}};
+  }
+  return to_json(payload.root);
+}
+
+}  // namespace tpgate::gateway
