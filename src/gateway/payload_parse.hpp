@@ -21,7 +21,9 @@ struct PayloadLimits {
   // beyond 5 levels (THINGSPANEL.md difference 7), so deeper data is lost there.
   int warn_sub_gateway_depth = 5;
   // Any JSON nesting (objects/arrays, also inside values) deeper than this is refused
-  // before parsing, so hostile input cannot exhaust the stack.
+  // before parsing, so hostile input cannot exhaust the stack. Each sub-gateway level
+  // costs two JSON levels, so keep this above 2 * max_sub_gateway_depth + 4 or deep
+  // trees hit this coarser error first.
   int max_json_nesting = 128;
 };
 

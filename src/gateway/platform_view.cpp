@@ -1,0 +1,57 @@
+#include "gateway/platform_view.hpp"
+
+#include <utility>
+
+namespace tpgate::gateway {
+
+namespace {
+
+void put_values(std::map<std::string, ValueAt>& into, const json& values, std::int64_t ts_ms) {
+  if (!values.is_object()) return;
+  for (auto it = values.begin(); it != values.end(); ++it) {
+    auto found = into.find(it.key());
+    if (found == into.end()) {
+      into.emplace(it.key(), ValueAt{it.value(), ts_ms});
+    } else if (ts_ms >= found->second.ts_ms) {
+      found->second = ValueAt{it.value(), ts_ms};
+    }
+  }
+}
+
+}  // namespace
+
+DeviceView& PlatformView::slot(const std::string& gateway, const Target& target) {
+  return devices_[Key{gateway, target.sub_gateways, target.sub_device}];
+}
+
+void PlatformView::put_telemetry(const std::string& gateway, const Target& target, const json& values,
+                                 std::int64_t ts_ms) {
+  put_values(slot(gateway, target).telemetry, values, ts_ms);
+}
+
+void PlatformView::put_attributes(const std::string& gateway, const Target& target, const json& values,
+                                  std::int64_t ts_ms) {
+  put_values(slot(gateway, target).attributes, values, ts_ms);
+}
+
+void PlatformView::put_event(const std::string& gateway, const Target& target, EventRecord event) {
+  if (max_events_ == 0) return;
+  auto& events = slot(gateway, target).events;
+  events.push_back(std::move(event));
+  while (events.size() > max_events_) events.pop_front();
+}
+
+void PlatformView::put_status(const std::string& device_id, bool online) { online_[device_id] = online; }
+
+const DeviceView* PlatformView::device(std::string_view gateway, const Target& target) const {
+  auto it = devices_.find(Key{std::string(gateway), target.sub_gateways, target.sub_device});
+  return it == devices_.end() ? nullptr : &it->second;
+}
+
+std::optional<bool> PlatformView::online(std::string_view device_id) const {
+  auto it = online_.find(device_id);
+  if (it == online_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace tpgate::gateway

@@ -1,0 +1,69 @@
+// The platform's picture of every device it has heard from (issue 4, platform
+// role): latest telemetry and attributes per key with the time they were
+// measured, the last N events, and the broker's online status (difference 9).
+// Fed by PlatformRole; hosts query it by gateway identity + target.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/payload_body.hpp"
+#include "gateway/payload_tree.hpp"
+
+namespace tpgate::gateway {
+
+// One key's latest value and when it was measured (ms, difference 6).
+struct ValueAt {
+  json value;
+  std::int64_t ts_ms = 0;
+  friend bool operator==(const ValueAt&, const ValueAt&) = default;
+};
+
+struct DeviceView {
+  std::map<std::string, ValueAt> telemetry;
+  std::map<std::string, ValueAt> attributes;
+  std::deque<EventRecord> events;  // oldest first, ts_ms always set
+};
+
+class PlatformView {
+ public:
+  explicit PlatformView(std::size_t max_events = 16) : max_events_(max_events) {}
+
+  // A value replaces the stored one only if it is not older: historical
+  // records (difference 5) arriving after a real-time report must not roll
+  // the view back.
+  void put_telemetry(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
+  void put_attributes(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
+  // Keeps the last max_events, in arrival order.
+  void put_event(const std::string& gateway, const Target& target, EventRecord event);
+  void put_status(const std::string& device_id, bool online);
+
+  // nullptr until something was heard for that device.
+  const DeviceView* device(std::string_view gateway, const Target& target) const;
+  // The broker's last word on `device_id`; nullopt if it never spoke.
+  std::optional<bool> online(std::string_view device_id) const;
+  std::size_t device_count() const { return devices_.size(); }
+
+ private:
+  // Target::to_string() is ambiguous ("a/b" is sub-device b behind a, or
+  // sub-gateway b behind a), so the key keeps the target's parts.
+  struct Key {
+    std::string gateway;
+    std::vector<std::string> sub_gateways;
+    std::optional<std::string> sub_device;
+    friend auto operator<=>(const Key&, const Key&) = default;
+  };
+  DeviceView& slot(const std::string& gateway, const Target& target);
+
+  std::size_t max_events_;
+  std::map<Key, DeviceView> devices_;
+  std::map<std::string, bool, std::less<>> online_;
+};
+
+}  // namespace tpgate::gateway
