@@ -74,7 +74,7 @@ const STAGES = {
   fuzz: {
     name: 'fuzz',
     needs: ['bootstrap'],
-    commands: () => [cmd('bash', 'scripts/fuzz.sh', '20')],
+    commands: () => [cmd('bash', 'scripts/fuzz.sh', '20'), cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_gateway_payload')],
   },
   bench: {
     name: 'bench',
