@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "gateway/payload_body.hpp"
@@ -57,7 +58,10 @@ class PlatformView {
     std::string gateway;
     std::vector<std::string> sub_gateways;
     std::optional<std::string> sub_device;
-    friend auto operator<=>(const Key&, const Key&) = default;
+    // Spelt out: libc++ 14 has no operator<=> for std::string.
+    friend bool operator<(const Key& a, const Key& b) {
+      return std::tie(a.gateway, a.sub_gateways, a.sub_device) < std::tie(b.gateway, b.sub_gateways, b.sub_device);
+    }
   };
   DeviceView& slot(const std::string& gateway, const Target& target);
 

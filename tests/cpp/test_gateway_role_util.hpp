@@ -31,6 +31,9 @@ struct Level {
   const char* wrapping;  // "%B%" stands for the device's body
 };
 
+// Readable test names in failures instead of a byte dump.
+inline void PrintTo(const Level& level, std::ostream* os) { *os << level.name; }
+
 inline std::vector<Level> levels() {
   return {
       {"gateway", Target{}, R"({"gateway_data":%B%})"},
@@ -38,7 +41,7 @@ inline std::vector<Level> levels() {
       {"sub_gateway", Target{{"gw_1"}, std::nullopt}, R"({"sub_gateway_data":{"gw_1":{"gateway_data":%B%}}})"},
       {"sub_device_three_levels_down", Target{{"gw_1", "gw_2", "gw_3"}, "s_9"},
        R"({"sub_gateway_data":{"gw_1":{"sub_gateway_data":{"gw_2":{"sub_gateway_data":{"gw_3":)"
-       R"({"sub_device_data":{"s_9":%B%}}}}}}}}})"},
+       R"({"sub_device_data":{"s_9":%B%}}}}}}}})"},
   };
 }
 
