@@ -7,9 +7,9 @@
 namespace tpgate::gateway {
 namespace {
 
-// A key telling "gw_1 the sub-gateway" from "gw_1 the sub-device" (Target::to_string
-// writes both as "gw_1"): the separators cannot occur in an address that is a topic-free
-// JSON key the platform would send in practice, and a collision only widens the set.
+// A set key telling "gw_1 the sub-gateway" from "gw_1 the sub-device", which
+// Target::to_string writes alike. The separators are control characters no real address
+// holds; were one to, a collision could only make a target look known, never unknown.
 std::string target_key(const Target& target) {
   std::string key;
   for (const auto& gw : target.sub_gateways) {
@@ -31,6 +31,14 @@ std::optional<PayloadKind> payload_kind_of(DownlinkKind kind) {
     case DownlinkKind::AttributeGet: return PayloadKind::AttributeGet;
     case DownlinkKind::Command: return PayloadKind::Command;
   }
+  return std::nullopt;
+}
+
+// The topic answering a downlink; nullopt for control and attribute get, which the
+// spec answers with no response (a get is answered by an attribute report instead).
+std::optional<mqtt::Result<std::string>> response_topic_for(DownlinkKind kind, const std::string& message_id) {
+  if (kind == DownlinkKind::Command) return command_response_topic(message_id);
+  if (kind == DownlinkKind::AttributeSet) return attribute_set_response_topic(message_id);
   return std::nullopt;
 }
 
@@ -123,14 +131,11 @@ void GatewayRole::handle_ack(const TopicInfo& info, std::string_view payload, st
 
 void GatewayRole::fail_message(DownlinkKind kind, const std::string& message_id, const mqtt::Error& error,
                                std::int64_t now_ms, GatewayOutput& out) {
-  mqtt::Result<std::string> topic = kind == DownlinkKind::Command ? command_response_topic(message_id)
-                                    : kind == DownlinkKind::AttributeSet
-                                        ? attribute_set_response_topic(message_id)
-                                        : mqtt::Result<std::string>(mqtt::make_error(
-                                              mqtt::ReasonCode::UnspecifiedError, "no response topic"));
-  if (!topic) return;  // control / get: the platform expects no response
+  auto topic = response_topic_for(kind, message_id);
+  if (!topic || !*topic) return;  // control / get: the platform expects no response
+  // The method is left out: the message could not be read, so which one it named is unknown.
   Response r = failure_response(std::string(kErrcodeInvalidParam), error.message, now_ms);
-  out.publications.push_back(Publication{*topic, build_response(r), options_.qos, false});
+  out.publications.push_back(Publication{**topic, build_response(r), options_.qos, false});
 }
 
 void GatewayRole::handle_request(const TopicInfo& info, DownlinkKind kind, std::string_view topic,
@@ -241,18 +246,16 @@ void GatewayRole::finish(std::uint64_t group_id, std::int64_t now_ms, GatewayOut
   std::string joined;
   for (const auto& f : group.failures) joined += (joined.empty() ? "" : "; ") + f;
 
-  if (group.kind == DownlinkKind::Command || group.kind == DownlinkKind::AttributeSet) {
-    auto topic = group.kind == DownlinkKind::Command ? command_response_topic(group.message_id)
-                                                     : attribute_set_response_topic(group.message_id);
-    if (!topic) {
-      out.events.push_back(ErrorEvent{topic.error(), {}});
+  if (auto topic = response_topic_for(group.kind, group.message_id)) {
+    if (!*topic) {
+      out.events.push_back(ErrorEvent{topic->error(), {}});
       return;
     }
     // Difference 12: a flat response, numeric result, ts in seconds, method for commands.
     std::optional<std::string> method = group.kind == DownlinkKind::Command ? group.method : std::nullopt;
     Response r = group.failures.empty() ? success_response(now_ms, method)
                                         : failure_response(group.errcode, joined, now_ms, method);
-    out.publications.push_back(Publication{*topic, build_response(r), options_.qos, false});
+    out.publications.push_back(Publication{**topic, build_response(r), options_.qos, false});
     return;
   }
   if (!group.failures.empty()) {

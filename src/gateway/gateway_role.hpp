@@ -155,15 +155,26 @@ class GatewayRole {
   void set_known_targets(std::vector<Target> targets);
   void clear_known_targets();
 
-  // A received PUBLISH. Never fails: a bad input is an ErrorEvent (+ a failure response
-  // where a response topic exists).
+  // A received PUBLISH. Never fails; the output holds:
+  //  - a downlink: one Request per target (+ Warning for ignored members / depth past 5);
+  //    an unknown target: ErrorEvent, and a failure response once nothing else is open;
+  //  - an ack (either family): ReportAcked, or a Warning for a late, duplicate or unknown ack;
+  //  - a bad topic or payload: ErrorEvent naming the JSON path, plus a failure response
+  //    (errcode INVALID_PARAM) on the command / attribute set response topic;
+  //  - a command or attribute set whose message_id is still open: ErrorEvent only.
   GatewayOutput receive(std::string_view topic, std::string_view payload, std::int64_t now_ms);
 
-  // The host's answer to Request `request_id`. Fails for an unknown or already answered
-  // request, or (attribute get) values that are not an object.
+  // The host's answer to Request `request_id`. The output holds the response (or, for an
+  // attribute get, the attribute report + ReportSent) once every target of the message was
+  // answered, else nothing. Fails for an unknown or already answered request, or (attribute
+  // get) values that are not an object; the request then stays open.
   mqtt::Result<GatewayOutput> respond(std::uint64_t request_id, const RequestOutcome& outcome,
                                       std::int64_t now_ms);
 
+  // Uplinks, validated as the platform would read them (errors name the JSON path; past
+  // max_depth refused, past 5 levels a warning in Report::warnings). Bodies are sent as
+  // given (historical arrays included, difference 5); attributes and events get a fresh
+  // message_id and a token resolved by an ack or a timeout.
   mqtt::Result<Report> report_telemetry(const GatewayNode& node, std::int64_t now_ms);
   mqtt::Result<Report> report_telemetry(const json& payload, std::int64_t now_ms);
   mqtt::Result<Report> report_attributes(const GatewayNode& node, std::int64_t now_ms);
@@ -171,7 +182,7 @@ class GatewayRole {
   mqtt::Result<Report> report_event(const GatewayNode& node, std::int64_t now_ms);
   mqtt::Result<Report> report_event(const json& payload, std::int64_t now_ms);
 
-  // Reports whose ack did not come in time.
+  // ReportTimedOut for each report whose ack did not come by now_ms (ack_timeout_ms).
   GatewayOutput tick(std::int64_t now_ms);
   std::optional<std::int64_t> next_deadline() const { return correlator_.next_deadline(); }
 
