@@ -218,6 +218,12 @@ async function handleErrors(): Promise<string> {
         case 'ERR_CONNECTION_REFUSED':
         case 'ERR_CLIENT_CLOSED':
         case 'ERR_PROTOCOL':
+        case 'ERR_TIMEOUT':
+        case 'ERR_REPORT_REFUSED':
+        case 'ERR_GATEWAY':
+        case 'ERR_GATEWAY_INPUT':
+        case 'ERR_REQUEST_FAILED':
+        case 'ERR_BAD_MESSAGE':
           return err.code;
         default: {
           // Every code is handled above: a new one would make this a compile error.
@@ -361,3 +367,49 @@ async function useRawModule(): Promise<void> {
 }
 
 export { useClient, handleErrors, useRawModule };
+
+// The gateway client (connectGateway).
+import { connectGateway, type GatewayTarget, type ReportAck } from 'tpgate';
+
+async function gatewayUsage(): Promise<ReportAck> {
+  const gw = await connectGateway('mqtt://127.0.0.1:1883', { deviceNumber: 'dn-1', ackTimeout: 5000, username: 'v' });
+  gw.onCommand(async ({ target, method, params, messageId }) => ({ path: target.path, method, params, messageId }));
+  gw.onAttributeSet(({ values }) => values);
+  gw.onAttributeGet(({ target, keys }: { target: GatewayTarget; keys: string[] }) => ({ [target.name]: keys.length }));
+  gw.onControl(null);
+  gw.on('error', (err) => err.code === 'ERR_GATEWAY_INPUT').on('warning', (message: string) => message.length);
+  await gw.reportTelemetry({ gateway: { t: 1 }, subGateways: { g1: { subDevices: { s1: { h: 2 } } } } });
+  await gw.reportTelemetry({ gateway_data: { t: 1 } });
+  const ack = await gw.reportAttributes({ gateway: { ip: '10.0.0.2' } });
+  const family: 'devices' | 'gateway' = ack.family;
+  await gw.end();
+  return { ...ack, family };
+}
+void gatewayUsage;
+
+// The platform client (connectPlatform).
+import { connectPlatform, type PlatformRequestError, type RequestResult, type TelemetryEvent } from 'tpgate';
+
+export async function platformUsage(): Promise<number> {
+  const pf = await connectPlatform('mqtt://127.0.0.1:1883', { defaultGateway: 'gw-1', requestTimeout: 5000, ackTopics: 'both' });
+  pf.on('telemetry', ({ gateway, target, values, ts }: TelemetryEvent) => console.log(gateway, target.name, target.path.length, values, ts));
+  pf.on('status', ({ deviceId, online }) => console.log(deviceId, online));
+  pf.on('error', (err) => console.log(err.code, err.topic));
+  let rtt = 0;
+  try {
+    const { result, response, rttMs }: RequestResult = await pf.sendCommand('gw-1', ['gateway_001', 'sensor_101'], 'Calibrate', { offset: 0.5 });
+    rtt = result + rttMs + response.ts;
+  } catch (err) {
+    const failed = err as PlatformRequestError;
+    if (failed.code === 'ERR_REQUEST_FAILED') console.log(failed.errcode, failed.response?.message);
+  }
+  await pf.sendAttributeSet('gw-1', { subGateways: ['gateway_001'] }, { interval: 30 });
+  await pf.sendAttributeGet('gw-1', [], ['ip'], { shape: 'keys' });
+  await pf.sendControl('gw-1', [], { switch: false });
+  const view = pf.device('gw-1', ['gateway_001', 'sensor_101']);
+  console.log(view?.telemetry['temperature']?.value, pf.online('gw-1'));
+  // @ts-expect-error: ackTopics is one of three words
+  await connectPlatform('mqtt://127.0.0.1:1883', { ackTopics: 'nowhere' });
+  await pf.end();
+  return rtt;
+}

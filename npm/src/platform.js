@@ -1,0 +1,312 @@
+// connectPlatform(): the ThingsPanel platform side (issue 4) on top of the MQTT
+// client. The protocol lives in the wasm PlatformRole (sans-I/O); this file is
+// its host: it subscribes the role's filters (one SUBSCRIBE each), feeds every
+// received message to the role, publishes what the role returns (acks,
+// downlinks), keeps one timer at the role's next deadline, and turns the
+// role's events into emitter events and settled promises.
+import { Emitter } from './emitter.js';
+import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
+
+const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
+
+// The role's clock: wall-clock ms, as telemetry timestamps are.
+const now = () => Date.now();
+
+function roleError(info, fallbackOption) {
+  const m = /^(?:options\.)?([A-Za-z.]+):/.exec(info.message);
+  return new InvalidOptionError(m ? m[1] : fallbackOption, info.message);
+}
+
+// The target as the gateway client reports it too: {path, subGateways, subDevice?, name}.
+// `path` lists the sub-gateways then the sub-device; passing the object back as
+// a request target works (its subGateways/subDevice are read).
+function targetOf(t) {
+  const target = { path: t.subDevice === null ? [...t.subGateways] : [...t.subGateways, t.subDevice], subGateways: t.subGateways };
+  if (t.subDevice !== null) target.subDevice = t.subDevice;
+  target.name = t.path;
+  return target;
+}
+
+function parseJson(text) {
+  return text === null || text === undefined ? null : JSON.parse(text);
+}
+
+function jsonText(value, option) {
+  let text;
+  try {
+    text = JSON.stringify(value === undefined ? {} : value);
+  } catch (err) {
+    throw new InvalidOptionError(option, `${option} cannot be written as JSON: ${err.message}`);
+  }
+  if (text === undefined) throw new InvalidOptionError(option, `${option} cannot be written as JSON`);
+  return text;
+}
+
+export class PlatformClient extends Emitter {
+  constructor(client, role) {
+    super();
+    this.client = client;
+    this._role = role;
+    this._pending = new Map(); // token -> {resolve, reject, kind}
+    this._timer = null;
+    this._timerAt = Infinity;
+    this._ended = false;
+    this._onMessage = (topic, payload, message) => this._receive(topic, payload, message);
+    client.on('message', this._onMessage);
+  }
+
+  _receive(topic, payload) {
+    if (this._role === null) return;
+    this._apply(this._role.receive(topic, payload, now(), undefined));
+  }
+
+  _apply(outputs) {
+    for (const p of outputs.publications) this._publish(p);
+    for (const e of outputs.events) this._event(e);
+    this._schedule();
+  }
+
+  _publish(p) {
+    this.client.publish(p.topic, p.payload, { qos: p.qos, retain: p.retain }).catch((err) => {
+      if (!this._ended) this.emit('error', err);
+    });
+  }
+
+  _event(e) {
+    switch (e.type) {
+      case 'telemetry':
+        this.emit('telemetry', { gateway: e.gateway, target: targetOf(e.target), values: parseJson(e.values), ts: e.ts });
+        break;
+      case 'attributes':
+        this.emit('attributes', {
+          gateway: e.gateway, target: targetOf(e.target), values: parseJson(e.values), ts: e.ts, messageId: e.messageId,
+        });
+        break;
+      case 'event':
+        this.emit('event', {
+          gateway: e.gateway, target: targetOf(e.target), method: e.method, params: parseJson(e.params), ts: e.ts,
+          messageId: e.messageId,
+        });
+        break;
+      case 'status':
+        this.emit('status', { deviceId: e.deviceId, online: e.online });
+        break;
+      case 'requestCompleted':
+        this._complete(e);
+        break;
+      case 'requestTimedOut': {
+        const op = this._pending.get(e.token);
+        if (op) {
+          this._pending.delete(e.token);
+          op.reject(new TpgateError('ERR_TIMEOUT', e.message));
+        }
+        break;
+      }
+      case 'protocolError': {
+        const err = new TpgateError('ERR_BAD_MESSAGE', `${e.topic}: ${e.error.message}`, { reasonCode: e.error.code });
+        err.topic = e.topic;
+        err.gateway = e.gateway;
+        this.emit('error', err);
+        break;
+      }
+      case 'warning':
+        this.emit('warning', { topic: e.topic, gateway: e.gateway, message: e.message });
+        break;
+      default:
+        break;
+    }
+  }
+
+  _complete(e) {
+    const op = this._pending.get(e.token);
+    if (!op) return;
+    this._pending.delete(e.token);
+    const response = {
+      result: e.result, errcode: e.errcode, message: e.message, ts: e.ts, method: e.method ?? undefined,
+    };
+    if (e.success) {
+      const value = { result: 0, response, rttMs: e.rttMs };
+      if (e.report !== null) value.report = parseJson(e.report);
+      op.resolve(value);
+      return;
+    }
+    const why = e.problem ? e.problem : `result ${e.result}${e.errcode ? `, errcode ${e.errcode}` : ''}: ${e.message}`;
+    const err = new TpgateError('ERR_REQUEST_FAILED', `${op.kind} failed: ${why}`);
+    err.errcode = e.errcode;
+    err.response = response;
+    err.rttMs = e.rttMs;
+    op.reject(err);
+  }
+
+  _schedule() {
+    if (this._role === null) return;
+    const at = this._role.nextDeadline();
+    if (at === null) {
+      if (this._timer !== null) clearTimeout(this._timer);
+      this._timer = null;
+      this._timerAt = Infinity;
+      return;
+    }
+    if (this._timer !== null && this._timerAt === at) return;
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._timerAt = at;
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      this._timerAt = Infinity;
+      if (this._role !== null) this._apply(this._role.tick(now()));
+    }, Math.max(0, at - now()));
+  }
+
+  _request(kind, sent, option) {
+    if (!sent.ok) return Promise.reject(roleError(sent, option));
+    const answered = new Promise((resolve, reject) => {
+      this._pending.set(sent.token, { resolve, reject, kind });
+    });
+    this._schedule();
+    this.client.publish(sent.publication.topic, sent.publication.payload, {
+      qos: sent.publication.qos, retain: sent.publication.retain,
+    }).catch((err) => {
+      const op = this._pending.get(sent.token);
+      if (op) {
+        this._pending.delete(sent.token);
+        op.reject(err);
+      }
+    });
+    return answered;
+  }
+
+  _closed(what) {
+    return this._ended ? Promise.reject(new ClientClosedError(`${what}() after end()`)) : null;
+  }
+
+  /**
+   * Sends a command to `target` behind gateway `dn`; resolves on a success
+   * response ({result: 0, response, rttMs}), rejects ERR_REQUEST_FAILED on a
+   * failure response and ERR_TIMEOUT when nobody answers in requestTimeout.
+   */
+  sendCommand(dn, target, method, params = {}) {
+    return this._closed('sendCommand') ?? this._call('sendCommand', () =>
+      this._role.sendCommand(dn, target, method, jsonText(params, 'params'), now()), 'command', 'method');
+  }
+
+  sendAttributeSet(dn, target, values) {
+    return this._closed('sendAttributeSet') ?? this._call('sendAttributeSet', () =>
+      this._role.sendAttributeSet(dn, target, jsonText(values, 'values'), now()), 'attribute set', 'values');
+  }
+
+  /** Resolves with {result: 0, response, report, rttMs} when the gateway's attribute report answers. */
+  sendAttributeGet(dn, target, keys = [], options = {}) {
+    return this._closed('sendAttributeGet') ?? this._call('sendAttributeGet', () =>
+      this._role.sendAttributeGet(dn, target, keys, options?.shape, now()), 'attribute get', 'keys');
+  }
+
+  /** Control has no answer: resolves once the broker accepted the publish. */
+  async sendControl(dn, target, values) {
+    const closed = this._closed('sendControl');
+    if (closed) return closed;
+    const sent = this._role.sendControl(dn, target, jsonText(values, 'values'), now());
+    if (!sent.ok) throw roleError(sent, 'values');
+    await this.client.publish(sent.publication.topic, sent.publication.payload, {
+      qos: sent.publication.qos, retain: sent.publication.retain,
+    });
+  }
+
+  _call(name, send, kind, option) {
+    let sent;
+    try {
+      sent = send();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this._request(kind, sent, option);
+  }
+
+  /** The platform's view of one device: {telemetry, attributes, events} or null. */
+  device(gateway, target = []) {
+    if (this._role === null) return null;
+    const out = this._role.device(gateway, target);
+    if (out !== null && typeof out === 'object') throw roleError(out, 'target');
+    return parseJson(out);
+  }
+
+  /** The broker's last devices/status word for `deviceId`: true, false, or null. */
+  online(deviceId) {
+    return this._role === null ? null : this._role.online(deviceId);
+  }
+
+  /** The backend's device_id -> device_number lookup, for ack topics of enveloped reports. */
+  mapDevice(deviceId, deviceNumber) {
+    this._role?.mapDevice(deviceId, deviceNumber);
+  }
+
+  /** Ends the MQTT client; pending requests reject with ERR_CLIENT_CLOSED. */
+  async end(force = false) {
+    if (!this._ended) {
+      this._ended = true;
+      this.client.off('message', this._onMessage);
+      if (this._timer !== null) clearTimeout(this._timer);
+      this._timer = null;
+      const pending = [...this._pending.values()];
+      this._pending.clear();
+      for (const op of pending) op.reject(new ClientClosedError(`${op.kind} did not complete: the platform client was ended`));
+      this._role.delete();
+      this._role = null;
+    }
+    await this.client.end(force);
+  }
+}
+
+/**
+ * @param {(url: string, options: object) => Promise<object>} connect
+ * @param {(options: object) => Promise<object>} loadTpgate
+ */
+export function createConnectPlatform(connect, loadTpgate) {
+  return async function connectPlatform(url, options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidOptionError('options', 'options must be an object');
+    }
+    const roleOptions = {};
+    const clientOptions = {};
+    for (const [key, value] of Object.entries(options)) {
+      if (PLATFORM_OPTIONS.includes(key)) roleOptions[key] = value;
+      else clientOptions[key] = value;
+    }
+    const { deviceNumbers, ...forRole } = roleOptions;
+    let tpgate;
+    try {
+      tpgate = await loadTpgate({ locateFile: options.locateFile, wasmBinary: options.wasmBinary });
+    } catch (err) {
+      throw new TpgateError('ERR_WASM_LOAD', `the tpgate .wasm could not be loaded: ${err?.message ?? err}`, { cause: err });
+    }
+    const role = new tpgate.PlatformRole(forRole);
+    const problem = role.optionsError();
+    const subs = problem ? null : role.subscriptions();
+    if (problem || !subs.ok) {
+      role.delete();
+      throw roleError(problem ?? subs, problem ? 'options' : 'shareGroup');
+    }
+    if (deviceNumbers !== undefined) {
+      if (deviceNumbers === null || typeof deviceNumbers !== 'object') {
+        role.delete();
+        throw new InvalidOptionError('deviceNumbers', 'deviceNumbers must be an object {deviceId: deviceNumber}');
+      }
+      for (const [id, dn] of Object.entries(deviceNumbers)) role.mapDevice(id, String(dn));
+    }
+    let client;
+    try {
+      client = await connect(url, clientOptions);
+    } catch (err) {
+      role.delete();
+      throw err;
+    }
+    const platform = new PlatformClient(client, role);
+    try {
+      // One filter per SUBSCRIBE (THINGSPANEL.md difference 1).
+      for (const filter of subs.filters) await client.subscribe(filter, { qos: 1 });
+    } catch (err) {
+      await platform.end(true);
+      throw err;
+    }
+    return platform;
+  };
+}

@@ -1,0 +1,267 @@
+// connectPlatform() against a real mosquitto, with MQTT.js playing the
+// gateway (issue 4 acceptance 4: code that is not ours on the other side).
+// MQTT.js publishes telemetry, attribute reports, enveloped payloads and
+// status, and answers commands; the platform client must route, ack and
+// correlate them. Plain mosquitto adds no envelope, so the platform knows the
+// sender of un-enveloped messages only through the defaultGateway option.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import mqtt from 'mqtt';
+import { connectPlatform, InvalidOptionError, PlatformClient, TpgateError } from 'tpgate';
+import { startMosquitto } from './helpers/mosquitto.js';
+
+const TIMEOUT = { timeout: 20_000 };
+const DN = 'gw-1';
+
+const SEED_TELEMETRY = {
+  gateway_data: { temperature: 26.0, version: '2.0.0', switch: true },
+  sub_device_data: { device_001: { temperature: 25.0, humidity: 70.0 } },
+  sub_gateway_data: {
+    gateway_001: {
+      gateway_data: { temperature: 28.0, version: '1.5.0', switch: true },
+      sub_device_data: { sensor_101: { temperature: 27.5, humidity: 55.0 } },
+    },
+  },
+};
+
+let broker;
+before(async () => {
+  broker = await startMosquitto();
+});
+after(async () => {
+  await broker?.stop();
+});
+
+// Resolves with the first `count` events of `name` that pass `keep`.
+function collect(emitter, name, count, keep = () => true) {
+  return new Promise((resolve) => {
+    const seen = [];
+    const listener = (event) => {
+      if (!keep(event)) return;
+      seen.push(event);
+      if (seen.length === count) {
+        emitter.off(name, listener);
+        resolve(seen);
+      }
+    };
+    emitter.on(name, listener);
+  });
+}
+
+// Resolves with the first MQTT.js message whose topic passes `match`.
+function nextMessage(client, match) {
+  return new Promise((resolve) => {
+    const listener = (topic, payload) => {
+      if (!match(topic)) return;
+      client.off('message', listener);
+      resolve({ topic, payload: payload.toString() });
+    };
+    client.on('message', listener);
+  });
+}
+
+// A platform client and an MQTT.js "gateway", both ended when the test ends.
+async function setup(t, platformOptions = {}) {
+  const pf = await connectPlatform(broker.tcpUrl, { defaultGateway: DN, ...platformOptions });
+  t.after(() => pf.end());
+  const gw = await mqtt.connectAsync(broker.tcpUrl, { clientId: `mqttjs-gw-${process.hrtime.bigint()}` });
+  t.after(() => gw.endAsync());
+  return { pf, gw };
+}
+
+describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
+  test('returns a PlatformClient over a connected MQTT client', TIMEOUT, async (t) => {
+    const { pf } = await setup(t);
+    assert.ok(pf instanceof PlatformClient);
+    assert.equal(pf.client.connected, true);
+  });
+
+  test('multi-level telemetry becomes one telemetry event per target', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    const events = collect(pf, 'telemetry', 4);
+    await gw.publishAsync('gateway/telemetry', JSON.stringify(SEED_TELEMETRY), { qos: 1 });
+    const got = await events;
+    const byPath = new Map(got.map((e) => [e.target.name, e]));
+    assert.deepEqual([...byPath.keys()].sort(), ['device_001', 'gateway', 'gateway_001', 'gateway_001/sensor_101'].sort());
+    for (const e of got) {
+      assert.equal(e.gateway, DN);
+      assert.equal(typeof e.ts, 'number');
+    }
+    assert.deepEqual(byPath.get('gateway').values, SEED_TELEMETRY.gateway_data);
+    assert.deepEqual(byPath.get('gateway').target, { path: [], subGateways: [], name: 'gateway' });
+    assert.deepEqual(byPath.get('device_001').values, SEED_TELEMETRY.sub_device_data.device_001);
+    assert.deepEqual(byPath.get('gateway_001').target, { path: ['gateway_001'], subGateways: ['gateway_001'], name: 'gateway_001' });
+    assert.deepEqual(byPath.get('gateway_001').values, SEED_TELEMETRY.sub_gateway_data.gateway_001.gateway_data);
+    const sensor = byPath.get('gateway_001/sensor_101');
+    assert.deepEqual(sensor.target, {
+      path: ['gateway_001', 'sensor_101'], subGateways: ['gateway_001'], subDevice: 'sensor_101', name: 'gateway_001/sensor_101',
+    });
+    assert.deepEqual(sensor.values, { temperature: 27.5, humidity: 55.0 });
+
+    // The per-device view holds the latest values.
+    const view = pf.device(DN, ['gateway_001', 'sensor_101']);
+    assert.equal(view.telemetry.temperature.value, 27.5);
+    assert.equal(view.telemetry.humidity.value, 55.0);
+    assert.equal(pf.device(DN, { subGateways: ['gateway_001'] }).telemetry.version.value, '1.5.0');
+    // An event's target passes back as a request/view target.
+    assert.equal(pf.device(DN, byPath.get('gateway_001').target).telemetry.temperature.value, 28.0);
+    assert.equal(pf.device(DN, sensor.target).telemetry.temperature.value, 27.5);
+    assert.equal(pf.device('nobody', []), null);
+  });
+
+  test('an attribute report is acked on gateway/attributes/response/{dn}/{mid}', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    await gw.subscribeAsync(`gateway/attributes/response/${DN}/+`, { qos: 1 });
+    const ack = nextMessage(gw, (topic) => topic.startsWith('gateway/attributes/response/'));
+    const event = collect(pf, 'attributes', 1);
+    await gw.publishAsync('gateway/attributes/1234567', JSON.stringify({ gateway_data: { ip: '10.0.0.7' } }), { qos: 1 });
+    const [attributes] = await event;
+    assert.equal(attributes.gateway, DN);
+    assert.equal(attributes.messageId, '1234567');
+    assert.deepEqual(attributes.values, { ip: '10.0.0.7' });
+    const { topic, payload } = await ack;
+    assert.equal(topic, `gateway/attributes/response/${DN}/1234567`);
+    const body = JSON.parse(payload);
+    assert.equal(body.result, 0);
+    assert.equal(body.message, 'success');
+    assert.equal(typeof body.ts, 'number');
+  });
+
+  test('an enveloped publish is unwrapped and names its gateway', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    const event = collect(pf, 'telemetry', 1);
+    const inner = JSON.stringify({ gateway_data: { temperature: 21.5 } });
+    const envelope = { device_id: 'gw-env', values: Buffer.from(inner).toString('base64') };
+    await gw.publishAsync('gateway/telemetry', JSON.stringify(envelope), { qos: 1 });
+    const [telemetry] = await event;
+    assert.equal(telemetry.gateway, 'gw-env');
+    assert.equal(telemetry.target.name, 'gateway');
+    assert.deepEqual(telemetry.values, { temperature: 21.5 });
+  });
+
+  test('sendCommand resolves with the gateway\'s success response', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    await gw.subscribeAsync(`gateway/command/${DN}/+`, { qos: 1 });
+    const received = [];
+    gw.on('message', (topic, payload) => {
+      if (!topic.startsWith(`gateway/command/${DN}/`)) return;
+      const mid = topic.split('/').pop();
+      received.push({ topic, body: JSON.parse(payload.toString()) });
+      const response = { result: 0, message: 'success', ts: Math.floor(Date.now() / 1000), method: 'Calibrate' };
+      gw.publish(`gateway/command/response/${mid}`, JSON.stringify(response), { qos: 1 });
+    });
+    const { result, response, rttMs } = await pf.sendCommand(DN, ['gateway_001', 'sensor_101'], 'Calibrate', { offset: 0.5 });
+    assert.equal(result, 0);
+    assert.equal(response.method, 'Calibrate');
+    assert.ok(rttMs >= 0);
+    assert.equal(received.length, 1);
+    assert.match(received[0].topic, new RegExp(`^gateway/command/${DN}/[^/]+$`));
+    assert.deepEqual(received[0].body, {
+      sub_gateway_data: { gateway_001: { sub_device_data: { sensor_101: { method: 'Calibrate', params: { offset: 0.5 } } } } },
+    });
+  });
+
+  test('sendCommand rejects ERR_REQUEST_FAILED on a failure response', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    await gw.subscribeAsync(`gateway/command/${DN}/+`, { qos: 1 });
+    gw.on('message', (topic) => {
+      if (!topic.startsWith(`gateway/command/${DN}/`)) return;
+      const response = { result: 1, errcode: 'INVALID_PARAM', message: 'offset out of range', ts: Math.floor(Date.now() / 1000) };
+      gw.publish(`gateway/command/response/${topic.split('/').pop()}`, JSON.stringify(response), { qos: 1 });
+    });
+    await assert.rejects(pf.sendCommand(DN, [], 'Calibrate', { offset: 99 }), (err) => {
+      assert.ok(err instanceof TpgateError);
+      assert.equal(err.code, 'ERR_REQUEST_FAILED');
+      assert.equal(err.errcode, 'INVALID_PARAM');
+      assert.equal(err.response.result, 1);
+      assert.equal(err.response.message, 'offset out of range');
+      assert.match(err.message, /offset out of range/);
+      return true;
+    });
+  });
+
+  test('a command nobody answers rejects ERR_TIMEOUT', TIMEOUT, async (t) => {
+    const { pf } = await setup(t, { requestTimeout: 200 });
+    await assert.rejects(pf.sendCommand(DN, ['sensor_001'], 'Reboot'), (err) => {
+      assert.equal(err.code, 'ERR_TIMEOUT');
+      assert.match(err.message, /timed out/);
+      return true;
+    });
+  });
+
+  test('sendAttributeSet and sendControl reach the gateway', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    await gw.subscribeAsync(`gateway/attributes/set/${DN}/+`, { qos: 1 });
+    await gw.subscribeAsync(`gateway/telemetry/control/${DN}`, { qos: 1 });
+    gw.on('message', (topic) => {
+      if (!topic.startsWith(`gateway/attributes/set/${DN}/`)) return;
+      const response = { result: 0, message: 'success', ts: Math.floor(Date.now() / 1000) };
+      gw.publish(`gateway/attributes/set/response/${topic.split('/').pop()}`, JSON.stringify(response), { qos: 1 });
+    });
+    const set = await pf.sendAttributeSet(DN, ['device_001'], { interval: 30 });
+    assert.equal(set.result, 0);
+
+    const control = nextMessage(gw, (topic) => topic === `gateway/telemetry/control/${DN}`);
+    await pf.sendControl(DN, [], { switch: false });
+    assert.deepEqual(JSON.parse((await control).payload), { gateway_data: { switch: false } });
+  });
+
+  test('sendAttributeGet resolves with the attribute report that answers it', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    await gw.subscribeAsync(`gateway/attributes/get/${DN}`, { qos: 1 });
+    const asked = [];
+    gw.on('message', (topic, payload) => {
+      if (topic !== `gateway/attributes/get/${DN}`) return;
+      asked.push(JSON.parse(payload.toString()));
+      const report = { gateway_data: { ip: '10.0.0.7', version: '2.0.0' } };
+      gw.publish('gateway/attributes/7654321', JSON.stringify(report), { qos: 1 });
+    });
+    const got = await pf.sendAttributeGet(DN, [], ['ip']);
+    assert.equal(got.result, 0);
+    assert.ok(got.rttMs >= 0);
+    assert.deepEqual(got.report, { gateway_data: { ip: '10.0.0.7', version: '2.0.0' } });
+    assert.deepEqual(asked, [{ gateway_data: ['ip'] }]);
+  });
+
+  test('devices/status/{id} 1 and 0 become status events', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    const events = collect(pf, 'status', 2);
+    await gw.publishAsync('devices/status/dev-9', '1', { qos: 1 });
+    await gw.publishAsync('devices/status/dev-9', '0', { qos: 1 });
+    assert.deepEqual(await events, [
+      { deviceId: 'dev-9', online: true },
+      { deviceId: 'dev-9', online: false },
+    ]);
+    assert.equal(pf.online('dev-9'), false);
+    assert.equal(pf.online('never-seen'), null);
+  });
+
+  test('a malformed report is an error event; the client keeps working', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    const errors = collect(pf, 'error', 1);
+    await gw.publishAsync('gateway/telemetry', 'not json', { qos: 1 });
+    const [err] = await errors;
+    assert.equal(err.code, 'ERR_BAD_MESSAGE');
+    assert.equal(err.topic, 'gateway/telemetry');
+    const next = collect(pf, 'telemetry', 1);
+    await gw.publishAsync('gateway/telemetry', JSON.stringify({ gateway_data: { ok: 1 } }), { qos: 1 });
+    assert.deepEqual((await next)[0].values, { ok: 1 });
+  });
+
+  test('bad platform options reject with InvalidOptionError naming the option', TIMEOUT, async () => {
+    await assert.rejects(connectPlatform(broker.tcpUrl, { ackTopics: 'nope' }), (err) => {
+      assert.ok(err instanceof InvalidOptionError);
+      assert.equal(err.option, 'ackTopics');
+      return true;
+    });
+    await assert.rejects(connectPlatform(broker.tcpUrl, { shareGroup: 'a/b' }), (err) => {
+      assert.ok(err instanceof InvalidOptionError);
+      assert.equal(err.option, 'shareGroup');
+      return true;
+    });
+    await assert.rejects(connectPlatform(broker.tcpUrl, { requestTimeout: 'soon' }), (err) => {
+      assert.equal(err.option, 'requestTimeout');
+      return true;
+    });
+  });
+});
