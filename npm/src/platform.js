@@ -51,7 +51,7 @@ export class PlatformClient extends Emitter {
     this._timer = null;
     this._timerAt = Infinity;
     this._ended = false;
-    this._onMessage = (topic, payload, message) => this._receive(topic, payload, message);
+    this._onMessage = (topic, payload) => this._receive(topic, payload);
     client.on('message', this._onMessage);
   }
 
@@ -185,18 +185,18 @@ export class PlatformClient extends Emitter {
    * failure response and ERR_TIMEOUT when nobody answers in requestTimeout.
    */
   sendCommand(dn, target, method, params = {}) {
-    return this._closed('sendCommand') ?? this._call('sendCommand', () =>
+    return this._closed('sendCommand') ?? this._call(() =>
       this._role.sendCommand(dn, target, method, jsonText(params, 'params'), now()), 'command', 'method');
   }
 
   sendAttributeSet(dn, target, values) {
-    return this._closed('sendAttributeSet') ?? this._call('sendAttributeSet', () =>
+    return this._closed('sendAttributeSet') ?? this._call(() =>
       this._role.sendAttributeSet(dn, target, jsonText(values, 'values'), now()), 'attribute set', 'values');
   }
 
   /** Resolves with {result: 0, response, report, rttMs} when the gateway's attribute report answers. */
   sendAttributeGet(dn, target, keys = [], options = {}) {
-    return this._closed('sendAttributeGet') ?? this._call('sendAttributeGet', () =>
+    return this._closed('sendAttributeGet') ?? this._call(() =>
       this._role.sendAttributeGet(dn, target, keys, options?.shape, now()), 'attribute get', 'keys');
   }
 
@@ -211,7 +211,7 @@ export class PlatformClient extends Emitter {
     });
   }
 
-  _call(name, send, kind, option) {
+  _call(send, kind, option) {
     let sent;
     try {
       sent = send();

@@ -127,6 +127,25 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
     assert.equal(typeof body.ts, 'number');
   });
 
+  test('an event report becomes an event and is acked', TIMEOUT, async (t) => {
+    const { pf, gw } = await setup(t);
+    await gw.subscribeAsync(`gateway/event/response/${DN}/+`, { qos: 1 });
+    const ack = nextMessage(gw, (topic) => topic.startsWith('gateway/event/response/'));
+    const event = collect(pf, 'event', 1);
+    const report = { sub_device_data: { device_001: { method: 'Alarm', params: { level: 3 } } } };
+    await gw.publishAsync('gateway/event/2222222', JSON.stringify(report), { qos: 1 });
+    const [got] = await event;
+    assert.equal(got.gateway, DN);
+    assert.equal(got.target.name, 'device_001');
+    assert.equal(got.method, 'Alarm');
+    assert.deepEqual(got.params, { level: 3 });
+    assert.equal(got.messageId, '2222222');
+    const { topic, payload } = await ack;
+    assert.equal(topic, `gateway/event/response/${DN}/2222222`);
+    assert.equal(JSON.parse(payload).result, 0);
+    assert.equal(pf.device(DN, ['device_001']).events[0].method, 'Alarm');
+  });
+
   test('an enveloped publish is unwrapped and names its gateway', TIMEOUT, async (t) => {
     const { pf, gw } = await setup(t);
     const event = collect(pf, 'telemetry', 1);
