@@ -4,7 +4,7 @@
 // A missed goal is reported, never a failure; a part that cannot run (no
 // mosquitto, no client yet) is reported with its error and the rest go on.
 //
-//   node bench/run.mjs [--only codec,size,throughput,memory] [--quick]
+//   node bench/run.mjs [--only codec,gateway,size,throughput,memory] [--quick]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,8 @@ const PARTS = [
   ['size', () => import('./size.mjs').then((m) => m.run())],
   // MQTT 5, the client's default; `node bench/codec.mjs --version 4` for 3.1.1.
   ['codec', () => import('./codec.mjs').then((m) => m.run({ version: 5, ms: quick ? 200 : 700 }))],
+  // Issue 4: the platform side parsing and routing Multi-Level telemetry.
+  ['gateway', () => import('./gateway.mjs').then((m) => m.run({ ms: quick ? 200 : 700 }))],
   ['throughput', () => import('./throughput.mjs').then((m) => m.run(quick ? { n0: 2000, n1: 1000, rounds: 1 } : {}))],
   ['memory', () => import('./memory.mjs').then((m) => m.run(quick ? { connections: 200, rounds: 1 } : {}))],
 ];
@@ -56,5 +58,7 @@ console.log(table(rows));
 for (const f of failures) console.log(`\n${f.part}: not measured: ${f.error}`);
 for (const r of rows) for (const w of r.warnings ?? []) console.log(`\nWARNING, ${r.name}: ${w}`);
 const missed = rows.filter((r) => r.met === false).length;
-console.log(`\n${rows.length - missed} of ${rows.length} goals met; JSON in ${path.relative(root, out)}\n`);
+// Rows without a goal (met === null) only report their ratio.
+const withGoal = rows.filter((r) => r.met !== null).length;
+console.log(`\n${withGoal - missed} of ${withGoal} goals met; JSON in ${path.relative(root, out)}\n`);
 console.log(JSON.stringify(result));
