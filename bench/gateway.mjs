@@ -21,7 +21,7 @@
 //   node bench/gateway.mjs [--ms 700]
 import assert from 'node:assert/strict';
 
-import { loadTpgate, PlatformClient } from '../npm/src/index-node.js';
+import { loadTpgateGateway, PlatformClient } from '../npm/src/index-node.js';
 import { Emitter } from '../npm/src/emitter.js';
 import { opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
 
@@ -73,7 +73,7 @@ function comparable(events) {
 }
 
 export async function run({ ms = 700, rounds = 2 } = {}) {
-  const tpgate = await loadTpgate({});
+  const tpgate = await loadTpgateGateway({});
   const role = new tpgate.PlatformRole({});
   const problem = role.optionsError();
   if (problem) throw new Error(`PlatformRole rejected its options: ${problem.message}`);

@@ -136,14 +136,18 @@ function nodeTestCounts(output) {
 async function reportWasmSize() {
   const { readFile } = await import('node:fs/promises');
   const { gzipSync } = await import('node:zlib');
-  const files = ['npm/dist/tpgate.wasm', 'npm/dist/tpgate.mjs'];
-  const sizes = await Promise.all(files.map(async (f) => {
-    const bytes = await readFile(f);
-    return { f, raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
-  }));
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  for (const s of sizes) console.log(`  ${s.f}: ${kb(s.raw)}, gzipped ${kb(s.gz)}`);
-  console.log(`  wasm + glue gzipped: ${kb(sizes.reduce((a, s) => a + s.gz, 0))}`);
+  // Two modules: tpgate (MQTT only, for connect()) and tpgate-gateway (MQTT
+  // plus the ThingsPanel roles, for connectGateway() / connectPlatform()).
+  for (const name of ['tpgate', 'tpgate-gateway']) {
+    const files = [`npm/dist/${name}.wasm`, `npm/dist/${name}.mjs`];
+    const sizes = await Promise.all(files.map(async (f) => {
+      const bytes = await readFile(f);
+      return { f, raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length };
+    }));
+    for (const s of sizes) console.log(`  ${s.f}: ${kb(s.raw)}, gzipped ${kb(s.gz)}`);
+    console.log(`  ${name}: wasm + glue gzipped: ${kb(sizes.reduce((a, s) => a + s.gz, 0))}`);
+  }
 }
 
 // Runs one command, streaming its output; resolves with the exit code and the

@@ -23,6 +23,41 @@ import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js'
 
 // Options the gateway reads; everything else goes to connect().
 const GATEWAY_OPTIONS = ['deviceNumber', 'ackTimeout', 'maxDepth', 'gatewayQos', 'maxPayloadBytes'];
+// THINGSPANEL.md difference 10: the broker takes keep-alives of at most 300 s.
+export const MAX_KEEPALIVE = 300;
+const RESERVED_USERNAMES = ['root', 'plugin'];
+
+/**
+ * Checks the connection options ThingsPanel constrains (difference 10) and
+ * returns the first problem as an InvalidOptionError, or null.
+ * @param {string} fn the public function, for the message
+ * @param {object} options
+ * @param {{ reservedUsernames?: string[] }} [rules]
+ */
+export function authOptionsError(fn, options, { reservedUsernames = [] } = {}) {
+  const { keepalive, clientId, username } = options;
+  if (typeof keepalive === 'number' && (keepalive === 0 || keepalive > MAX_KEEPALIVE)) {
+    return new InvalidOptionError(
+      'keepalive',
+      `${fn}: keepalive ${keepalive} is not allowed: the ThingsPanel broker accepts at most ${MAX_KEEPALIVE} s (and keep-alive cannot be turned off with 0)`,
+    );
+  }
+  if (clientId === '') {
+    return new InvalidOptionError('clientId', `${fn}: clientId must not be empty: ThingsPanel needs a unique, non-empty client id (leave it out to get a generated one)`);
+  }
+  if (typeof username === 'string' && reservedUsernames.includes(username)) {
+    return new InvalidOptionError('username', `${fn}: username ${JSON.stringify(username)} is reserved for the ThingsPanel platform; a device connects with its own voucher`);
+  }
+  return null;
+}
+
+/** A default client id for a gateway: its device_number plus 8 random hex digits, unique per connection. */
+function gatewayClientId(deviceNumber) {
+  let suffix = '';
+  for (let i = 0; i < 8; i++) suffix += Math.floor(Math.random() * 16).toString(16);
+  return `${deviceNumber}-${suffix}`;
+}
+
 const HANDLERS = { command: 'command', attributeSet: 'attribute set', attributeGet: 'attribute get', control: 'control' };
 
 function toTarget(t) {
@@ -305,6 +340,9 @@ export function createConnectGateway(loadTpgate, connect) {
     if (options.maxPayloadBytes !== undefined) roleOptions.maxPayloadBytes = options.maxPayloadBytes;
     const clientOptions = {};
     for (const key of Object.keys(options)) if (!GATEWAY_OPTIONS.includes(key)) clientOptions[key] = options[key];
+    const authProblem = authOptionsError('connectGateway', clientOptions, { reservedUsernames: RESERVED_USERNAMES });
+    if (authProblem !== null) throw authProblem;
+    if (clientOptions.clientId === undefined) clientOptions.clientId = gatewayClientId(deviceNumber);
 
     // Options are checked by the role before any connection is made.
     let tpgate;

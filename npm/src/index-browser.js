@@ -5,16 +5,30 @@ import { createConnectGateway } from './gateway.js';
 import { createModuleLoader } from './module.js';
 import { createConnectPlatform } from './platform.js';
 import { openWebSocket } from './transports/ws-browser.js';
-import { instantiate } from './wasm-browser.js';
+import { createInstantiate } from './wasm-browser.js';
+import createTpgateModule from '../dist/tpgate.mjs';
 
-export const loadTpgate = createModuleLoader(instantiate);
-
-export const connect = createConnect(loadTpgate, ['ws'], (target, options, sink) =>
-  openWebSocket(target.url, options, sink),
+// The MQTT-only module, for connect(); the gateway module (MQTT plus the
+// ThingsPanel roles) is loaded only by connectGateway() / connectPlatform(),
+// its glue too: a dynamic import, which bundlers split into its own chunk.
+export const loadTpgate = createModuleLoader(async () => createTpgateModule, createInstantiate('tpgate.wasm'));
+export const loadTpgateGateway = createModuleLoader(
+  async () => (await import('../dist/tpgate-gateway.mjs')).default,
+  createInstantiate('tpgate-gateway.wasm'),
 );
 
-export const connectGateway = createConnectGateway(loadTpgate, connect);
-export const connectPlatform = createConnectPlatform(connect, loadTpgate);
+const supported = ['ws'];
+const openTransport = (target, options, sink) =>
+  openWebSocket(target.url, options, sink);
+
+export const connect = createConnect(loadTpgate, supported, openTransport);
+
+// Their MQTT client runs on the gateway module too, so a gateway app loads
+// one module, not two.
+const connectOnGatewayModule = createConnect(loadTpgateGateway, supported, openTransport);
+
+export const connectGateway = createConnectGateway(loadTpgateGateway, connectOnGatewayModule);
+export const connectPlatform = createConnectPlatform(connectOnGatewayModule, loadTpgateGateway);
 export { PlatformClient } from './platform.js';
 
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError } from './errors.js';

@@ -1,21 +1,29 @@
-// Loads the tpgate WebAssembly module once per JS realm and hands out the same
+// Loads a tpgate WebAssembly module once per JS realm and hands out the same
 // instance to every caller: one module holds any number of sessions.
+//
+// Two modules ship: tpgate (the MQTT client only) and tpgate-gateway (the MQTT
+// client plus the ThingsPanel gateway and platform roles). Each has its own
+// loader, made here from the module's Emscripten factory.
 //
 // Environment-neutral. How the .wasm bytes are fetched and compiled differs
 // between Node and browsers; each entry point (index-node.js,
 // index-browser.js, chosen by the package "exports" conditions) passes its own
 // `instantiate` function to createModuleLoader().
-import createTpgateModule from '../dist/tpgate.mjs';
 
 /**
+ * @param {() => Promise<(moduleArg: object) => Promise<object>>} getFactory
+ *   resolves to the module's Emscripten factory (the default export of
+ *   dist/tpgate.mjs or dist/tpgate-gateway.mjs); called on the first load only,
+ *   so the gateway module's glue can be a dynamic import() that bundlers split
+ *   off and MQTT-only apps never download.
  * @param {(imports: WebAssembly.Imports, options: object) =>
  *   Promise<{instance: WebAssembly.Instance, module: WebAssembly.Module}>} instantiate
  */
-export function createModuleLoader(instantiate) {
+export function createModuleLoader(getFactory, instantiate) {
   let cached = null;
   return function loadTpgate(options = {}) {
     if (cached === null) {
-      cached = instantiateModule(instantiate, options);
+      cached = getFactory().then((createModule) => instantiateModule(createModule, instantiate, options));
       // A failed load (a wrong URL, a network error) may be retried.
       cached.catch(() => {
         cached = null;
@@ -25,9 +33,9 @@ export function createModuleLoader(instantiate) {
   };
 }
 
-function instantiateModule(instantiate, options) {
+function instantiateModule(createModule, instantiate, options) {
   return new Promise((resolve, reject) => {
-    createTpgateModule({
+    createModule({
       // Emscripten calls this instead of fetching the .wasm itself (its own
       // fetch of a file path fails in Node). Returning {} says "asynchronous".
       instantiateWasm(imports, receiveInstance) {

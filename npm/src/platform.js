@@ -6,6 +6,7 @@
 // role's events into emitter events and settled promises.
 import { Emitter } from './emitter.js';
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
+import { authOptionsError } from './gateway.js';
 
 const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
 
@@ -272,6 +273,9 @@ export function createConnectPlatform(connect, loadTpgate) {
       else clientOptions[key] = value;
     }
     const { deviceNumbers, ...forRole } = roleOptions;
+    // THINGSPANEL.md difference 10; `root` is the platform's own username, so none is reserved here.
+    const authProblem = authOptionsError('connectPlatform', clientOptions);
+    if (authProblem !== null) throw authProblem;
     let tpgate;
     try {
       tpgate = await loadTpgate({ locateFile: options.locateFile, wasmBinary: options.wasmBinary });

@@ -1,17 +1,28 @@
 // Browsers (and bundlers): stream-compile the .wasm from its URL. The default
-// URL sits beside this file, so bundlers that understand
-// `new URL(..., import.meta.url)` copy the .wasm along.
-const defaultWasmUrl = new URL('../dist/tpgate.wasm', import.meta.url);
+// URLs sit beside this file and are written out literally, so bundlers that
+// understand `new URL('...', import.meta.url)` copy both .wasm files along.
+const defaultWasmUrls = {
+  'tpgate.wasm': () => new URL('../dist/tpgate.wasm', import.meta.url),
+  'tpgate-gateway.wasm': () => new URL('../dist/tpgate-gateway.wasm', import.meta.url),
+};
 
-export async function instantiate(imports, { wasmBinary, locateFile } = {}) {
-  if (wasmBinary) return WebAssembly.instantiate(wasmBinary, imports);
-  const url = locateFile ? locateFile('tpgate.wasm') : defaultWasmUrl;
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`tpgate: cannot fetch ${url}: HTTP ${response.status}`);
-  // instantiateStreaming needs the server to send Content-Type
-  // application/wasm; many static servers do not, so fall back to bytes.
-  if (response.headers.get('content-type')?.startsWith('application/wasm')) {
-    return WebAssembly.instantiateStreaming(response, imports);
-  }
-  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+/**
+ * @param {'tpgate.wasm' | 'tpgate-gateway.wasm'} fileName the .wasm's name in
+ *   the package's dist folder; `locateFile` receives it.
+ */
+export function createInstantiate(fileName) {
+  const defaultWasmUrl = defaultWasmUrls[fileName];
+  if (!defaultWasmUrl) throw new Error(`tpgate: no .wasm named '${fileName}' in the package`);
+  return async function instantiate(imports, { wasmBinary, locateFile } = {}) {
+    if (wasmBinary) return WebAssembly.instantiate(wasmBinary, imports);
+    const url = locateFile ? locateFile(fileName) : defaultWasmUrl();
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`tpgate: cannot fetch ${url}: HTTP ${response.status}`);
+    // instantiateStreaming needs the server to send Content-Type
+    // application/wasm; many static servers do not, so fall back to bytes.
+    if (response.headers.get('content-type')?.startsWith('application/wasm')) {
+      return WebAssembly.instantiateStreaming(response, imports);
+    }
+    return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  };
 }

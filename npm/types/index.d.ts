@@ -4,14 +4,28 @@
 
 /** Where and how to get the .wasm. The first call's options win (the module is cached). */
 export interface LoadOptions {
-  /** Maps 'tpgate.wasm' to the URL or path to load it from. Default: beside the package's JS. */
+  /**
+   * Maps the .wasm's file name ('tpgate.wasm' for loadTpgate() and connect(); 'tpgate-gateway.wasm' for
+   * loadTpgateGateway(), connectGateway() and connectPlatform()) to the URL or path to load it from.
+   * Default: beside the package's JS.
+   */
   locateFile?: (file: string) => string | URL;
   /** The .wasm bytes, when the caller already has them (nothing is fetched). */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 
-/** Loads the module once per JS realm; every call returns the same Promise. A failed load may be retried. */
+/**
+ * Loads the MQTT-only module (tpgate.wasm, used by connect()) once per JS realm; every call returns the
+ * same Promise. A failed load may be retried.
+ */
 export function loadTpgate(options?: LoadOptions): Promise<TpgateModule>;
+
+/**
+ * Loads the gateway module (tpgate-gateway.wasm: the MQTT client plus the ThingsPanel gateway and platform
+ * roles, used by connectGateway() and connectPlatform()) once per JS realm; every call returns the same
+ * Promise. `locateFile` receives 'tpgate-gateway.wasm'; `wasmBinary` must hold that file's bytes.
+ */
+export function loadTpgateGateway(options?: LoadOptions): Promise<TpgateModule>;
 
 export type ProtocolVersion = 4 | 5;
 export type QoS = 0 | 1 | 2;
@@ -413,6 +427,11 @@ export function connect(url: string, options?: ClientOptions): Promise<MqttClien
 export interface GatewayOptions extends ClientOptions {
   /** The top-level gateway's device_number ({dn} in the topics). Required. */
   deviceNumber: string;
+  /*
+   * ThingsPanel limits (THINGSPANEL.md difference 10), checked before connecting (ERR_INVALID_OPTION):
+   * `keepalive` 1..300 s (default 60); `clientId` non-empty (default `${deviceNumber}-` + 8 random hex
+   * digits); `username` is the device's voucher (password optional) and may not be `root` or `plugin`.
+   */
   /** ms to wait for the platform's ack of an attribute or event report. Default 10000. */
   ackTimeout?: number;
   /** Sub-gateway levels accepted in and out (a warning past 5). Default 32. */
@@ -513,6 +532,7 @@ export interface PlatformTargetInfo {
 }
 
 export interface PlatformOptions extends ClientOptions {
+  /* `keepalive` 1..300 s and a non-empty `clientId` (THINGSPANEL.md difference 10); username `root` is allowed. */
   /** Subscribe under $share/{group}/ so several platform instances share the load. */
   shareGroup?: string;
   /** Ack attribute and event reports (default true). */

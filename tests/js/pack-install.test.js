@@ -185,6 +185,7 @@ test('the browser entry and everything it imports use no Node globals and no Nod
   const files = [...seen].map((f) => path.relative(root, f));
   // The walk reached the client and the Emscripten glue, not just the entry file.
   assert.ok(files.includes('npm/dist/tpgate.mjs'), `the walk found only ${files.join(', ')}`);
+  assert.ok(files.includes('npm/dist/tpgate-gateway.mjs'), `the walk found only ${files.join(', ')}`);
   assert.ok(files.length >= 4, `the walk found only ${files.join(', ')}`);
   assert.deepEqual(problems, [], `browser entry graph: ${files.join(', ')}`);
 });

@@ -23,6 +23,8 @@ test('npm pack ships the built wasm, the loaders and the types, and nothing else
   for (const expected of [
     'dist/tpgate.mjs',
     'dist/tpgate.wasm',
+    'dist/tpgate-gateway.mjs',
+    'dist/tpgate-gateway.wasm',
     'src/module.js',
     'src/index-node.js',
     'src/index-browser.js',
@@ -50,6 +52,40 @@ test('Node gets the file-reading loader; locateFile says where the .wasm is', as
   assert.match(result.entry, /npm\/src\/index-node\.js$/);
   assert.deepEqual(result.asked, ['tpgate.wasm']);
   assert.deepEqual(result.bytes, [0xc0, 0x00]);
+});
+
+test('two modules: connect() loads the MQTT-only one, the gateway roles live in the other', async () => {
+  const result = await node(
+    [],
+    `import { loadTpgate, loadTpgateGateway } from 'tpgate';
+     const asked = [];
+     const locateFile = (f) => { asked.push(f); return 'npm/dist/' + f; };
+     const mqtt = await loadTpgate({ locateFile });
+     const full = await loadTpgateGateway({ locateFile });
+     console.log(JSON.stringify({
+       asked,
+       same: mqtt === full,
+       cached: (await loadTpgateGateway()) === full,
+       mqtt: [typeof mqtt.ClientSession, typeof mqtt.GatewayRole, typeof mqtt.PlatformRole],
+       full: [typeof full.ClientSession, typeof full.GatewayRole, typeof full.PlatformRole],
+     }));`,
+  );
+  assert.deepEqual(result.asked, ['tpgate.wasm', 'tpgate-gateway.wasm']);
+  assert.equal(result.same, false);
+  assert.equal(result.cached, true);
+  assert.deepEqual(result.mqtt, ['function', 'undefined', 'undefined']);
+  assert.deepEqual(result.full, ['function', 'function', 'function']);
+});
+
+test('the "browser" condition loads the gateway module from wasmBinary too', async () => {
+  const result = await node(
+    ['--conditions=browser'],
+    `import { readFile } from 'node:fs/promises';
+     import { loadTpgateGateway } from 'tpgate';
+     const full = await loadTpgateGateway({ wasmBinary: await readFile('npm/dist/tpgate-gateway.wasm') });
+     console.log(JSON.stringify({ ok: typeof full.GatewayRole === 'function' && typeof full.ClientSession === 'function' }));`,
+  );
+  assert.equal(result.ok, true);
 });
 
 test('the "browser" condition gets the fetch loader, which also takes wasmBinary', async () => {
