@@ -1,0 +1,140 @@
+// `tpgate/broker`: the dev broker behind `tpgate broker` and `npm start`.
+// aedes (MQTT 3.1 / 3.1.1) in this process, with a TCP and a WebSocket
+// listener. Plain mode is a standard broker; ThingsPanel mode (a devices list)
+// behaves like the ThingsPanel platform's broker (thingspanel.js).
+//
+//   const broker = await startBroker({ tcpPort: 0, wsPort: 0, thingspanel: 'devices.json', rootPassword: 'pw' });
+//   ... connect(broker.urls.ws) ...
+//   await broker.close();
+import { Aedes } from 'aedes';
+import { InvalidOptionError } from '../errors.js';
+import { loadDevicesFile, validateDevices } from './devices.js';
+import { openListeners } from './listeners.js';
+import { thingspanelMode } from './thingspanel.js';
+
+export {
+  DevicesFileError, deviceIdFor, generateDevices, generateDevicesFile, loadDevicesFile, validateDevices,
+} from './devices.js';
+export { DOWNLINK_FILTERS, UPLINK_TOPICS, publishDenial, subscribeDenial } from './acl.js';
+
+const OPTIONS = ['tcpPort', 'wsPort', 'wsPath', 'host', 'thingspanel', 'rootPassword', 'pluginPassword', 'log'];
+
+function portOption(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (value === null || value === false) return null;
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new InvalidOptionError(name, `${name} must be a port number 0..65535 (0 = any free port) or null for no listener, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function makeLog(log) {
+  if (log === false) return () => {};
+  if (typeof log === 'function') return log;
+  if (log === undefined || log === true) return (line) => process.stderr.write(`[tpgate broker] ${line}\n`);
+  throw new InvalidOptionError('log', 'log must be a function (line) => void, true (stderr) or false (silent)');
+}
+
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'startBroker options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!OPTIONS.includes(key)) throw new InvalidOptionError(key, `unknown option '${key}' (known: ${OPTIONS.join(', ')})`);
+  }
+  for (const key of ['rootPassword', 'pluginPassword']) {
+    const v = options[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') throw new InvalidOptionError(key, `${key} must be a string or null`);
+  }
+  const { wsPath = '/mqtt', host = '127.0.0.1' } = options;
+  if (typeof wsPath !== 'string' || !wsPath.startsWith('/')) throw new InvalidOptionError('wsPath', `wsPath must start with '/', got ${JSON.stringify(wsPath)}`);
+  if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', 'host must be a non-empty string');
+  return { wsPath, host };
+}
+
+/** The host to put in URLs: a wildcard address is reached through loopback. */
+function urlHost(host) {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the dev broker. See npm/types/broker.d.ts for every option and field.
+ * @param {import('../../types/broker.js').BrokerOptions} [options]
+ * @returns {Promise<import('../../types/broker.js').Broker>}
+ */
+export async function startBroker(options = {}) {
+  const { wsPath, host } = checkOptions(options);
+  const tcpPort = portOption(options.tcpPort, 'tcpPort', 1883);
+  const wsPort = portOption(options.wsPort, 'wsPort', 8083);
+  if (tcpPort === null && wsPort === null) throw new InvalidOptionError('tcpPort', 'at least one of tcpPort and wsPort must be a port');
+  const log = makeLog(options.log);
+
+  let devices = null;
+  const { thingspanel } = options;
+  if (typeof thingspanel === 'string') devices = await loadDevicesFile(thingspanel);
+  else if (Array.isArray(thingspanel)) devices = validateDevices(thingspanel, 'thingspanel');
+  else if (thingspanel !== undefined && thingspanel !== null && thingspanel !== false) {
+    throw new InvalidOptionError('thingspanel', 'thingspanel must be a devices array or the path of a devices.json');
+  }
+
+  const transports = new WeakMap();
+  const transportOf = (client) => transports.get(client) ?? 'unknown transport';
+  const mode = devices
+    ? thingspanelMode({ devices, rootPassword: options.rootPassword ?? null, pluginPassword: options.pluginPassword ?? null, log, transportOf })
+    : null;
+
+  const aedes = await Aedes.createBroker(mode ? mode.handlers : {});
+  mode?.attach(aedes);
+  if (!mode) {
+    aedes.on('clientReady', (client) => log(`connect: client '${client.id}' over ${transportOf(client)}`));
+  }
+  aedes.on('clientDisconnect', (client) => log(`disconnected: client '${client.id}'`));
+  const onError = (client, err) => {
+    if (!err?.tpgateLogged) log(`client '${client?.id ?? '?'}': ${err?.message ?? err}`);
+  };
+  aedes.on('clientError', onError);
+  aedes.on('connectionError', onError);
+
+  let listeners;
+  try {
+    listeners = await openListeners({
+      host, tcpPort, wsPort, wsPath, log,
+      accept: (stream, transport, req) => {
+        const client = aedes.handle(stream, req);
+        transports.set(client, transport);
+        mode?.watchClient(client);
+      },
+    });
+  } catch (err) {
+    await new Promise((resolve) => aedes.close(resolve));
+    throw err;
+  }
+
+  const shown = urlHost(host);
+  const urls = {};
+  if (listeners.tcpPort !== null) urls.tcp = `mqtt://${shown}:${listeners.tcpPort}`;
+  if (listeners.wsPort !== null) urls.ws = `ws://${shown}:${listeners.wsPort}${wsPath}`;
+
+  let closing = null;
+  const close = () => {
+    closing ??= (async () => {
+      await listeners.close();
+      await new Promise((resolve) => aedes.close(resolve));
+    })();
+    return closing;
+  };
+
+  return {
+    mode: mode ? 'thingspanel' : 'plain',
+    host,
+    tcpPort: listeners.tcpPort,
+    wsPort: listeners.wsPort,
+    wsPath,
+    urls,
+    tcpUrl: urls.tcp ?? null,
+    wsUrl: urls.ws ?? null,
+    devices: devices ?? [],
+    aedes,
+    close,
+  };
+}

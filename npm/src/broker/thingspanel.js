@@ -1,0 +1,196 @@
+// ThingsPanel mode: aedes handlers that do what the platform's broker (gmqtt
+// with its thingspanel plugin, plugin/thingspanel/hooks.go) does:
+// - authentication by voucher (THINGSPANEL.md difference 10); `root` and
+//   `plugin` are the platform's users, with full access;
+// - topic ACLs for devices (acl.js), of which a SUBSCRIBE is judged by its
+//   first filter alone (difference 1);
+// - every device publish is rewritten into {"device_id","values":base64}
+//   (difference 8);
+// - devices/status/{device_id} `1` / `0` when a device connects / goes away
+//   (difference 9).
+//
+// aedes speaks MQTT 3.1.1 only, so refusals are 3.1.1 CONNACK return codes
+// (2 identifier rejected, 4 bad user name or password, 5 not authorized; what
+// MQTT 5 calls 0x85, 0x86, 0x87).
+import { publishDenial, subscribeDenial } from './acl.js';
+
+const MAX_KEEPALIVE_S = 300;
+
+// Device publishes the ACL refuses are acknowledged and dropped, as gmqtt
+// does (its OnMsgArrived error drops the message; the connection stays). aedes
+// would close the connection on an authorizePublish error, so a refused
+// publish is instead moved to this topic, which authorizeForward never delivers.
+const DROPPED = '$tpgate/dropped';
+
+function refusal(returnCode, message) {
+  const err = new Error(message);
+  err.returnCode = returnCode;
+  err.tpgateLogged = true;
+  return err;
+}
+
+/**
+ * @param {{devices: object[], rootPassword?: string | null, pluginPassword?: string | null,
+ *          log: (line: string) => void, transportOf: (client: object) => string}} options
+ * @returns {{handlers: object, attach: (aedes: object) => void, watchClient: (client: object) => void}}
+ */
+export function thingspanelMode({ devices, rootPassword = null, pluginPassword = null, log, transportOf }) {
+  const byUsername = new Map(devices.map((d) => [d.username, d]));
+  const connects = new WeakMap(); // client -> {clientId, keepalive}
+  const identities = new WeakMap(); // client -> {kind: 'device'|'root'|'plugin', device?}
+  const subscribeGroups = new WeakMap(); // subscription object -> its SUBSCRIBE's group
+  const online = new WeakSet(); // clients whose status 1 was published
+  let aedes = null;
+
+  const who = (client) => {
+    const id = identities.get(client);
+    const name = `client '${client.id}'`;
+    if (!id) return name;
+    return id.kind === 'device' ? `${name} (device ${id.device.device_number})` : `${name} (${id.kind})`;
+  };
+
+  const platformUser = (username, password, configured, flag) => {
+    if (configured === null) {
+      return refusal(5, `not authorized: "${username}" is disabled; start the broker with ${flag} to let the platform in`);
+    }
+    return password === configured ? null : refusal(4, `bad user name or password: wrong password for "${username}"`);
+  };
+
+  function authenticate(client, username, password, callback) {
+    const info = connects.get(client) ?? {};
+    const pass = password === undefined || password === null ? '' : Buffer.from(password).toString('utf8');
+    const user = username ?? '';
+    const refuse = (err) => {
+      log(`connect refused: ${info.clientId ? `client '${info.clientId}'` : 'a client with an empty id'}`
+        + ` username '${user}' over ${transportOf(client)}: ${err.message} (CONNACK ${err.returnCode})`);
+      callback(err, false);
+    };
+    // Difference 10: a unique, non-empty client id and keep-alive of at most 300 s.
+    if (!info.clientId) {
+      return refuse(refusal(2, 'identifier rejected: the client id is empty; ThingsPanel needs a unique, non-empty one'));
+    }
+    if (info.keepalive === 0 || info.keepalive > MAX_KEEPALIVE_S) {
+      return refuse(refusal(5, `not authorized: keep-alive ${info.keepalive} s; ThingsPanel allows 1 to ${MAX_KEEPALIVE_S} s`));
+    }
+    let identity;
+    if (user === 'root' || user === 'plugin') {
+      const err = user === 'root'
+        ? platformUser(user, pass, rootPassword, '--root-password')
+        : platformUser(user, pass, pluginPassword, '--plugin-password');
+      if (err) return refuse(err);
+      identity = { kind: user };
+    } else {
+      const device = byUsername.get(user);
+      if (!device) {
+        return refuse(refusal(4, user === ''
+          ? 'bad user name or password: no username; a device connects with its voucher username'
+          : `bad user name or password: no device has the voucher username '${user}'`));
+      }
+      // The voucher matches as a whole: a password where none is set fails too.
+      if (pass !== (device.password ?? '')) {
+        return refuse(refusal(4, `bad user name or password: wrong password for device ${device.device_number}`));
+      }
+      identity = { kind: 'device', device };
+    }
+    identities.set(client, identity);
+    log(`connect accepted: client '${info.clientId}' over ${transportOf(client)} as `
+      + (identity.kind === 'device'
+        ? `device ${identity.device.device_number} (device_id ${identity.device.device_id}, ${identity.device.type})`
+        : `${identity.kind} (full access)`));
+    callback(null, true);
+  }
+
+  function preConnect(client, packet, callback) {
+    connects.set(client, { clientId: packet.clientId, keepalive: packet.keepalive });
+    callback(null, true);
+  }
+
+  function authorizePublish(client, packet, callback) {
+    const identity = client ? identities.get(client) : undefined;
+    if (identity?.kind !== 'device') {
+      // The platform users pass unchanged; so do wills the broker publishes
+      // for clients long gone (client null).
+      return callback(null);
+    }
+    const denial = publishDenial(packet.topic);
+    if (denial) {
+      log(`publish denied: ${who(client)} to '${packet.topic}': ${denial}; acknowledged and dropped, as ThingsPanel does`);
+      packet.topic = DROPPED;
+      packet.retain = false;
+      return callback(null);
+    }
+    // Difference 8: the envelope, byte-exact base64 of what the device sent.
+    const original = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
+    packet.payload = Buffer.from(JSON.stringify({ device_id: identity.device.device_id, values: original.toString('base64') }));
+    return callback(null);
+  }
+
+  function authorizeForward(client, packet) {
+    return packet.topic === DROPPED ? null : packet;
+  }
+
+  function authorizeSubscribe(client, sub, callback) {
+    const identity = identities.get(client);
+    if (identity?.kind !== 'device') return callback(null, sub);
+    const dn = identity.device.device_number;
+    const group = subscribeGroups.get(sub);
+    if (group === undefined) {
+      // Not from a SUBSCRIBE we saw (a restored session): judged alone.
+      const denial = subscribeDenial(sub.topic, dn);
+      if (denial) log(`subscribe denied: ${who(client)} to '${sub.topic}': ${denial}`);
+      return callback(null, denial ? null : sub);
+    }
+    if (group.denial === undefined) {
+      group.denial = subscribeDenial(group.first, dn);
+      if (group.count > 1) {
+        log(`SUBSCRIBE with ${group.count} filters from ${who(client)}: only the first, '${group.first}', is checked, `
+          + `as the ThingsPanel broker does (THINGSPANEL.md difference 1): all ${group.count} are `
+          + `${group.denial ? 'refused' : 'granted'}`);
+      }
+      if (group.denial) log(`subscribe denied: ${who(client)} to '${group.first}': ${group.denial}`);
+    }
+    return callback(null, group.denial ? null : sub);
+  }
+
+  /** Sees every SUBSCRIBE as one packet (aedes authorizes filter by filter). */
+  function watchClient(client) {
+    const parser = client._parser;
+    if (!parser || typeof parser.prependListener !== 'function') return;
+    parser.prependListener('packet', (packet) => {
+      if (packet.cmd !== 'subscribe' || !Array.isArray(packet.subscriptions) || packet.subscriptions.length === 0) return;
+      const group = { first: packet.subscriptions[0].topic, count: packet.subscriptions.length, denial: undefined };
+      for (const sub of packet.subscriptions) subscribeGroups.set(sub, group);
+    });
+  }
+
+  const publishStatus = (device, word) => {
+    // While the broker closes, its subscribers are going too.
+    if (aedes.closed) return;
+    aedes.publish({ cmd: 'publish', topic: `devices/status/${device.device_id}`, payload: Buffer.from(word), qos: 1, retain: false, dup: false }, () => {});
+  };
+
+  function attach(broker) {
+    aedes = broker;
+    broker.on('clientReady', (client) => {
+      const identity = identities.get(client);
+      if (identity?.kind !== 'device') return;
+      online.add(client);
+      publishStatus(identity.device, '1');
+      log(`devices/status/${identity.device.device_id} 1: device ${identity.device.device_number} is online`);
+    });
+    broker.on('clientDisconnect', (client) => {
+      const identity = identities.get(client);
+      if (identity?.kind !== 'device' || !online.has(client)) return;
+      online.delete(client);
+      publishStatus(identity.device, '0');
+      log(`devices/status/${identity.device.device_id} 0: device ${identity.device.device_number} went away`);
+    });
+  }
+
+  return {
+    handlers: { preConnect, authenticate, authorizePublish, authorizeSubscribe, authorizeForward },
+    attach,
+    watchClient,
+    identityOf: (client) => identities.get(client),
+  };
+}
