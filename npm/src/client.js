@@ -381,7 +381,9 @@ export class MqttClient extends Emitter {
     const url = this._target.url.href;
     const info = event.error;
     if (event.byServer) {
-      return new ConnectionRefusedError(`${url} refused the connection: ${describe(info)}`, info.code);
+      // 0x84 is also what a 3.1.1-only broker's answer to a v5 CONNECT becomes (aedes, old brokers).
+      const hint = info.code === 0x84 ? ' (the server does not speak MQTT 5: connect with protocolVersion: 4)' : '';
+      return new ConnectionRefusedError(`${url} refused the connection: ${describe(info)}${hint}`, info.code);
     }
     const cause = this._lastTransportError;
     const why = cause ? cause.message || String(cause) : info.message;

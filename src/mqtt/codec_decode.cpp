@@ -115,6 +115,23 @@ bool decode_connack(Reader& r, const DecoderOptions& options, ConnAck& out) {
                   "reserved connect acknowledge flags (bits 7-1) must be 0 [MQTT-3.2.2-1]");
   }
   out.session_present = (flags & 0x01U) != 0;
+  // A 3.1.1-only server answers a v5 CONNECT with its own two-byte CONNACK (return
+  // code 1, unacceptable protocol version) and closes [MQTT-3.1.2-2]; a v5 CONNACK
+  // always has a property length, so two bytes can only be that. Report it as the
+  // v5 refusal it means instead of a malformed packet, so the user learns to
+  // connect with 3.1.1.
+  if (is_v5(options) && r.remaining() == 1) {
+    std::uint8_t code = 0;
+    if (!r.read_u8(code, "return code")) return false;
+    if (code >= 1 && code <= 5) {
+      static constexpr std::uint8_t kV5Equivalent[] = {0x84, 0x85, 0x88, 0x86, 0x87};
+      out.session_present = false;
+      out.reason_code = kV5Equivalent[code - 1];
+      return true;
+    }
+    return r.fail(ReasonCode::MalformedPacket, "CONNACK without properties: not a v5 CONNACK (return code " +
+                                                   std::to_string(code) + ")");
+  }
   const char* field = is_v5(options) ? "reason code" : "return code";
   if (!read_reason_code(r, PacketType::ConnAck, options.version, out.reason_code, field)) return false;
   // A refused connection has no session [MQTT-3.2.2-6] (3.1.1: [MQTT-3.2.2-4]).

@@ -206,7 +206,7 @@ std::vector<BadInput> ack_cases() {
       {"connack_311_with_properties", v311, kAny, {0x20, 0x03, 0x00, 0x00, 0x00}, kMalformed,
        "1 unexpected bytes after the CONNACK"},
       {"connack_v5_missing_property_length", v5, kAny, {0x20, 0x02, 0x00, 0x00}, kMalformed,
-       "CONNACK: property length is truncated"},
+       "CONNACK without properties: not a v5 CONNACK (return code 0)"},
       {"puback_reason_not_allowed", v5, kAny, {0x40, 0x03, 0x00, 0x01, 0x92}, kMalformed,
        "PUBACK: reason code 0x92 (Packet Identifier not found) is not allowed"},
       {"pubrel_reason_not_allowed", v5, kAny, {0x62, 0x03, 0x00, 0x01, 0x10}, kMalformed,

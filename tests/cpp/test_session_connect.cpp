@@ -194,6 +194,23 @@ TEST(SessionConnect, V5PermanentRefusalClosesAndFailsPending) {
   EXPECT_EQ(c.session.queued_count(), 0u);
 }
 
+// aedes and other 3.1.1-only brokers answer a v5 CONNECT with a two-byte 3.1.1 CONNACK,
+// return code 1 (unacceptable protocol version) [MQTT-3.1.2-2]: a refusal, not garbage.
+TEST(SessionConnect, V311OnlyServerRefusesV5AsUnsupportedProtocolVersion) {
+  Conversation c(options_v5());
+  c.start();
+  c.open();
+  c.now = 100;
+  Output out = c.receive({0x20, 0x02, 0x00, 0x01});  // CONNACK 3.1.1: unacceptable protocol version
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  const auto* disconnected = event_at<DisconnectedEvent>(out, 0);
+  EXPECT_TRUE(disconnected->by_server);
+  EXPECT_EQ(disconnected->reason.reason, ReasonCode::UnsupportedProtocolVersion);
+  EXPECT_FALSE(disconnected->reconnect_at);
+  EXPECT_EQ(c.session.state(), SessionState::Closed);
+}
+
 TEST(SessionConnect, V5TransientRefusalReconnects) {
   Conversation c(options_v5());
   c.start();
