@@ -4,7 +4,8 @@
 // A missed goal is reported, never a failure; a part that cannot run (no
 // mosquitto, no client yet) is reported with its error and the rest go on.
 //
-//   node bench/run.mjs [--only codec,gateway,size,throughput,memory] [--quick]
+//   node bench/run.mjs [--only codec,gateway,size,throughput,memory,fleet] [--quick]
+//     [--fleet-gateways 10000] [--fleet-steady 10]   shrink the fleet part (default 10,000; --quick: 1,000)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,10 @@ import { root, table } from './lib.mjs';
 const quick = process.argv.includes('--quick');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : null;
+const argAt = (name) => process.argv.indexOf(`--${name}`);
+const numberArg = (name, fallback) => (argAt(name) > 0 ? Number(process.argv[argAt(name) + 1]) : fallback);
+const fleetGateways = numberArg('fleet-gateways', quick ? 1000 : 10_000);
+const fleetSteady = numberArg('fleet-steady', quick ? 5 : 10);
 
 // Cheapest first, so a broken environment shows up early.
 const PARTS = [
@@ -24,6 +29,8 @@ const PARTS = [
   ['gateway', () => import('./gateway.mjs').then((m) => m.run({ ms: quick ? 200 : 700 }))],
   ['throughput', () => import('./throughput.mjs').then((m) => m.run(quick ? { n0: 2000, n1: 1000, rounds: 1 } : {}))],
   ['memory', () => import('./memory.mjs').then((m) => m.run(quick ? { connections: 200, rounds: 1 } : {}))],
+  // Issue 5: a fleet of virtual gateways in one process against one of MQTT.js clients.
+  ['fleet', () => import('./fleet.mjs').then((m) => m.run({ gateways: fleetGateways, steady: fleetSteady }))],
 ];
 
 const started = Date.now();

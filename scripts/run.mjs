@@ -59,10 +59,19 @@ const STAGES = {
   'ctest:native': ctest('native'),
   'ctest:asan': ctest('asan'),
   'test:js': nodeTests('test:js', 'tests/js', ['build:wasm'], 'no tests in tests/js'),
+  // The dashboard (web/): type-checked, then bundled by Vite into web/dist.
+  'build:web': {
+    name: 'build:web',
+    needs: ['build:wasm'],
+    commands: () => [
+      cmd(process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'web', '--noEmit'),
+      cmd(process.execPath, 'node_modules/vite/bin/vite.js', 'build', 'web'),
+    ],
+  },
   'test:e2e': nodeTests(
     'test:e2e',
     'tests/e2e',
-    ['build:wasm'],
+    ['build:wasm', 'build:web'],
     'no tests in tests/e2e',
   ),
   // The hand-written .d.ts against a file that uses the whole API (strict tsc).
@@ -74,7 +83,11 @@ const STAGES = {
   fuzz: {
     name: 'fuzz',
     needs: ['bootstrap'],
-    commands: () => [cmd('bash', 'scripts/fuzz.sh', '20'), cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_gateway_payload')],
+    commands: () => [
+      cmd('bash', 'scripts/fuzz.sh', '20'),
+      cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_gateway_payload'),
+      cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_scenario'),
+    ],
   },
   bench: {
     name: 'bench',
@@ -82,23 +95,24 @@ const STAGES = {
     // Side by side with MQTT.js and mqtt-packet; reports ratios, fails on no goal.
     commands: () => [cmd(process.execPath, 'bench/run.mjs', ...process.argv.slice(3))],
   },
+  // The demo runs until Ctrl-C, in the foreground: its output and the
+  // terminal go straight to it, and this runner waits for it to stop.
   demo: {
     name: 'demo',
     needs: ['build:wasm'],
-    commands: () => [
-      'tpgate is built (npm/dist). The demo (dev broker, virtual gateway, dashboard) arrives with the dev-broker/demo issue.',
-    ],
+    interactive: true,
+    commands: () => [cmd(process.execPath, 'npm/bin/tpgate.js', 'demo', ...process.argv.slice(3))],
   },
 };
 
 const TASKS = {
-  test: ['bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
+  test: ['bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'build:web', 'test:e2e'],
   'test:cpp': ['bootstrap', 'build:native', 'ctest:native', 'build:asan', 'ctest:asan'],
   'test:js': ['bootstrap', 'build:wasm', 'test:js'],
   types: ['bootstrap', 'types'],
-  'test:e2e': ['bootstrap', 'build:wasm', 'test:e2e'],
-  build: ['bootstrap', 'build:native', 'build:wasm'],
-  start: ['bootstrap', 'build:wasm', 'demo'],
+  'test:e2e': ['bootstrap', 'build:wasm', 'build:web', 'test:e2e'],
+  build: ['bootstrap', 'build:native', 'build:wasm', 'build:web'],
+  start: ['bootstrap', 'build:wasm', 'build:web', 'demo'],
   bench: ['bootstrap', 'build:wasm', 'bench'],
 };
 
@@ -176,6 +190,30 @@ function run(argv) {
   });
 }
 
+// Runs a long-lived command in the foreground. Ctrl-C reaches the child too
+// (same process group); this runner ignores it and waits for the child's own
+// clean stop, so nothing is left behind.
+function runInteractive(argv) {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
+    const ignore = () => {};
+    // A SIGTERM sent to this runner alone (not the group) is passed on.
+    const forward = () => child.kill('SIGTERM');
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', forward);
+    const done = (result) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', forward);
+      resolve(result);
+    };
+    child.on('error', (err) => {
+      console.error(`cannot run ${argv[0]}: ${err.message}`);
+      done({ code: 127, tail: '' });
+    });
+    child.on('close', (code, signal) => done({ code: code ?? (signal ? 128 : 1), tail: '' }));
+  });
+}
+
 function seconds(ms) {
   const s = ms / 1000;
   return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
@@ -213,7 +251,7 @@ async function main(task) {
         continue;
       }
       console.log(`\n${header}: ${argv.map((a) => (a === process.execPath ? 'node' : a)).join(' ')}`);
-      const { code, tail } = await run(argv);
+      const { code, tail } = stage.interactive ? await runInteractive(argv) : await run(argv);
       if (stage.counts) counts = stage.counts(tail) ?? counts;
       if (code !== 0) {
         state = 'FAILED';

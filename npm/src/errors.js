@@ -24,6 +24,21 @@ export class InvalidOptionError extends TpgateError {
   }
 }
 
+/**
+ * A scenario (createEmulator(), `tpgate emulate`) that does not fit the
+ * scenario format (docs/scenario.md). `path` is the JSON path at fault
+ * ('$.gateway.telemetry.t.type', '$' for the whole text), `expected` the shape
+ * that was wanted there.
+ */
+export class ScenarioError extends TpgateError {
+  /** @param {string} message @param {string} path @param {string} expected */
+  constructor(message, path, expected, extra = {}) {
+    super('ERR_INVALID_SCENARIO', message, extra);
+    this.path = path;
+    this.expected = expected;
+  }
+}
+
 export class ConnectionRefusedError extends TpgateError {
   constructor(message, reasonCode, extra = {}) {
     super('ERR_CONNECTION_REFUSED', message, { ...extra, reasonCode });

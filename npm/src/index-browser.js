@@ -4,6 +4,8 @@ import { createConnect } from './client.js';
 import { createConnectGateway } from './gateway.js';
 import { createModuleLoader } from './module.js';
 import { createConnectPlatform } from './platform.js';
+import { createCreateEmulator, createParseScenario } from './emulator.js';
+import { wsTransport } from './emulator/transport-ws-browser.js';
 import { openWebSocket } from './transports/ws-browser.js';
 import { createInstantiate } from './wasm-browser.js';
 import createTpgateModule from '../dist/tpgate.mjs';
@@ -31,4 +33,15 @@ export const connectGateway = createConnectGateway(loadTpgateGateway, connectOnG
 export const connectPlatform = createConnectPlatform(connectOnGatewayModule, loadTpgateGateway);
 export { PlatformClient } from './platform.js';
 
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError } from './errors.js';
+// The emulator module (MQTT, the ThingsPanel gateway role and the virtual
+// gateway model), loaded only by createEmulator() / parseScenario(). Works in
+// a page and in a (module) Web Worker: WebSocket transport only.
+export const loadTpgateEmulator = createModuleLoader(
+  async () => (await import('../dist/tpgate-emulator.mjs')).default,
+  createInstantiate('tpgate-emulator.wasm'),
+);
+export const createEmulator = createCreateEmulator(loadTpgateEmulator, { ws: wsTransport }, (fn) => queueMicrotask(fn));
+export const parseScenario = createParseScenario(loadTpgateEmulator);
+export { Emulator } from './emulator.js';
+
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

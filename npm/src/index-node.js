@@ -4,6 +4,9 @@ import { createConnect } from './client.js';
 import { createConnectGateway } from './gateway.js';
 import { createModuleLoader } from './module.js';
 import { createConnectPlatform } from './platform.js';
+import { createCreateEmulator, createParseScenario } from './emulator.js';
+import { tcpTransport } from './emulator/transport-tcp-node.js';
+import { wsTransport } from './emulator/transport-ws-node.js';
 import { openTcp } from './transports/tcp-node.js';
 import { openWebSocket } from './transports/ws-node.js';
 import { createInstantiate } from './wasm-node.js';
@@ -32,4 +35,19 @@ export const connectGateway = createConnectGateway(loadTpgateGateway, connectOnG
 export const connectPlatform = createConnectPlatform(connectOnGatewayModule, loadTpgateGateway);
 export { PlatformClient } from './platform.js';
 
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError } from './errors.js';
+// The emulator module (MQTT, the ThingsPanel gateway role and the virtual
+// gateway model), loaded only by createEmulator() / parseScenario().
+export const loadTpgateEmulator = createModuleLoader(
+  async () => (await import('../dist/tpgate-emulator.mjs')).default,
+  createInstantiate('tpgate-emulator.wasm'),
+);
+// setImmediate: every socket read of one loop turn reaches the fleet before one drain.
+export const createEmulator = createCreateEmulator(
+  loadTpgateEmulator,
+  { ws: wsTransport, tcp: tcpTransport, tls: tcpTransport },
+  (fn) => setImmediate(fn),
+);
+export const parseScenario = createParseScenario(loadTpgateEmulator);
+export { Emulator } from './emulator.js';
+
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

@@ -4,10 +4,11 @@
 const defaultWasmUrls = {
   'tpgate.wasm': () => new URL('../dist/tpgate.wasm', import.meta.url),
   'tpgate-gateway.wasm': () => new URL('../dist/tpgate-gateway.wasm', import.meta.url),
+  'tpgate-emulator.wasm': () => new URL('../dist/tpgate-emulator.wasm', import.meta.url),
 };
 
 /**
- * @param {'tpgate.wasm' | 'tpgate-gateway.wasm'} fileName the .wasm's name in
+ * @param {'tpgate.wasm' | 'tpgate-gateway.wasm' | 'tpgate-emulator.wasm'} fileName the .wasm's name in
  *   the package's dist folder; `locateFile` receives it.
  */
 export function createInstantiate(fileName) {

@@ -224,6 +224,9 @@ async function handleErrors(): Promise<string> {
         case 'ERR_GATEWAY_INPUT':
         case 'ERR_REQUEST_FAILED':
         case 'ERR_BAD_MESSAGE':
+        case 'ERR_INVALID_SCENARIO':
+        case 'ERR_EMULATOR_STARTED':
+        case 'ERR_EMULATOR_STOPPED':
           return err.code;
         default: {
           // Every code is handled above: a new one would make this a compile error.
@@ -412,4 +415,44 @@ export async function platformUsage(): Promise<number> {
   await connectPlatform('mqtt://127.0.0.1:1883', { ackTopics: 'nowhere' });
   await pf.end();
   return rtt;
+}
+
+// The emulator (createEmulator, parseScenario).
+import {
+  createEmulator,
+  parseScenario,
+  loadTpgateEmulator,
+  ScenarioError,
+  type Emulator,
+  type EmulatorOptions,
+  type EmulatorStats,
+  type EmulatedGateway,
+} from 'tpgate';
+
+export async function emulatorUsage(): Promise<number> {
+  await loadTpgateEmulator({ locateFile: (file) => `/static/${file}` });
+  const options: EmulatorOptions = { url: 'mqtt://127.0.0.1:1883', gateways: 1000, shard: '1/2', seed: 7, connectConcurrency: 200, events: true };
+  let emu: Emulator;
+  try {
+    emu = await createEmulator({ gateway: { telemetry: { t: { type: 'sine', min: 0, max: 1, period_s: 60 } } } }, options);
+  } catch (err) {
+    if (err instanceof ScenarioError) console.log(err.path, err.expected, err.code);
+    throw err;
+  }
+  emu.on('error', (err) => console.log(err.code, err.message));
+  emu.on('event', (event) => console.log(event));
+  emu.on('stopped', (final: EmulatorStats) => console.log(final.forced_closes));
+  await emu.start();
+  await emu.waitConnected(emu.size, { timeout: 30_000 });
+  const info: EmulatedGateway = emu.gateway(0);
+  const s: EmulatorStats = emu.stats();
+  const p99: number | null = s.ack_p99_ms;
+  const normalized = await parseScenario('{"seed": 2}');
+  console.log(info.device_number, info.password ?? 'no password', p99, normalized['seed'], emu.status);
+  // @ts-expect-error: transport is 'ws' or 'tcp'
+  await createEmulator(undefined, { transport: 'udp' });
+  // @ts-expect-error: shard is 'k/n' or {index, count}
+  await createEmulator(undefined, { shard: 2 });
+  const final = await emu.stop();
+  return final.messages_per_s + s.connected;
 }

@@ -1,0 +1,297 @@
+// `tpgate emulate`: virtual ThingsPanel gateways from a scenario file (or the
+// built-in default) against a broker, with a live status line, a summary at
+// the end and a clean shutdown on Ctrl-C, SIGTERM or --duration.
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+import { InvalidOptionError, ScenarioError } from '../errors.js';
+import { createEmulator, loadTpgateEmulator } from '../index-node.js';
+import { metricsDocument, statusLine, summary } from './emulate-report.js';
+
+export const HELP = `Usage: tpgate emulate [scenario.json] --url URL [options]
+
+Brings up virtual ThingsPanel gateways (sub-devices, sub-gateways, telemetry,
+attributes, events; they answer commands, attribute sets/gets and controls)
+from a scenario file (docs/scenario.md), or the built-in multi-level gateway
+when no file is given. Runs until Ctrl-C, SIGTERM or --duration; then every
+gateway sends DISCONNECT and a summary is printed.
+
+Options:
+  --url URL              broker URL: ws://, wss://, mqtt://, tcp://, mqtts://
+                         (overrides broker.url of the scenario)
+  --gateways N           number of gateways in the whole fleet (overrides gateways.count)
+  --shard k/n            run only the k-th of n equal shares of the fleet (k from 1),
+                         one process or machine per shard
+  --duration S           stop by itself after S seconds (decimals allowed)
+  --transport ws|tcp     force the transport (else from the URL scheme); same host:port
+  --metrics-json FILE    write the final stats and a per-second series as JSON
+  --seed N               PRNG seed (overrides the scenario's seed): same seed, same values
+  --connect-concurrency N  transports opening at once (default 500)
+  --print-default        print the built-in default scenario and exit
+  --quiet                no live status line (the summary is still printed)
+  -h, --help             this help
+
+Status line (once a second on a terminal, every 5 s otherwise): connected/total,
+messages/s, PUBACK latency p50/p99, commands served, errors, reconnects.
+Ctrl-C once: clean stop and summary (exit 0); twice: exit at once (130).
+Exit 2: a bad flag or a bad scenario (reported before anything connects).
+
+Examples:
+  tpgate emulate --url ws://127.0.0.1:8083/mqtt
+  tpgate emulate fleet.json --url mqtt://127.0.0.1:1883 --gateways 10000 --duration 60 \\
+      --metrics-json run.json
+  tpgate emulate fleet.json --url mqtt://broker:1883 --gateways 40000 --shard 2/4
+  tpgate emulate --print-default > scenario.json
+`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  gateways: { type: 'string' },
+  shard: { type: 'string' },
+  duration: { type: 'string' },
+  transport: { type: 'string' },
+  'metrics-json': { type: 'string' },
+  seed: { type: 'string' },
+  'connect-concurrency': { type: 'string' },
+  'print-default': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+class UsageError extends Error {}
+
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function closestFlag(name) {
+  let best = null;
+  let bestScore = Infinity;
+  for (const flag of Object.keys(OPTIONS)) {
+    const score = distance(name.toLowerCase(), flag);
+    if (score < bestScore) [best, bestScore] = [flag, score];
+  }
+  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
+}
+
+function integer(text, flag, min, max) {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max} (got '${text}')`);
+  }
+  return Number(text);
+}
+
+/** argv -> options; throws UsageError with a message for the user. */
+export function parseEmulateArgs(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    // "Unknown option '--gatways'. To specify a positional ...": name the closest flag instead.
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(err.message);
+    if (unknown) {
+      const hint = closestFlag(unknown[1].replace(/^-+/, ''));
+      throw new UsageError(`unknown flag ${unknown[1]}${hint ? `; did you mean --${hint}?` : ''}`);
+    }
+    throw new UsageError(err.message);
+  }
+  const { values: v, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`one scenario file at most (got ${positionals.map((p) => `'${p}'`).join(', ')})`);
+  const options = {
+    help: v.help === true,
+    printDefault: v['print-default'] === true,
+    quiet: v.quiet === true,
+    file: positionals[0],
+    url: v.url,
+    gateways: integer(v.gateways, 'gateways', 1, 10_000_000),
+    seed: integer(v.seed, 'seed', 0, 0xffffffff),
+    connectConcurrency: integer(v['connect-concurrency'], 'connect-concurrency', 1, 1_000_000),
+    shard: v.shard,
+    transport: v.transport,
+    metricsJson: v['metrics-json'],
+    duration: undefined,
+  };
+  if (v.duration !== undefined) {
+    const d = Number(v.duration);
+    if (v.duration.trim() === '' || !Number.isFinite(d) || d <= 0) {
+      throw new UsageError(`--duration must be a number of seconds above 0 (got '${v.duration}')`);
+    }
+    options.duration = d;
+  }
+  if (v.shard !== undefined && !/^\d+\/\d+$/.test(v.shard)) {
+    throw new UsageError(`--shard must look like k/n, e.g. 2/4 (got '${v.shard}')`);
+  }
+  if (v.transport !== undefined && v.transport !== 'ws' && v.transport !== 'tcp') {
+    throw new UsageError(`--transport must be ws or tcp (got '${v.transport}')`);
+  }
+  return options;
+}
+
+// createEmulator option names -> the flags a CLI user typed.
+const FLAG_OF = { url: '--url', gateways: '--gateways', shard: '--shard', seed: '--seed', transport: '--transport', wsPath: '--url', connectConcurrency: '--connect-concurrency' };
+
+function fail(message, code = 2) {
+  process.stderr.write(`tpgate emulate: ${message}\n`);
+  return code;
+}
+
+/** @param {string[]} argv @returns {Promise<number>} the exit code */
+export async function main(argv) {
+  let args;
+  try {
+    args = parseEmulateArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return fail(`${err.message}\nRun 'tpgate emulate --help' for the flags.`);
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (args.printDefault) {
+    const module = await loadTpgateEmulator();
+    process.stdout.write(`${JSON.stringify(JSON.parse(module.defaultScenario()), null, 2)}\n`);
+    return 0;
+  }
+
+  const label = args.file ?? 'default scenario';
+  let text;
+  if (args.file !== undefined) {
+    try {
+      text = await readFile(args.file, 'utf8');
+    } catch (err) {
+      return fail(`cannot read the scenario ${args.file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    }
+  }
+  let emulator;
+  try {
+    emulator = await createEmulator(text, {
+      url: args.url,
+      gateways: args.gateways,
+      shard: args.shard,
+      seed: args.seed,
+      transport: args.transport,
+      connectConcurrency: args.connectConcurrency,
+    });
+  } catch (err) {
+    if (err instanceof ScenarioError) return fail(`${label}: ${err.message}`);
+    if (err instanceof InvalidOptionError) {
+      const flag = FLAG_OF[err.option];
+      return fail(`${flag ? `${flag}: ` : ''}${err.message.replace(/^createEmulator: /, '')}`);
+    }
+    throw err;
+  }
+  return run(emulator, args);
+}
+
+async function run(emulator, args) {
+  const out = process.stderr; // the status line; the summary goes to stdout
+  const tty = out.isTTY === true && !args.quiet;
+  const url = args.url ?? emulator.scenario?.broker?.url;
+  const series = [];
+  let peakConnected = 0;
+  let connectedAtStop = 0;
+  let connectAllS = null;
+  let lastPrinted = 0;
+  let errorsShown = 0;
+  const startedAt = new Date().toISOString();
+
+  emulator.on('error', (err) => {
+    // The first few transport errors say what is wrong (a wrong port, a
+    // refused connection); the rest are counted in the status line.
+    if (errorsShown++ < 3 && !args.quiet) out.write(`${tty ? '\r\x1b[K' : ''}tpgate emulate: ${err.message}\n`);
+  });
+
+  const sample = () => {
+    const s = emulator.stats();
+    if (s.connected > peakConnected) peakConnected = s.connected;
+    if (connectAllS === null && s.connected === s.gateways && s.gateways > 0) connectAllS = s.uptime_s;
+    series.push({
+      t: Number(s.uptime_s.toFixed(3)),
+      connected: s.connected,
+      messages_per_s: s.messages_per_s,
+      published_per_s: s.published_per_s,
+      received_per_s: s.received_per_s,
+      ack_p50_ms: s.ack_p50_ms,
+      ack_p99_ms: s.ack_p99_ms,
+      report_ack_p50_ms: s.report_ack_p50_ms,
+      report_ack_p99_ms: s.report_ack_p99_ms,
+      commands: s.commands,
+      errors: s.errors + s.transport_errors,
+      reconnects: s.reconnects,
+    });
+    if (args.quiet) return s;
+    if (tty) out.write(`\r${statusLine(s)}\x1b[K`);
+    else if (s.uptime_s - lastPrinted >= 4.5) {
+      lastPrinted = s.uptime_s;
+      out.write(`${statusLine(s)}\n`);
+    }
+    return s;
+  };
+
+  let stopping = null;
+  let stopped;
+  const finished = new Promise((resolve) => (stopped = resolve));
+  let sampler = null;
+  let durationTimer = null;
+  const stop = (why) => {
+    if (stopping) return stopping;
+    clearInterval(sampler);
+    clearTimeout(durationTimer);
+    // The last window's counters belong in the series.
+    if (emulator.status === 'running') connectedAtStop = sample().connected;
+    if (!args.quiet) out.write(`${tty ? '\n' : ''}tpgate emulate: ${why}: disconnecting ${emulator.size} gateways...\n`);
+    stopping = emulator.stop();
+    stopping.then(stopped);
+    return stopping;
+  };
+  let interrupts = 0;
+  const onSignal = (signal) => {
+    if (++interrupts > 1) {
+      out.write(`\ntpgate emulate: ${signal} again: exiting without waiting\n`);
+      process.exit(130);
+    }
+    stop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const t0 = performance.now();
+  await emulator.start();
+  if (!args.quiet) {
+    const first = emulator.gateway(0).device_number;
+    const last = emulator.size > 1 ? ` .. ${emulator.gateway(emulator.size - 1).device_number}` : '';
+    out.write(`tpgate emulate: ${emulator.size} gateways (${first}${last})${args.shard ? `, shard ${args.shard}` : ''} -> ${url}\n`);
+  }
+  sampler = setInterval(sample, 1000);
+  if (args.duration !== undefined) durationTimer = setTimeout(() => stop(`--duration ${args.duration} s reached`), args.duration * 1000);
+
+  const final = await finished;
+  const record = {
+    name: emulator.scenario?.name ?? '',
+    url: String(url),
+    startedAt,
+    durationS: (performance.now() - t0) / 1000,
+    connectAllS,
+    peakConnected,
+    connectedAtStop,
+    final,
+    series,
+  };
+  process.stdout.write(summary(record));
+  if (args.metricsJson) {
+    try {
+      await writeFile(args.metricsJson, `${JSON.stringify(metricsDocument(record), null, 2)}\n`);
+    } catch (err) {
+      return fail(`cannot write --metrics-json ${args.metricsJson}: ${err.message}`, 1);
+    }
+  }
+  return 0;
+}

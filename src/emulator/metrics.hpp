@@ -1,0 +1,81 @@
+// What a fleet counts: cumulative counters (the `stats()` JSON of the bindings), and
+// latency histograms for percentiles over a window. One Metrics is shared by every
+// gateway of a fleet; it is plain data, the fleet is single-threaded (DESIGN.md rule 2).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace tpgate::emulator {
+
+// Log-linear buckets over milliseconds: exact below 16 ms, then 8 buckets per power of
+// two (relative error under 7%) up to about 2^40 ms. Percentiles report the midpoint of
+// the bucket holding the rank.
+class LatencyHistogram {
+ public:
+  void add(double ms);
+  void clear();
+  std::uint64_t count() const { return count_; }
+  // p in [0, 1]; nullopt when empty.
+  std::optional<double> percentile(double p) const;
+
+  static std::size_t bucket_of(double ms);
+  static double bucket_low(std::size_t bucket);
+  static double bucket_high(std::size_t bucket);  // exclusive
+
+ private:
+  static constexpr std::size_t kLinear = 16;
+  static constexpr std::size_t kSubBuckets = 8;
+  static constexpr std::size_t kOctaves = 36;
+  static constexpr std::size_t kBuckets = kLinear + kSubBuckets * kOctaves;
+  std::array<std::uint32_t, kBuckets> buckets_{};
+  std::uint64_t count_ = 0;
+};
+
+struct Counters {
+  std::uint64_t published = 0;         // uplinks handed to the session
+  std::uint64_t publish_acked = 0;     // QoS >= 1 uplinks acknowledged (PUBACK / PUBCOMP)
+  std::uint64_t received = 0;          // PUBLISH packets received
+  std::uint64_t commands = 0;          // command targets answered
+  std::uint64_t attribute_sets = 0;
+  std::uint64_t attribute_gets = 0;
+  std::uint64_t controls = 0;
+  std::uint64_t events_sent = 0;
+  std::uint64_t reports_acked = 0;     // attribute / event reports acked by the platform
+  std::uint64_t failures_injected = 0; // answers turned into failures by failure_rate
+  std::uint64_t errors = 0;            // protocol errors, refused operations, report timeouts
+  std::uint64_t reconnects = 0;        // connections after a gateway's first
+  std::uint64_t dropped = 0;           // uplinks refused because the offline buffer was full
+  std::uint64_t bytes_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::int64_t connected = 0;          // gateways connected now
+};
+
+struct Metrics {
+  Counters counters;
+  LatencyHistogram ack;         // PUBACK round trip of QoS >= 1 uplinks
+  LatencyHistogram report_ack;  // platform ack round trip of attribute / event reports
+};
+
+// {"gateways":N,"connected":...,"ack_p50_ms":...}: the counters and the percentiles of
+// the histograms, which are then cleared (the window ends at each call).
+std::string stats_json(Metrics& metrics, std::size_t gateways);
+
+// Per-request records for library users ("events": true): one JSON object per line of
+// the eventual array, appended as text.
+class EventLog {
+ public:
+  bool empty() const { return count_ == 0; }
+  // `object` is a complete JSON object.
+  void add(const std::string& object);
+  // "[...]" of every record since the previous call.
+  std::string take();
+
+ private:
+  std::string text_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace tpgate::emulator

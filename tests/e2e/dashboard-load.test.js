@@ -1,0 +1,202 @@
+// Issue 7 acceptance 2: the dashboard under load. An emulator fleet (the
+// default scenario's multi-level gateway, 250 of them) behind the dev broker
+// (ThingsPanel mode: envelope, status, root) pushes 5,000 telemetry
+// messages/s for 30 s at a dashboard connected through query parameters,
+// with sensor_101 of one gateway shown (its charts drawing). The page must stay responsive (no long task over 100 ms after
+// the first second, from PerformanceObserver('longtask')), keep up (the
+// worker counts every message) and keep its memory bounded (JS heaps of the
+// page and of its platform worker, after a GC, level once the ring buffers
+// are full).
+//
+// TPGATE_LOAD_RATE, TPGATE_LOAD_SECONDS and TPGATE_LOAD_GATEWAYS change the
+// load (defaults 5000, 30, 250); TPGATE_LOAD_SOURCE=gateways uses gateways
+// driven by connectGateway instead of the emulator.
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from './helpers/chromium.js';
+import { DASHBOARD_DIST, dashboardUrl, ensureDashboardBuilt, openDashboard } from './helpers/dashboard.js';
+import { startStaticServer } from './helpers/static-server.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RATE = Number(process.env.TPGATE_LOAD_RATE ?? 5000);
+const SECONDS = Number(process.env.TPGATE_LOAD_SECONDS ?? 30);
+const GATEWAYS = Number(process.env.TPGATE_LOAD_GATEWAYS ?? 250);
+const ROOT_PASSWORD = 'load-root';
+
+let fleet;
+let server;
+let browser;
+
+function fleetProcess() {
+  const child = fork(process.env.TPGATE_LOAD_FLEET ?? path.join(here, 'helpers', 'load-fleet.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = [];
+  const errors = [];
+  child.on('message', (m) => {
+    if (m.type === 'error') errors.push(m.message);
+    const i = waiting.findIndex((w) => w.type === m.type || m.type === 'error');
+    if (i >= 0) {
+      const [w] = waiting.splice(i, 1);
+      if (m.type === 'error') w.reject(new Error(`load fleet: ${m.message}`));
+      else w.resolve(m);
+    }
+  });
+  child.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`the load fleet exited (${code}) ${errors.join('\n')}`));
+  });
+  const ask = (message, reply) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ type: reply, resolve, reject });
+      child.send(message);
+    });
+  return {
+    child,
+    start: (options) => ask({ type: 'start', ...options }, 'ready'),
+    fleet: (options) => ask({ type: 'fleet', ...options }, 'fleet'),
+    mark: () => ask({ type: 'mark' }, 'mark'),
+    stopFleet: () => ask({ type: 'stop-fleet' }, 'stop-fleet'),
+    exit: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.send({ type: 'exit' });
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+before(async () => {
+  fleet = fleetProcess();
+  const started = await Promise.allSettled([
+    ensureDashboardBuilt().then(() => startStaticServer({ '/': DASHBOARD_DIST })).then((s) => (server = s)),
+    launchChromium().then((b) => (browser = b)),
+  ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+});
+
+after(async () => {
+  await Promise.allSettled([fleet?.exit(), browser?.close(), server?.stop()]);
+});
+
+/**
+ * JS heap of the page and of its dedicated worker (after a forced GC), via
+ * the Chrome DevTools Protocol: the worker is reached through auto-attach.
+ */
+async function heapProbe(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const workers = new Map(); // sessionId -> url
+  const replies = new Map();
+  let nextId = 1;
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker') workers.set(e.sessionId, e.targetInfo.url);
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    replies.get(m.id)?.(m);
+    replies.delete(m.id);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const inWorker = (sessionId, method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => reject(new Error(`worker ${method}: no answer`)), 10_000);
+      replies.set(id, (m) => {
+        clearTimeout(timer);
+        if (m.error) reject(new Error(`worker ${method}: ${m.error.message}`));
+        else resolve(m.result);
+      });
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+  const total = (h) => h.usedSize + (h.embedderHeapUsedSize ?? 0) + (h.backingStorageSize ?? 0);
+  return {
+    /**
+     * Bytes: the JS heap plus array buffer backing stores (the raw message
+     * copies, the wasm memory). `gc` forces a collection first; on the page
+     * that would itself be a long task, so the page is only collected at the end.
+     */
+    async sample({ gcPage = false } = {}) {
+      if (gcPage) await cdp.send('HeapProfiler.collectGarbage');
+      const pageHeap = await cdp.send('Runtime.getHeapUsage');
+      let workerHeap = null;
+      for (const sessionId of workers.keys()) {
+        await inWorker(sessionId, 'HeapProfiler.collectGarbage');
+        workerHeap = await inWorker(sessionId, 'Runtime.getHeapUsage');
+      }
+      return { page: total(pageHeap), worker: workerHeap === null ? null : total(workerHeap) };
+    },
+    workers: () => [...workers.values()],
+  };
+}
+
+const MB = (n) => (n === null ? 'n/a' : `${(n / 1024 / 1024).toFixed(1)} MB`);
+
+test(`${RATE} messages/s for ${SECONDS} s: no long task over 100 ms, memory bounded`, { timeout: (SECONDS + 120) * 1000 }, async (t) => {
+  const ready = await fleet.start({ gateways: GATEWAYS, rootPassword: ROOT_PASSWORD });
+  const devices = ready.devices.map((d) => `${d.device_id}=${d.device_number}`).join(',');
+  const page = await openDashboard(browser, dashboardUrl(server.origin, {
+    url: ready.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-load', version: 4, devices,
+  }));
+  t.after(() => page.close());
+  await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  const probe = await heapProbe(page);
+  const fleetInfo = await fleet.fleet({ rate: RATE, source: process.env.TPGATE_LOAD_SOURCE });
+  // sensor_101 of one gateway is shown, with its charts, the whole run (the heaviest view).
+  await page.locator('#tree [role=treeitem]', { hasText: 'sensor_101' }).first().click({ timeout: 15_000 });
+  await page.locator('#charts figure').first().waitFor({ timeout: 10_000 });
+  const base = await probe.sample({ gcPage: true });
+
+  const t0 = await page.evaluate(() => performance.now());
+  const first = await fleet.mark();
+  const samples = [];
+  for (let s = 5; s <= SECONDS; s += 5) {
+    await page.waitForTimeout(Math.max(0, t0 + s * 1000 - (await page.evaluate(() => performance.now()))));
+    const heap = await probe.sample();
+    const received = Number(await page.getAttribute('#stats', 'data-received'));
+    const rate = Number(await page.getAttribute('#stats', 'data-rate'));
+    samples.push({ s, ...heap, received, rate });
+  }
+  const last = await fleet.mark();
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  const stopped = await fleet.stopFleet();
+  // Let the worker drain what is in flight: it must count every uplink (and the status words).
+  const doneAt = Date.now();
+  const expected = stopped.published + GATEWAYS;
+  await page.waitForFunction((n) => Number(document.getElementById('stats').dataset.received) >= n, expected, { timeout: 20_000 }).catch(() => {});
+  const drainMs = Date.now() - doneAt;
+  const received = Number(await page.getAttribute('#stats', 'data-received'));
+  const late = longTasks.filter((l) => l.start > t0 + 1000);
+  const early = longTasks.filter((l) => l.start <= t0 + 1000);
+  const end = await probe.sample({ gcPage: true });
+  const sent = last.published - first.published;
+  const seconds = (last.at - first.at) / 1000;
+  const rateSeen = samples.map((x) => x.rate);
+
+  const report = [
+    `load: ${sent} messages in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s) from ${fleetInfo.source}`,
+    `the dashboard counted ${received} of ${expected} uplinks and status words (${drainMs} ms to drain after the fleet stopped); its msg/s every 5 s: ${rateSeen.join(', ')}`,
+    `long tasks (over 50 ms) after the first second: ${late.length}${late.length ? ` at ${late.map((l) => `+${((l.start - t0) / 1000).toFixed(1)} s: ${l.duration.toFixed(0)} ms`).join(', ')}` : ''}; before: ${early.length}`,
+    `  before the load (after GC): page heap ${MB(base.page)}, worker heap ${MB(base.worker)}`,
+    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (after GC), received ${x.received}, ${x.rate} msg/s`),
+    `  end (after GC): page heap ${MB(end.page)}, worker heap ${MB(end.worker)}`,
+  ].join('\n');
+  t.diagnostic(report);
+  console.log(report);
+
+  assert.equal(last.errors, 0, 'no transport error in the fleet');
+  assert.ok(sent / seconds >= RATE * 0.9, `the fleet pushed ${(sent / seconds).toFixed(0)} messages/s, not ${RATE}`);
+  assert.ok(received >= expected * 0.99, `the dashboard kept up: ${received} of ${expected}`);
+  assert.deepEqual(late.filter((l) => l.duration > 100), [], 'no long task over 100 ms after the first second');
+  // Bounded: the rings fill within seconds; from then on the heaps stay level.
+  const settled = samples.find((x) => x.s >= 10) ?? samples[0];
+  assert.ok(end.page < base.page + 16 * 2 ** 20, `page heap grew from ${MB(base.page)} to ${MB(end.page)}`);
+  if (end.worker !== null) {
+    assert.ok(end.worker < settled.worker * 1.25 + 4 * 2 ** 20, `worker heap grew from ${MB(settled.worker)} (10 s) to ${MB(end.worker)}`);
+    assert.ok(end.worker < 200 * 2 ** 20, `worker heap ${MB(end.worker)}`);
+  }
+  assert.ok(probe.workers().length === 1, `the platform worker was seen by the heap probe: ${probe.workers().join(', ')}`);
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
+});

@@ -1,0 +1,223 @@
+// The dashboard (web/, issue 7) in Chromium against mosquitto's WebSocket
+// listener, with the seed topology published by a gateway driven from Node
+// (connectGateway). mosquitto adds no ThingsPanel envelope, so the dashboard
+// is told the one gateway's device_number (?gateway=gw-1). The same checks
+// against the dev broker and the emulator are in dashboard.test.js.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startMosquitto } from '../js/helpers/mosquitto.js';
+import { launchChromium } from './helpers/chromium.js';
+import { DASHBOARD_DIST, dashboardUrl, ensureDashboardBuilt, openDashboard } from './helpers/dashboard.js';
+import { FAILING, startSeedGateway } from './helpers/seed-gateway.js';
+import { startStaticServer } from './helpers/static-server.js';
+
+const TIMEOUT = { timeout: 60_000 };
+const DN = 'gw-1';
+const HOSTILE = '<img src=x onerror="window.__xss=1">';
+const SEED = ['gw-1', 'sensor_001', 'sensor_002', 'gateway_001', 'sensor_101'];
+
+let broker;
+let server;
+let browser;
+let gateway;
+
+before(async () => {
+  const started = await Promise.allSettled([
+    startMosquitto().then((b) => (broker = b)),
+    ensureDashboardBuilt().then(() => startStaticServer({ '/': DASHBOARD_DIST })).then((s) => (server = s)),
+    launchChromium().then((b) => (browser = b)),
+  ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  gateway = await startSeedGateway(broker.tcpUrl, { deviceNumber: DN, intervalMs: 250, extraSubDevices: [HOSTILE] });
+});
+
+after(async () => {
+  await Promise.allSettled([gateway?.stop(), browser?.close(), server?.stop()]);
+  await broker?.stop();
+});
+
+const treeItem = (page, name) => page.locator('#tree [role=treeitem]').filter({ has: page.locator('.name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+
+async function openConnected(t, extra = {}) {
+  const url = dashboardUrl(server.origin, { url: broker.wsUrl, clientId: `dash-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, version: 5, gateway: DN, ...extra });
+  const page = await openDashboard(browser, url);
+  t.after(() => page.close());
+  await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  return page;
+}
+
+async function select(page, name) {
+  await treeItem(page, name).click();
+  await page.locator('#dev-title', { hasText: name }).waitFor();
+}
+
+async function assertClean(page) {
+  const csp = await page.evaluate(() => window.__cspViolations);
+  assert.deepEqual(csp, [], 'no Content-Security-Policy violation');
+  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
+}
+
+test('query parameters prefill the form and connect; the tree shows the seed topology', TIMEOUT, async (t) => {
+  const page = await openConnected(t, { username: 'operator', clientId: 'dash-query' });
+  assert.equal(await page.inputValue('#conn-url'), broker.wsUrl);
+  assert.equal(await page.inputValue('#conn-username'), 'operator');
+  assert.equal(await page.inputValue('#conn-client-id'), 'dash-query');
+  assert.equal(await page.inputValue('#conn-version'), '5');
+  assert.equal(await page.inputValue('#conn-gateway'), DN);
+  for (const name of SEED) await treeItem(page, name).waitFor({ timeout: 10_000 });
+  // Levels: the gateway, its sub-devices and sub-gateway, sensor_101 below gateway_001.
+  const level = async (name) => Number(await treeItem(page, name).getAttribute('aria-level'));
+  assert.deepEqual(await Promise.all(SEED.map(level)), [1, 2, 2, 2, 3]);
+  for (const name of SEED) assert.equal(await treeItem(page, name).getAttribute('data-status'), 'online', `${name} is online`);
+  await assertClean(page);
+});
+
+test('a command to sensor_101 shows success with a round-trip time', TIMEOUT, async (t) => {
+  const page = await openConnected(t);
+  await select(page, 'sensor_101');
+  await page.fill('#cmd-method', 'Calibrate');
+  await page.fill('#cmd-params', '{"offset": 0.5}');
+  await page.click('#cmd-send');
+  const entry = page.locator('#cmd-history li').first();
+  await entry.and(page.locator('[data-state=success]')).waitFor({ timeout: 10_000 });
+  const text = await entry.textContent();
+  assert.match(text, /^Calibrate → sensor_101: success · result 0 · success · \d+\.\d ms$/);
+  assert.match(await page.textContent('#cmd-status'), /Calibrate: success .* ms$/);
+  const seen = gateway.commands.filter((c) => c.method === 'Calibrate');
+  assert.deepEqual(seen.at(-1), { target: 'gateway_001/sensor_101', method: 'Calibrate', params: { offset: 0.5 } });
+  await assertClean(page);
+});
+
+test('a failing command shows its errcode; invalid params are refused before sending', TIMEOUT, async (t) => {
+  const page = await openConnected(t);
+  await select(page, 'sensor_001');
+  const before = gateway.commands.length;
+  await page.fill('#cmd-method', 'Calibrate');
+  await page.fill('#cmd-params', '{"offset": 0.5,}');
+  await page.click('#cmd-send');
+  await page.locator('#cmd-status[data-state=invalid]').waitFor();
+  assert.match(await page.textContent('#cmd-status'), /^Params is not valid JSON: /);
+  assert.equal(await page.getAttribute('#cmd-params', 'aria-invalid'), 'true');
+  assert.equal(await page.locator('#cmd-history li').count(), 0, 'nothing was sent');
+
+  const [method, [errcode, message]] = Object.entries(FAILING)[0];
+  await page.fill('#cmd-method', method);
+  await page.fill('#cmd-params', '{}');
+  await page.click('#cmd-send');
+  const entry = page.locator('#cmd-history li').first();
+  await entry.and(page.locator('[data-state=failure]')).waitFor({ timeout: 10_000 });
+  assert.match(await entry.textContent(), new RegExp(`failure · errcode ${errcode} · (sensor_001: )?${message} · \\d+\\.\\d ms$`));
+  assert.equal(gateway.commands.length, before + 1, 'exactly the valid command reached the gateway');
+  await assertClean(page);
+});
+
+test('an attribute set shows its status and the new value; an attribute get answers', TIMEOUT, async (t) => {
+  const page = await openConnected(t);
+  await select(page, 'sensor_101');
+  const value = 10 + Math.floor(Math.random() * 1000);
+  await page.fill('#attr-set-values', JSON.stringify({ report_interval: value }));
+  await page.click('#attr-set-send');
+  await page.locator('#attr-status[data-state=success]').waitFor({ timeout: 10_000 });
+  assert.match(await page.textContent('#attr-status'), /^set \{"report_interval":\d+\}: success · result 0 · success · \d+\.\d ms$/);
+  await page.locator('#attributes tr[data-key=report_interval] td', { hasText: String(value) }).first().waitFor({ timeout: 10_000 });
+  assert.equal(gateway.attributes['gateway_001/sensor_101'].report_interval, value);
+
+  await page.fill('#attr-get-keys', 'version');
+  await page.click('#attr-get-send');
+  await page.locator('#attr-status[data-state=success]', { hasText: 'get version' }).waitFor({ timeout: 10_000 });
+  await assertClean(page);
+});
+
+test('a hostile sub-device address renders as text and runs nothing', TIMEOUT, async (t) => {
+  const page = await openConnected(t);
+  const row = treeItem(page, HOSTILE);
+  await row.waitFor({ timeout: 10_000 });
+  assert.equal(await row.locator('.name').textContent(), HOSTILE);
+  await row.click();
+  await page.locator('#dev-title').waitFor();
+  assert.equal(await page.textContent('#dev-title'), HOSTILE);
+  // Let its telemetry, attributes and the traffic view draw too.
+  await page.click('#tab-traffic');
+  await page.locator('#traffic tr').first().waitFor();
+  await page.click('#tab-device');
+  await page.waitForTimeout(500);
+  const found = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
+  assert.deepEqual(found, { xss: undefined, imgs: 0 });
+  assert.ok(!server.requests.some((r) => r.path === '/x'), 'the browser never fetched the hostile <img> source');
+  await assertClean(page);
+});
+
+test('the tree is keyboard navigable', TIMEOUT, async (t) => {
+  const page = await openConnected(t);
+  for (const name of SEED) await treeItem(page, name).waitFor({ timeout: 10_000 });
+  await page.focus('#tree');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Enter');
+  await page.locator('#dev-title', { hasText: DN }).waitFor();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.locator('#dev-title', { hasText: 'sensor_101' }).waitFor();
+  await page.keyboard.press('ArrowLeft'); // to the parent
+  await page.keyboard.press('Enter');
+  await page.locator('#dev-title', { hasText: 'gateway_001' }).waitFor();
+  await page.keyboard.press('ArrowLeft'); // closes gateway_001 (drawn on the next frame)
+  await treeItem(page, 'gateway_001').and(page.locator('[aria-expanded=false]')).waitFor();
+  await treeItem(page, 'sensor_101').waitFor({ state: 'detached' });
+  await page.keyboard.press('ArrowRight'); // opens it again
+  await treeItem(page, 'sensor_101').waitFor();
+  const active = await page.getAttribute('#tree', 'aria-activedescendant');
+  assert.equal(await page.locator(`#${active} .name`).textContent(), 'gateway_001');
+  // Every form control has a label.
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label') && !el.textContent.trim())
+      .map((el) => el.id || el.outerHTML));
+  assert.deepEqual(unlabelled, []);
+  await assertClean(page);
+});
+
+test('the traffic export downloads valid NDJSON', TIMEOUT, async (t) => {
+  const page = await openConnected(t);
+  await select(page, 'sensor_101');
+  await page.fill('#cmd-method', 'Calibrate');
+  await page.click('#cmd-send');
+  await page.locator('#cmd-history li[data-state=success]').waitFor({ timeout: 10_000 });
+  await page.click('#tab-traffic');
+  await page.locator('#traffic tr').first().waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#traffic-export')]);
+  assert.match(download.suggestedFilename(), /^tpgate-traffic-.*\.ndjson$/);
+  const text = await readFile(await download.path(), 'utf8');
+  assert.ok(text.endsWith('\n'));
+  const lines = text.slice(0, -1).split('\n');
+  assert.ok(lines.length >= 3, `${lines.length} lines`);
+  const records = lines.map((line, i) => {
+    try {
+      return JSON.parse(line);
+    } catch (err) {
+      assert.fail(`line ${i + 1} is not JSON: ${err.message}: ${line}`);
+    }
+  });
+  for (const r of records) {
+    assert.deepEqual(Object.keys(r).sort(), ['device', 'direction', 'payload', 'topic', 'ts'].sort(), JSON.stringify(r));
+    assert.equal(typeof r.ts, 'number');
+    assert.ok(r.direction === 'in' || r.direction === 'out');
+  }
+  assert.ok(records.some((r) => r.direction === 'in' && r.topic === 'gateway/telemetry' && r.device === DN && JSON.parse(r.payload).sub_gateway_data));
+  const command = records.find((r) => r.direction === 'out' && r.topic.startsWith(`gateway/command/${DN}/`));
+  assert.ok(command, 'the command sent is in the export');
+  assert.equal(command.device, DN);
+  // Downlinks wrap the body in the target's path (THINGSPANEL.md difference 4).
+  assert.equal(JSON.parse(command.payload).sub_gateway_data.gateway_001.sub_device_data.sensor_101.method, 'Calibrate');
+  assert.ok(records.some((r) => r.direction === 'in' && r.topic.startsWith('gateway/command/response/')));
+
+  // A topic filter narrows the view and the export.
+  await page.fill('#traffic-filter', 'gateway/command/#');
+  await page.waitForTimeout(300);
+  const [filtered] = await Promise.all([page.waitForEvent('download'), page.click('#traffic-export')]);
+  const topics = (await readFile(await filtered.path(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).topic);
+  assert.ok(topics.length >= 2 && topics.every((tp) => tp.startsWith('gateway/command/')), topics.join(', '));
+  await assertClean(page);
+});

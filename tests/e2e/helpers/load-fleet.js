@@ -1,0 +1,198 @@
+// A load source for the dashboard's load test, in its own process (forked
+// with IPC) so that the broker and the fleet do not share an event loop with
+// the test that drives the browser.
+//
+// It starts the dev broker in ThingsPanel mode (voucher auth, envelope,
+// devices/status, the root user) and, on 'fleet', a fleet of `gateways`
+// gateways running the emulator's default scenario (the seed multi-level
+// gateway) with the telemetry interval that makes `rate` messages/s in total.
+// Without the emulator module (npm/dist/tpgate-emulator.wasm), or with
+// source 'gateways', the fleet is gateways driven by connectGateway instead.
+//
+// parent -> child                         child -> parent
+// {type:'start', gateways, rootPassword}  {type:'ready', wsUrl, devices}
+// {type:'fleet', rate, source?}           {type:'fleet', source, published}
+// {type:'mark'}                           {type:'mark', published, at}
+// {type:'stop-fleet'}                     {type:'stop-fleet', published, at}
+// {type:'exit'}                           (exits)
+// any failure                             {type:'error', message}
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { connectGateway, createEmulator, parseScenario } from 'tpgate';
+import { generateDevices, startBroker } from 'tpgate/broker';
+
+export const EMULATOR_BUILT = existsSync(fileURLToPath(new URL('../../../npm/dist/tpgate-emulator.wasm', import.meta.url)));
+
+let broker = null;
+let bridge = null;
+let devices = [];
+let fleet = null; // {source, published(), stop()}
+
+/**
+ * MQTT over WebSocket into the dev broker's aedes, one frame per tick.
+ *
+ * The dev broker's own listener (ws's createWebSocketStream) sends one frame
+ * per stream write, five per PUBLISH, which caps a browser at a few thousand
+ * messages/s. And aedes waits for each write's callback (and for 'drain'),
+ * so while a browser subscriber reads slower than the fleet publishes, the
+ * publishers' packets queue (in mqemitter, in their sockets) and are then
+ * worked off recursively: a long enough queue overflows the stack and ends
+ * the broker (RangeError in mqemitter / aedes nextBatch). This stream takes
+ * every write at once and sends what one tick wrote as one frame; ws buffers
+ * what the browser has not read yet. TPGATE_LOAD_BROKER_WS=1 uses the dev
+ * broker's own listener instead.
+ */
+class TickFramedStream extends Duplex {
+  constructor(websocket) {
+    super();
+    this.websocket = websocket;
+    this.chunks = [];
+    this.flush = () => {
+      const frame = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+      this.chunks = [];
+      if (websocket.readyState === websocket.OPEN) websocket.send(frame);
+    };
+    websocket.on('message', (data) => this.push(data));
+    websocket.on('close', () => {
+      this.push(null);
+      this.destroy();
+    });
+    websocket.on('error', (err) => this.destroy(err));
+  }
+
+  _read() {}
+
+  _write(chunk, _encoding, callback) {
+    if (this.chunks.push(chunk) === 1) process.nextTick(this.flush);
+    callback();
+  }
+
+  _final(callback) {
+    if (this.chunks.length) this.flush();
+    this.websocket.close();
+    callback();
+  }
+
+  _destroy(err, callback) {
+    this.websocket.terminate();
+    callback(err);
+  }
+}
+
+async function tickFramedBridge(aedes) {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => (offered.has('mqtt') ? 'mqtt' : false) });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  wss.on('connection', (websocket) => {
+    const stream = new TickFramedStream(websocket);
+    stream.on('error', () => {});
+    aedes.handle(stream);
+  });
+  return { url: `ws://127.0.0.1:${wss.address().port}/mqtt`, close: () => new Promise((resolve) => wss.close(() => resolve())) };
+}
+
+async function start({ gateways, rootPassword }) {
+  devices = generateDevices({ count: gateways });
+  broker = await startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword, log: false });
+  let wsUrl = broker.wsUrl;
+  if (process.env.TPGATE_LOAD_BROKER_WS !== '1') {
+    bridge = await tickFramedBridge(broker.aedes);
+    wsUrl = bridge.url;
+  }
+  return { type: 'ready', wsUrl, devices };
+}
+
+// Every device of the scenario reports every `seconds`.
+function setInterval_(spec, seconds) {
+  spec.telemetry_interval_s = seconds;
+  for (const sub of Object.values(spec.sub_devices ?? {})) sub.telemetry_interval_s = seconds;
+  for (const sub of Object.values(spec.sub_gateways ?? {})) setInterval_(sub, seconds);
+}
+
+async function emulatorFleet(rate) {
+  const scenario = await parseScenario();
+  scenario.gateways.count = devices.length;
+  // One telemetry message per gateway per interval carries all its devices.
+  setInterval_(scenario.gateway, devices.length / rate);
+  const emulator = await createEmulator(scenario, { url: broker.tcpUrl });
+  let errors = 0;
+  emulator.on('error', () => errors++);
+  await emulator.start();
+  await emulator.waitConnected(devices.length, { timeout: 30_000 });
+  return {
+    source: `the emulator (default scenario, ${devices.length} gateways, telemetry every ${(devices.length / rate * 1000).toFixed(0)} ms)`,
+    published: () => emulator.stats().published,
+    stop: async () => (await emulator.stop()).published,
+    errors: () => errors,
+  };
+}
+
+const round = (x) => Math.round(x * 10) / 10;
+async function gatewayFleet(rate) {
+  const gateways = [];
+  for (let i = 0; i < devices.length; i += 25) {
+    gateways.push(...(await Promise.all(devices.slice(i, i + 25).map((d) =>
+      connectGateway(broker.tcpUrl, { deviceNumber: d.device_number, username: d.username, clientId: `${d.device_number}-load`, protocolVersion: 4, gatewayQos: 0 })))));
+  }
+  let published = 0;
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const report = (i) => {
+    const w = Math.sin((published + i) / 20);
+    return {
+      gateway: { temperature: round(26 + w), version: '2.0.0', switch: published % 2 === 0 },
+      subDevices: { sensor_001: { temperature: round(24 + w), humidity: round(65 + 3 * w), switch: true }, sensor_002: { temperature: round(26.5 - w), humidity: round(60 - 3 * w), switch: false } },
+      subGateways: { gateway_001: { gateway: { temperature: round(28 + w), version: '1.5.0', switch: true }, subDevices: { sensor_101: { temperature: round(27.5 + w), humidity: round(55 + 2 * w) } } } },
+    };
+  };
+  const timer = setInterval(() => {
+    const due = Math.floor((rate * (performance.now() - started)) / 1000);
+    for (; published < due; published++) {
+      gateways[next].reportTelemetry(report(next)).catch(() => errors++);
+      next = (next + 1) % gateways.length;
+    }
+  }, 5);
+  return {
+    source: `connectGateway (${devices.length} gateways, the seed topology)`,
+    published: () => published,
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.allSettled(gateways.map((gw) => gw.end(true)));
+      return published;
+    },
+    errors: () => errors,
+  };
+}
+
+async function handle(m) {
+  switch (m.type) {
+    case 'start':
+      return start(m);
+    case 'fleet': {
+      const useEmulator = m.source !== 'gateways' && EMULATOR_BUILT;
+      fleet = useEmulator ? await emulatorFleet(m.rate) : await gatewayFleet(m.rate);
+      return { type: 'fleet', source: fleet.source, published: fleet.published() };
+    }
+    case 'mark':
+      return { type: 'mark', published: fleet.published(), at: performance.now(), errors: fleet.errors() };
+    case 'stop-fleet': {
+      const errors = fleet.errors();
+      const published = await fleet.stop();
+      return { type: 'stop-fleet', published, at: performance.now(), errors };
+    }
+    case 'exit':
+      await bridge?.close();
+      await broker?.close();
+      process.exit(0);
+  }
+  throw new Error(`unknown message ${m.type}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.on('message', (m) => {
+    handle(m).then((reply) => reply && process.send(reply), (err) => process.send({ type: 'error', message: err.stack || String(err) }));
+  });
+  process.on('disconnect', () => process.exit(0));
+}

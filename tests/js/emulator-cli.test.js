@@ -1,0 +1,216 @@
+// `tpgate emulate` as a user runs it (node npm/bin/tpgate.js emulate ...),
+// acceptance 4 and 5 of the emulator issue:
+//   - Ctrl-C (SIGINT) and SIGTERM: every gateway sends DISCONNECT (mosquitto's
+//     own log says "Client X disconnected." and never "closed its
+//     connection"), the summary is printed, exit 0; a second Ctrl-C exits at once;
+//   - --duration ends on its own the same way; --metrics-json is written;
+//   - --help documents every flag; bad flags exit 2 with a message;
+//   - bad scenario files stop before anything connects: exit 2, the message
+//     names the JSON path and the expected shape, and a plain TCP server given
+//     as --url sees no connection at all.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { startMosquitto } from './helpers/mosquitto.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, '../../npm/bin/tpgate.js');
+
+let broker;
+let dir;
+before(async () => {
+  broker = await startMosquitto();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tpgate-emulate-cli-'));
+});
+after(async () => {
+  await broker?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI; `output()` is what it printed so far, `exited` its end. */
+function cli(args, t) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (run.stdout += d));
+  child.stderr.on('data', (d) => (run.stderr += d));
+  run.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  t?.after(() => child.kill('SIGKILL'));
+  return run;
+}
+
+async function until(what, check, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const connectedIds = (log) => [...log.matchAll(/New client connected from \S+ as (\S+) /g)].map((m) => m[1]);
+const cleanIds = (log) => [...log.matchAll(/Client (\S+) disconnected\./g)].map((m) => m[1]);
+const abruptIds = (log) => [...log.matchAll(/Client (\S+) closed its connection\./g)].map((m) => m[1]);
+
+async function scenarioFile(name, text) {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+test('--help documents every flag, with an example', async () => {
+  const run = cli(['emulate', '--help']);
+  const { code } = await run.exited;
+  assert.equal(code, 0);
+  for (const flag of ['--url', '--gateways', '--shard', '--duration', '--transport', '--metrics-json', '--seed', '--print-default', '--quiet', '--help', '--connect-concurrency']) {
+    assert.ok(run.stdout.includes(flag), `--help does not mention ${flag}`);
+  }
+  assert.match(run.stdout, /Examples?:\n\s+tpgate emulate /);
+});
+
+test('bad flags exit 2 with a message naming the flag', async () => {
+  const cases = [
+    [['emulate', '--gatways', '3'], /unknown flag --gatways; did you mean --gateways\?/],
+    [['emulate', '--gateways', '0'], /--gateways must be an integer from 1/],
+    [['emulate', '--duration', 'soon'], /--duration must be a number of seconds/],
+    [['emulate', '--shard', '5/4', '--url', 'mqtt://127.0.0.1:1'], /shard index must be from 1 to 4/],
+    [['emulate', '--transport', 'udp'], /--transport must be ws or tcp/],
+    [['emulate', '--url', 'http://example.com'], /--url: .*scheme 'http:'/],
+  ];
+  await Promise.all(
+    cases.map(async ([args, pattern]) => {
+      const run = cli(args);
+      const { code } = await run.exited;
+      assert.equal(code, 2, `${args.join(' ')}: exit ${code}\n${run.stderr}`);
+      assert.match(run.stderr, pattern, args.join(' '));
+    }),
+  );
+});
+
+test('--print-default prints the built-in scenario as JSON, which runs as a file', async () => {
+  const run = cli(['emulate', '--print-default']);
+  assert.equal((await run.exited).code, 0, run.stderr);
+  const scenario = JSON.parse(run.stdout);
+  assert.ok(scenario.gateway.sub_gateways.gateway_001.sub_devices.sensor_101);
+});
+
+test('SIGINT: every gateway (20) sends DISCONNECT, the summary is printed, exit 0', { timeout: 60_000 }, async (t) => {
+  const run = cli(['emulate', '--url', broker.tcpUrl, '--gateways', '20', '--seed', '3'], t);
+  const before = connectedIds(broker.log()).length;
+  await until('20 gateways connected (mosquitto log)', () => connectedIds(broker.log()).length >= before + 20);
+  const ids = connectedIds(broker.log()).slice(before);
+  await new Promise((r) => setTimeout(r, 300)); // the CONNACKs reach the gateways
+  run.child.kill('SIGINT');
+  const { code } = await run.exited;
+  assert.equal(code, 0, `exit ${code}\n${run.stderr}`);
+  await until('mosquitto logged every disconnect', () => ids.every((id) => cleanIds(broker.log()).includes(id)), 5000);
+  const abrupt = abruptIds(broker.log()).filter((id) => ids.includes(id));
+  assert.deepEqual(abrupt, [], 'gateways that closed without DISCONNECT');
+  assert.match(run.stdout, /summary/);
+  assert.match(run.stdout, /20 of 20 connected gateways closed cleanly, 0 forced/);
+  assert.match(run.stderr, /SIGINT: disconnecting 20 gateways/);
+});
+
+test('SIGTERM stops cleanly the same way', { timeout: 30_000 }, async (t) => {
+  const run = cli(['emulate', '--url', broker.tcpUrl, '--gateways', '3', '--seed', '4'], t);
+  const before = connectedIds(broker.log()).length;
+  await until('3 gateways connected', () => connectedIds(broker.log()).length >= before + 3);
+  const ids = connectedIds(broker.log()).slice(before);
+  run.child.kill('SIGTERM');
+  const { code } = await run.exited;
+  assert.equal(code, 0, run.stderr);
+  await until('3 clean disconnects', () => ids.every((id) => cleanIds(broker.log()).includes(id)), 5000);
+  assert.match(run.stdout, /3 of 3 connected gateways closed cleanly/);
+});
+
+test('a second SIGINT exits at once (130) while the first still waits for a broker that never answers', { timeout: 30_000 }, async (t) => {
+  // A TCP server that accepts and then says nothing: no CONNACK, no close.
+  const sockets = [];
+  const mute = net.createServer((s) => sockets.push(s));
+  await new Promise((r) => mute.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    mute.close();
+  });
+  const run = cli(['emulate', '--url', `mqtt://127.0.0.1:${mute.address().port}`, '--gateways', '2'], t);
+  await until('2 connections', () => sockets.length >= 2);
+  run.child.kill('SIGINT');
+  await until('the stop message', () => /disconnecting/.test(run.stderr));
+  const t0 = Date.now();
+  run.child.kill('SIGINT');
+  const { code } = await run.exited;
+  assert.equal(code, 130, run.stderr);
+  assert.ok(Date.now() - t0 < 2000, 'the second SIGINT did not exit at once');
+});
+
+test('--duration 3 ends on its own with the summary; --metrics-json holds the final stats and a series', { timeout: 30_000 }, async (t) => {
+  const metrics = path.join(dir, 'metrics.json');
+  const t0 = Date.now();
+  const run = cli(['emulate', '--url', broker.wsUrl, '--duration', '3', '--metrics-json', metrics, '--quiet'], t);
+  const { code } = await run.exited;
+  const seconds = (Date.now() - t0) / 1000;
+  assert.equal(code, 0, run.stderr);
+  assert.ok(seconds >= 3 && seconds < 10, `ran ${seconds} s`);
+  assert.match(run.stdout, /summary/);
+  assert.match(run.stdout, /1 of 1 connected gateways closed cleanly/);
+  assert.equal(run.stderr, '', '--quiet prints nothing but the summary');
+  const doc = JSON.parse(await readFile(metrics, 'utf8'));
+  assert.equal(doc.final.gateways, 1);
+  assert.ok(doc.final.published >= 1, JSON.stringify(doc.final));
+  assert.ok(doc.series.length >= 2, `series of ${doc.series.length}`);
+  assert.ok(doc.duration_s >= 3);
+});
+
+// Bad scenarios: [file name, content, the JSON path the message must name].
+const BAD = [
+  ['invalid-json.json', '{"name": "x",', '$'],
+  ['not-an-object.json', '[1, 2]', '$'],
+  ['unknown-top.json', '{"nmae": "x"}', '$.nmae'],
+  ['seed-type.json', '{"seed": "one"}', '$.seed'],
+  ['keepalive-range.json', '{"broker": {"keepalive_s": 600}}', '$.broker.keepalive_s'],
+  ['qos-range.json', '{"broker": {"qos": 3}}', '$.broker.qos'],
+  ['protocol-version.json', '{"broker": {"protocol_version": 6}}', '$.broker.protocol_version'],
+  ['count-zero.json', '{"gateways": {"count": 0}}', '$.gateways.count'],
+  ['generator-type.json', '{"gateway": {"telemetry": {"t": {"type": "walk"}}}}', '$.gateway.telemetry.t.type'],
+  ['empty-sequence.json', '{"gateway": {"telemetry": {"t": {"type": "sequence", "values": []}}}}', '$.gateway.telemetry.t.values'],
+  ['unknown-device-field.json', '{"gateway": {"sub_devices": {"s1": {"telemtry": {}}}}}', '$.gateway.sub_devices.s1.telemtry'],
+  ['failure-rate.json', '{"gateway": {"commands": {"Restart": {"failure_rate": 1.5}}}}', '$.gateway.commands.Restart.failure_rate'],
+  ['latency-type.json', '{"gateway": {"commands": {"Restart": {"latency_ms": {"type": "gauss"}}}}}', '$.gateway.commands.Restart.latency_ms.type'],
+  ['events-type.json', '{"gateway": {"events": {}}}', '$.gateway.events'],
+  ['deep-attributes.json', '{"gateway": {"sub_gateways": {"g1": {"sub_devices": {"s": {"attributes": [1]}}}}}}', '$.gateway.sub_gateways.g1.sub_devices.s.attributes'],
+  ['churn-jitter.json', '{"churn": {"every_s": 10, "jitter": 2}}', '$.churn.jitter'],
+  ['interval-negative.json', '{"gateway": {"telemetry_interval_s": -1}}', '$.gateway.telemetry_interval_s'],
+];
+
+test(`${BAD.length} bad scenario files: exit 2 naming the JSON path and the expected shape, no connection made`, { timeout: 60_000 }, async (t) => {
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const url = `mqtt://127.0.0.1:${server.address().port}`;
+  const results = await Promise.all(
+    BAD.map(async ([name, text, where]) => {
+      const file = await scenarioFile(name, text);
+      const run = cli(['emulate', file, '--url', url, '--duration', '2']);
+      const { code } = await run.exited;
+      return { name, where, file, code, stderr: run.stderr };
+    }),
+  );
+  for (const r of results) {
+    assert.equal(r.code, 2, `${r.name}: exit ${r.code}\n${r.stderr}`);
+    const line = r.stderr.trim();
+    assert.ok(line.startsWith(`tpgate emulate: ${r.file}: ${r.where}`), `${r.name}: the message must start with the file and ${r.where}:\n${line}`);
+    // The path must be the whole path, not a prefix of a longer one.
+    assert.match(line.slice(`tpgate emulate: ${r.file}: ${r.where}`.length), /^:/, `${r.name}: ${line}`);
+    assert.match(line, /expected /, `${r.name}: the message must say what was expected:\n${line}`);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(connections, 0, 'a bad scenario made a connection');
+});

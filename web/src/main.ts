@@ -1,0 +1,171 @@
+// The dashboard page. The platform client runs in a worker (worker.ts); the
+// page keeps only what it draws, merges the worker's batches as they come and
+// draws once per animation frame, only what is visible.
+import './styles.css';
+import type { ConnectionState, FromWorker, RequestKind, RequestResultMessage, Stats, ToWorker } from './protocol';
+import { ConnectionPanel } from './ui/connection';
+import { DevicePanel } from './ui/device';
+import { $, fill, h } from './ui/dom';
+import { TrafficView } from './ui/traffic-view';
+import { Tree } from './ui/tree';
+
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'tpgate-platform' });
+const toWorker = (m: ToWorker) => worker.postMessage(m);
+
+let frame = 0;
+function schedule(): void {
+  if (frame === 0) frame = requestAnimationFrame(render);
+}
+
+// --- requests: page -> worker -> platform client -> result back ---------------------
+let nextRequest = 1;
+const pending = new Map<number, (r: RequestResultMessage) => void>();
+
+const tree = new Tree($('tree'), $('tree-spacer'), (id) => {
+  device.select(tree.infos.get(id) ?? null);
+  toWorker({ type: 'select', id });
+  showTab('device');
+}, schedule);
+
+const device = new DevicePanel((kind: RequestKind, body) => {
+  const node = device.current;
+  if (!node) return Promise.resolve({ type: 'result', id: 0, ok: false, message: 'no device selected' });
+  const id = nextRequest++;
+  return new Promise<RequestResultMessage>((resolve) => {
+    pending.set(id, resolve);
+    toWorker({ type: 'request', id, kind, node: { gateway: node.gateway, kind: node.kind, path: node.path }, ...body });
+  });
+}, tree.infos);
+
+const traffic = new TrafficView(
+  (filter, paused) => toWorker({ type: 'traffic', filter, paused }),
+  (filter) => toWorker({ type: 'export', filter }),
+  schedule,
+);
+
+const connection = new ConnectionPanel(
+  (options) => {
+    device.select(null);
+    toWorker({ type: 'connect', options });
+    traffic.settings();
+  },
+  () => toWorker({ type: 'disconnect' }),
+);
+
+// --- tabs ------------------------------------------------------------------------
+type Tab = 'device' | 'traffic';
+let tab: Tab = 'device';
+function showTab(which: Tab): void {
+  tab = which;
+  for (const t of ['device', 'traffic'] as Tab[]) {
+    const button = $(`tab-${t}`);
+    button.setAttribute('aria-selected', String(t === which));
+    button.tabIndex = t === which ? 0 : -1;
+    $(`panel-${t}`).hidden = t !== which;
+  }
+  traffic.setVisible(which === 'traffic');
+  schedule();
+}
+for (const t of ['device', 'traffic'] as Tab[]) {
+  $(`tab-${t}`).addEventListener('click', () => showTab(t));
+  $(`tab-${t}`).addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    const next: Tab = t === 'device' ? 'traffic' : 'device';
+    showTab(next);
+    $(`tab-${next}`).focus();
+  });
+}
+
+$<HTMLInputElement>('tree-filter').addEventListener('input', (e) => {
+  tree.setFilter((e.target as HTMLInputElement).value);
+  schedule();
+});
+
+// --- worker messages ---------------------------------------------------------------
+let stats: Stats | null = null;
+let state: ConnectionState = 'idle';
+let stateMessage = '';
+const notices: string[] = [];
+let noticesDirty = false;
+
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'batch':
+      tree.update(m.nodes, m.reset);
+      if (m.reset) device.select(null);
+      if (m.detail) device.setDetail(m.detail);
+      if (m.traffic) traffic.add(m.traffic.rows, m.traffic.skipped, m.traffic.replace);
+      stats = m.stats;
+      if (m.notices.length) {
+        notices.unshift(...m.notices.reverse());
+        notices.length = Math.min(notices.length, 50);
+        noticesDirty = true;
+      }
+      break;
+    case 'state':
+      state = m.state;
+      stateMessage = m.message ?? '';
+      break;
+    case 'result':
+      pending.get(m.id)?.(m);
+      pending.delete(m.id);
+      break;
+    case 'export':
+      TrafficView.download(m.text);
+      $('traffic-info').textContent = `exported ${m.count} messages`;
+      break;
+    case 'ready':
+      break;
+  }
+  schedule();
+};
+worker.onerror = (e) => {
+  state = 'error';
+  stateMessage = `the platform worker failed: ${e.message}`;
+  schedule();
+};
+
+// --- drawing -----------------------------------------------------------------------
+const stateText: Record<ConnectionState, string> = {
+  idle: 'not connected',
+  connecting: 'connecting…',
+  connected: 'connected',
+  offline: 'offline, reconnecting…',
+  closed: 'disconnected',
+  error: 'connection failed',
+};
+
+function render(): void {
+  frame = 0;
+  const now = Date.now();
+  const badge = $('conn-state');
+  const text = `${stateText[state]}${stateMessage ? `: ${stateMessage}` : ''}`;
+  if (badge.textContent !== text) badge.textContent = text;
+  if (badge.dataset.state !== state) {
+    badge.className = `badge ${state}`;
+    badge.dataset.state = state;
+  }
+  if (stats) {
+    const s = $('stats');
+    const text = `${stats.rate} msg/s · ${stats.received} in · ${stats.sent} out · ${stats.nodes} devices${stats.errors ? ` · ${stats.errors} problems` : ''}`;
+    if (s.textContent !== text) s.textContent = text;
+    s.dataset.received = String(stats.received);
+    s.dataset.rate = String(stats.rate);
+  }
+  tree.render(now);
+  const count = `${tree.infos.size}`;
+  if ($('tree-count').textContent !== count) $('tree-count').textContent = count;
+  device.render(now);
+  traffic.render(tab === 'traffic', stats?.received ?? 0);
+  if (noticesDirty) {
+    noticesDirty = false;
+    fill($('notices'), ...notices.map((n) => h('li', {}, n)));
+  }
+}
+
+// "last seen" ages and staleness change with time alone.
+setInterval(schedule, 1000);
+
+connection.start();
+schedule();

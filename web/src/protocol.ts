@@ -1,0 +1,158 @@
+// The messages between the page (main.ts) and the platform worker (worker.ts).
+// Everything crosses with structured clone; the worker keeps the model and
+// sends the page batches at most every FLUSH_MS, holding only what the page
+// shows (the tree rows, the selected device, the traffic view).
+
+export const FLUSH_MS = 100;
+
+export type NodeKind = 'gateway' | 'subgateway' | 'device';
+
+/** Where a node sits: its top-level gateway (the sender's id) and the addresses below it. */
+export interface NodeRef {
+  gateway: string;
+  kind: NodeKind;
+  /** Sub-gateway addresses, then the sub-device address; [] for the top-level gateway. */
+  path: string[];
+}
+
+/** One row of the device tree. */
+export interface NodeInfo extends NodeRef {
+  id: string;
+  parent: string | null;
+  /** The address (or the gateway's id); device text, render as text only. */
+  name: string;
+  /** Telemetry, attribute and event records addressed to this node. */
+  count: number;
+  /** ms since the epoch; 0 = never. */
+  lastSeen: number;
+  /** The broker's devices/status word for a top-level gateway; null = never heard. */
+  status: boolean | null;
+}
+
+export interface ValueEntry {
+  key: string;
+  value: unknown;
+  ts: number;
+}
+
+export interface EventEntry {
+  method: string;
+  params: unknown;
+  ts: number;
+}
+
+/** A numeric telemetry key's recent points, oldest first; t in seconds (uPlot's x). */
+export interface SeriesData {
+  key: string;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface DeviceDetail {
+  id: string;
+  telemetry: ValueEntry[];
+  attributes: ValueEntry[];
+  events: EventEntry[];
+  series: SeriesData[];
+}
+
+export type Direction = 'in' | 'out';
+
+/** A raw MQTT message as the traffic view shows it (payload text cut to a preview). */
+export interface TrafficRow {
+  seq: number;
+  ts: number;
+  direction: Direction;
+  topic: string;
+  device: string;
+  size: number;
+  preview: string;
+}
+
+export interface Stats {
+  received: number;
+  sent: number;
+  /** Messages received over the last second. */
+  rate: number;
+  errors: number;
+  nodes: number;
+  rawKept: number;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'offline' | 'closed' | 'error';
+
+export interface ConnectOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  protocolVersion: 4 | 5;
+  /** For brokers without the ThingsPanel envelope: the one gateway whose uplinks arrive. */
+  defaultGateway?: string;
+  /** Envelope device_id -> device_number (used for downlink topics and acks). */
+  deviceNumbers?: Record<string, string>;
+}
+
+export type RequestKind = 'command' | 'attributeSet' | 'attributeGet' | 'control';
+
+export interface RequestMessage {
+  type: 'request';
+  id: number;
+  kind: RequestKind;
+  node: NodeRef;
+  method?: string;
+  params?: unknown;
+  values?: Record<string, unknown>;
+  keys?: string[];
+}
+
+export type ToWorker =
+  | { type: 'connect'; options: ConnectOptions }
+  | { type: 'disconnect' }
+  | { type: 'select'; id: string | null }
+  /** `paused`: send no traffic rows (the view is paused or hidden). */
+  | { type: 'traffic'; filter: string; paused: boolean }
+  | { type: 'export'; filter: string }
+  | RequestMessage;
+
+export interface RequestResultMessage {
+  type: 'result';
+  id: number;
+  ok: boolean;
+  rttMs?: number;
+  /** The gateway's response (result, errcode, message, ts, method). */
+  response?: { result: number | null; errcode: string; message: string; ts: number; method?: string };
+  code?: string;
+  errcode?: string;
+  message?: string;
+  /** attributeGet: the attribute report that answered. */
+  report?: unknown;
+}
+
+export interface Batch {
+  type: 'batch';
+  /** Tree rows that changed since the last batch (all of them after a reset). */
+  nodes: NodeInfo[];
+  reset: boolean;
+  /** The selected device, when it changed. */
+  detail?: DeviceDetail;
+  /**
+   * Traffic rows matching the filter (newest last): new ones, or with `replace` the newest of the
+   * ring (after a filter change or when the view is shown again). `skipped` more matched but were not sent.
+   */
+  traffic?: { rows: TrafficRow[]; skipped: number; replace: boolean };
+  stats: Stats;
+  /** Errors and warnings since the last batch (ERR_BAD_MESSAGE, ...). */
+  notices: string[];
+}
+
+export type FromWorker =
+  | Batch
+  | { type: 'state'; state: ConnectionState; message?: string }
+  | RequestResultMessage
+  | { type: 'export'; text: string; count: number }
+  | { type: 'ready' };
+
+export function nodeId(ref: NodeRef): string {
+  return JSON.stringify([ref.gateway, ref.kind, ...ref.path]);
+}

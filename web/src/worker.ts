@@ -1,0 +1,418 @@
+// The platform worker: runs tpgate's platform client (MQTT over the worker's
+// WebSocket, the ThingsPanel protocol in the wasm core) off the page's thread,
+// keeps the model (gateways, device trees, latest values, counts, ring
+// buffers of points, events and raw messages) and posts the page a batch at
+// most every FLUSH_MS with only what it shows.
+import { connectPlatform } from 'tpgate';
+import type { PlatformClient, PlatformTarget, PlatformTargetInfo, PublishOptions, TpgateError } from 'tpgate';
+import {
+  FLUSH_MS,
+  nodeId,
+  type Batch,
+  type ConnectOptions,
+  type DeviceDetail,
+  type EventEntry,
+  type FromWorker,
+  type NodeInfo,
+  type NodeKind,
+  type NodeRef,
+  type RequestMessage,
+  type RequestResultMessage,
+  type ToWorker,
+  type TrafficRow,
+} from './protocol';
+import { PointRing, Ring } from './ring';
+import { deviceOf, ndjsonLine, previewText, topicMatcher, type RawMessage } from './traffic';
+
+// Memory bounds: everything the worker keeps grows to these and no further
+// (the tree itself is as large as the gateways' topology).
+export const LIMITS = {
+  rawMessages: 10_000,
+  eventsPerDevice: 200,
+  pointsPerKey: 600,
+  seriesKeysPerDevice: 16,
+  keysPerDevice: 256,
+  trafficRowsPerBatch: 100,
+  previewChars: 240,
+  eventsShown: 100,
+};
+
+interface Scope {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = self as unknown as Scope;
+const post = (message: FromWorker, transfer?: Transferable[]) => scope.postMessage(message, transfer);
+
+interface DevNode {
+  info: NodeInfo;
+  telemetry: Map<string, { value: unknown; ts: number }>;
+  attributes: Map<string, { value: unknown; ts: number }>;
+  events: Ring<EventEntry>;
+  series: Map<string, PointRing>;
+}
+
+// --- the model --------------------------------------------------------------------
+
+const nodes = new Map<string, DevNode>();
+const changed = new Set<string>();
+let resetTree = true;
+let selected: string | null = null;
+let detailDirty = false;
+const raw = new Ring<RawMessage>(LIMITS.rawMessages);
+let seq = 0;
+let trafficCursor = 0;
+let trafficFilter = topicMatcher('');
+let trafficPaused = false;
+let trafficRefill = false; // send the newest matching rows from the ring (a new filter, the view shown again)
+let stats = { received: 0, sent: 0, errors: 0 };
+const recent: number[] = []; // received counts of the last ten flushes (the rate)
+let receivedAtLastFlush = 0;
+let notices: string[] = [];
+let lastBatchAt = 0;
+
+let pf: PlatformClient | null = null;
+let connection = 0; // bumps on each connect, so late events of an old client are ignored
+let options: ConnectOptions | null = null;
+
+function resetModel(): void {
+  nodes.clear();
+  changed.clear();
+  resetTree = true;
+  selected = null;
+  detailDirty = false;
+  raw.clear();
+  seq = 0;
+  trafficCursor = 0;
+  stats = { received: 0, sent: 0, errors: 0 };
+  recent.length = 0;
+  receivedAtLastFlush = 0;
+  notices = [];
+}
+
+function dnOf(gateway: string): string {
+  return options?.deviceNumbers?.[gateway] ?? gateway;
+}
+
+function ensure(ref: NodeRef, parent: string | null): DevNode {
+  const id = nodeId(ref);
+  let node = nodes.get(id);
+  if (!node) {
+    const name = ref.path.length === 0 ? dnOf(ref.gateway) : ref.path[ref.path.length - 1];
+    node = {
+      info: { id, parent, gateway: ref.gateway, kind: ref.kind, path: ref.path, name, count: 0, lastSeen: 0, status: null },
+      telemetry: new Map(),
+      attributes: new Map(),
+      events: new Ring(LIMITS.eventsPerDevice),
+      series: new Map(),
+    };
+    nodes.set(id, node);
+    changed.add(id);
+  }
+  return node;
+}
+
+/** The node a target names, created with its ancestors; every one of them was seen now. */
+function touch(gateway: string, target: PlatformTargetInfo, now: number): DevNode {
+  let node = ensure({ gateway, kind: 'gateway', path: [] }, null);
+  const seen = (n: DevNode) => {
+    n.info.lastSeen = now;
+    changed.add(n.info.id);
+  };
+  seen(node);
+  const subGateways = target.subGateways ?? [];
+  for (let i = 0; i < subGateways.length; i++) {
+    node = ensure({ gateway, kind: 'subgateway', path: subGateways.slice(0, i + 1) }, node.info.id);
+    seen(node);
+  }
+  if (target.subDevice !== undefined) {
+    node = ensure({ gateway, kind: 'device', path: [...subGateways, target.subDevice] }, node.info.id);
+    seen(node);
+  }
+  node.info.count++;
+  if (node.info.id === selected) detailDirty = true;
+  return node;
+}
+
+function putValues(node: DevNode, into: Map<string, { value: unknown; ts: number }>, values: unknown, ts: number, chart: boolean): void {
+  if (values === null || typeof values !== 'object') return;
+  for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+    if (!into.has(key) && into.size >= LIMITS.keysPerDevice) continue;
+    into.set(key, { value, ts });
+    if (!chart || typeof value !== 'number' || !Number.isFinite(value)) continue;
+    let points = node.series.get(key);
+    if (!points) {
+      if (node.series.size >= LIMITS.seriesKeysPerDevice) continue;
+      points = new PointRing(LIMITS.pointsPerKey);
+      node.series.set(key, points);
+    }
+    points.push(ts / 1000, value);
+  }
+}
+
+function notice(text: string): void {
+  stats.errors++;
+  if (notices.length < 20) notices.push(text);
+}
+
+// --- the platform client ----------------------------------------------------------
+
+function record(direction: 'in' | 'out', topic: string, payload: Uint8Array): void {
+  // The client's payload may be a view into a buffer shared by one socket read: copy it.
+  raw.push({ seq: ++seq, ts: Date.now(), direction, topic, payload: payload.slice() });
+}
+
+async function connect(opts: ConnectOptions): Promise<void> {
+  await disconnect();
+  resetModel();
+  options = opts;
+  const mine = ++connection;
+  post({ type: 'state', state: 'connecting', message: opts.url });
+  const clientOptions: Parameters<typeof connectPlatform>[1] = {
+    protocolVersion: opts.protocolVersion,
+    reconnect: { minDelay: 500, maxDelay: 10_000 },
+    connectTimeout: 10_000,
+  };
+  if (opts.clientId) clientOptions.clientId = opts.clientId;
+  if (opts.username) clientOptions.username = opts.username;
+  if (opts.password) clientOptions.password = opts.password;
+  if (opts.defaultGateway) clientOptions.defaultGateway = opts.defaultGateway;
+  if (opts.deviceNumbers && Object.keys(opts.deviceNumbers).length > 0) clientOptions.deviceNumbers = opts.deviceNumbers;
+  let client: PlatformClient;
+  try {
+    client = await connectPlatform(opts.url, clientOptions);
+  } catch (err) {
+    if (mine !== connection) return;
+    const e = err as TpgateError;
+    post({ type: 'state', state: 'error', message: `${e.code ?? 'Error'}: ${e.message}` });
+    return;
+  }
+  if (mine !== connection) {
+    await client.end(true);
+    return;
+  }
+  pf = client;
+  if (opts.defaultGateway) ensure({ gateway: opts.defaultGateway, kind: 'gateway', path: [] }, null);
+  if (opts.deviceNumbers) {
+    for (const id of Object.keys(opts.deviceNumbers)) ensure({ gateway: id, kind: 'gateway', path: [] }, null);
+  }
+
+  const mqtt = client.client;
+  mqtt.on('message', (topic, payload) => {
+    stats.received++;
+    record('in', topic, payload);
+  });
+  // Every downlink and ack goes through the client's publish: record it on the way out.
+  const publish = mqtt.publish.bind(mqtt);
+  mqtt.publish = (topic: string, payload: string | Uint8Array, po?: PublishOptions) => {
+    stats.sent++;
+    record('out', topic, typeof payload === 'string' ? new TextEncoder().encode(payload) : payload);
+    return publish(topic, payload, po);
+  };
+  mqtt.on('connect', () => mine === connection && post({ type: 'state', state: 'connected', message: opts.url }));
+  mqtt.on('offline', (err) => mine === connection && post({ type: 'state', state: 'offline', message: `${err.code}: ${err.message}` }));
+  mqtt.on('close', () => mine === connection && !client.client.connected && post({ type: 'state', state: 'offline', message: 'connection closed' }));
+
+  client.on('telemetry', (e) => {
+    const node = touch(e.gateway, e.target, Date.now());
+    putValues(node, node.telemetry, e.values, e.ts, true);
+  });
+  client.on('attributes', (e) => {
+    const node = touch(e.gateway, e.target, Date.now());
+    putValues(node, node.attributes, e.values, e.ts, false);
+  });
+  client.on('event', (e) => {
+    const node = touch(e.gateway, e.target, Date.now());
+    node.events.push({ method: e.method, params: e.params, ts: e.ts });
+  });
+  client.on('status', (e) => {
+    const node = ensure({ gateway: e.deviceId, kind: 'gateway', path: [] }, null);
+    node.info.status = e.online;
+    if (e.online) node.info.lastSeen = Date.now();
+    changed.add(node.info.id);
+  });
+  client.on('error', (err) => notice(`${err.code}: ${err.message}`));
+  client.on('warning', (w) => notice(`warning: ${w.topic}: ${w.message}`));
+  post({ type: 'state', state: 'connected', message: opts.url });
+}
+
+async function disconnect(): Promise<void> {
+  connection++;
+  const client = pf;
+  pf = null;
+  if (client) {
+    try {
+      await client.end();
+    } catch {
+      /* already closed */
+    }
+    post({ type: 'state', state: 'closed' });
+  }
+}
+
+function targetOf(node: NodeRef): PlatformTarget {
+  if (node.kind === 'gateway') return [];
+  if (node.kind === 'subgateway') return { subGateways: node.path };
+  return node.path;
+}
+
+async function request(m: RequestMessage): Promise<void> {
+  const reply = (r: Omit<RequestResultMessage, 'type' | 'id'>) => post({ type: 'result', id: m.id, ...r });
+  const client = pf;
+  if (!client) {
+    reply({ ok: false, code: 'ERR_NOT_CONNECTED', message: 'not connected' });
+    return;
+  }
+  const dn = dnOf(m.node.gateway);
+  const target = targetOf(m.node);
+  const started = performance.now();
+  try {
+    if (m.kind === 'control') {
+      await client.sendControl(dn, target, m.values ?? {});
+      reply({ ok: true, rttMs: performance.now() - started });
+      return;
+    }
+    const result =
+      m.kind === 'command'
+        ? await client.sendCommand(dn, target, m.method ?? '', m.params ?? {})
+        : m.kind === 'attributeSet'
+          ? await client.sendAttributeSet(dn, target, m.values ?? {})
+          : await client.sendAttributeGet(dn, target, m.keys ?? []);
+    reply({ ok: true, rttMs: result.rttMs, response: result.response, report: result.report });
+  } catch (err) {
+    const e = err as TpgateError & { errcode?: string; rttMs?: number; response?: RequestResultMessage['response'] };
+    reply({
+      ok: false,
+      code: e.code ?? 'Error',
+      errcode: e.errcode || e.response?.errcode || undefined,
+      message: e.response?.message || e.message,
+      rttMs: e.rttMs,
+      response: e.response,
+    });
+  }
+}
+
+// --- batches ----------------------------------------------------------------------
+
+function detailOf(node: DevNode): DeviceDetail {
+  const entries = (m: Map<string, { value: unknown; ts: number }>) =>
+    [...m].map(([key, v]) => ({ key, value: v.value, ts: v.ts })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return {
+    id: node.info.id,
+    telemetry: entries(node.telemetry),
+    attributes: entries(node.attributes),
+    events: node.events.newest(LIMITS.eventsShown),
+    series: [...node.series].map(([key, points]) => ({ key, ...points.snapshot() })),
+  };
+}
+
+function trafficRows(): Batch['traffic'] {
+  if (trafficPaused) return undefined;
+  const replace = trafficRefill;
+  trafficRefill = false;
+  if (!replace && seq === trafficCursor) return undefined;
+  const fresh = raw.newest(replace ? raw.length : Math.min(seq - trafficCursor, raw.length));
+  trafficCursor = seq;
+  const rows: TrafficRow[] = [];
+  let skipped = 0;
+  const fallback = options?.defaultGateway ?? '';
+  for (const m of fresh) {
+    if (!trafficFilter(m.topic)) continue;
+    if (rows.length >= LIMITS.trafficRowsPerBatch) {
+      if (replace) break;
+      skipped++;
+      continue;
+    }
+    rows.push({
+      seq: m.seq,
+      ts: m.ts,
+      direction: m.direction,
+      topic: m.topic,
+      device: deviceOf(m.topic, m.payload, fallback),
+      size: m.payload.length,
+      preview: previewText(m.payload, LIMITS.previewChars),
+    });
+  }
+  rows.reverse();
+  return { rows, skipped, replace };
+}
+
+function flush(): void {
+  const now = Date.now();
+  recent.push(stats.received - receivedAtLastFlush);
+  receivedAtLastFlush = stats.received;
+  if (recent.length > 1000 / FLUSH_MS) recent.shift();
+  const traffic = trafficRows();
+  const dirty = resetTree || changed.size > 0 || detailDirty || traffic !== undefined || notices.length > 0;
+  if (!dirty && now - lastBatchAt < 1000) return;
+  lastBatchAt = now;
+  const batch: Batch = {
+    type: 'batch',
+    reset: resetTree,
+    nodes: resetTree ? [...nodes.values()].map((n) => n.info) : [...changed].map((id) => nodes.get(id)!.info),
+    traffic,
+    stats: {
+      ...stats,
+      rate: recent.reduce((a, b) => a + b, 0),
+      nodes: nodes.size,
+      rawKept: raw.length,
+    },
+    notices,
+  };
+  resetTree = false;
+  changed.clear();
+  notices = [];
+  const transfer: Transferable[] = [];
+  if (detailDirty && selected !== null) {
+    const node = nodes.get(selected);
+    if (node) {
+      batch.detail = detailOf(node);
+      for (const s of batch.detail.series) transfer.push(s.t.buffer, s.v.buffer);
+    }
+  }
+  detailDirty = false;
+  post(batch, transfer);
+}
+
+function exportNdjson(filter: string): void {
+  const match = topicMatcher(filter);
+  const fallback = options?.defaultGateway ?? '';
+  const lines: string[] = [];
+  for (const m of raw.toArray()) if (match(m.topic)) lines.push(ndjsonLine(m, fallback));
+  post({ type: 'export', text: lines.length ? `${lines.join('\n')}\n` : '', count: lines.length });
+}
+
+scope.onmessage = (event) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'connect':
+      void connect(m.options);
+      break;
+    case 'disconnect':
+      void disconnect();
+      break;
+    case 'select':
+      selected = m.id;
+      detailDirty = m.id !== null;
+      break;
+    case 'traffic': {
+      // The page asks for rows only while the view is shown and not paused;
+      // a new filter or the view shown again starts from the newest rows.
+      trafficFilter = topicMatcher(m.filter);
+      trafficPaused = m.paused;
+      if (!m.paused) trafficRefill = true;
+      break;
+    }
+    case 'export':
+      exportNdjson(m.filter);
+      break;
+    case 'request':
+      void request(m);
+      break;
+  }
+};
+
+setInterval(flush, FLUSH_MS);
+post({ type: 'ready' });
+
+export type { NodeKind };
