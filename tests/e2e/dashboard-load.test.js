@@ -26,6 +26,7 @@ const SECONDS = Number(process.env.TPGATE_LOAD_SECONDS ?? 30);
 const GATEWAYS = Number(process.env.TPGATE_LOAD_GATEWAYS ?? 250);
 const ROOT_PASSWORD = 'load-root';
 
+let brokerProcess;
 let fleet;
 let server;
 let browser;
@@ -68,6 +69,7 @@ function fleetProcess() {
 }
 
 before(async () => {
+  brokerProcess = fleetProcess();
   fleet = fleetProcess();
   const started = await Promise.allSettled([
     ensureDashboardBuilt().then(() => startStaticServer({ '/': DASHBOARD_DIST })).then((s) => (server = s)),
@@ -79,6 +81,7 @@ before(async () => {
 
 after(async () => {
   await Promise.allSettled([fleet?.exit(), browser?.close(), server?.stop()]);
+  await brokerProcess?.exit();
 });
 
 /**
@@ -134,7 +137,7 @@ async function heapProbe(page) {
 const MB = (n) => (n === null ? 'n/a' : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
 test(`${RATE} messages/s for ${SECONDS} s: no long task over 100 ms, memory bounded`, { timeout: (SECONDS + 120) * 1000 }, async (t) => {
-  const ready = await fleet.start({ gateways: GATEWAYS, rootPassword: ROOT_PASSWORD });
+  const ready = await brokerProcess.start({ gateways: GATEWAYS, rootPassword: ROOT_PASSWORD });
   const devices = ready.devices.map((d) => `${d.device_id}=${d.device_number}`).join(',');
   const page = await openDashboard(browser, dashboardUrl(server.origin, {
     url: ready.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-load', version: 4, devices,
@@ -142,8 +145,10 @@ test(`${RATE} messages/s for ${SECONDS} s: no long task over 100 ms, memory boun
   t.after(() => page.close());
   await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
   const probe = await heapProbe(page);
-  const fleetInfo = await fleet.fleet({ rate: RATE, source: process.env.TPGATE_LOAD_SOURCE });
+  const fleetInfo = await fleet.fleet({ tcpUrl: ready.tcpUrl, devices: ready.devices, rate: RATE, source: process.env.TPGATE_LOAD_SOURCE });
   // sensor_101 of one gateway is shown, with its charts, the whole run (the heaviest view).
+  // A fleet this size starts with its gateways closed: the filter finds the device.
+  await page.fill('#tree-filter', 'sensor_101');
   await page.locator('#tree [role=treeitem]', { hasText: 'sensor_101' }).first().click({ timeout: 15_000 });
   await page.locator('#charts figure').first().waitFor({ timeout: 10_000 });
   const base = await probe.sample({ gcPage: true });

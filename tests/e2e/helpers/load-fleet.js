@@ -1,17 +1,16 @@
-// A load source for the dashboard's load test, in its own process (forked
-// with IPC) so that the broker and the fleet do not share an event loop with
-// the test that drives the browser.
-//
-// It starts the dev broker in ThingsPanel mode (voucher auth, envelope,
-// devices/status, the root user) and, on 'fleet', a fleet of `gateways`
-// gateways running the emulator's default scenario (the seed multi-level
-// gateway) with the telemetry interval that makes `rate` messages/s in total.
-// Without the emulator module (npm/dist/tpgate-emulator.wasm), or with
-// source 'gateways', the fleet is gateways driven by connectGateway instead.
+// The load source of the dashboard's load test. Forked twice (with IPC), so
+// that the broker, the fleet and the test that drives the browser each have
+// an event loop of their own: one process runs the dev broker in ThingsPanel
+// mode (voucher auth, envelope, devices/status, the root user), the other,
+// on 'fleet', `gateways` gateways running the emulator's default scenario
+// (the seed multi-level gateway) with the telemetry interval that makes
+// `rate` messages/s in total. Without the emulator module
+// (npm/dist/tpgate-emulator.wasm), or with source 'gateways', the fleet is
+// gateways driven by connectGateway instead.
 //
 // parent -> child                         child -> parent
-// {type:'start', gateways, rootPassword}  {type:'ready', wsUrl, devices}
-// {type:'fleet', rate, source?}           {type:'fleet', source, published}
+// {type:'start', gateways, rootPassword}  {type:'ready', wsUrl, tcpUrl, devices}      (the broker)
+// {type:'fleet', tcpUrl, devices, rate, source?}  {type:'fleet', source, published}    (the fleet)
 // {type:'mark'}                           {type:'mark', published, at}
 // {type:'stop-fleet'}                     {type:'stop-fleet', published, at}
 // {type:'exit'}                           (exits)
@@ -100,7 +99,7 @@ async function start({ gateways, rootPassword }) {
     bridge = await tickFramedBridge(broker.aedes);
     wsUrl = bridge.url;
   }
-  return { type: 'ready', wsUrl, devices };
+  return { type: 'ready', wsUrl, tcpUrl: broker.tcpUrl, devices };
 }
 
 // Every device of the scenario reports every `seconds`.
@@ -171,6 +170,8 @@ async function handle(m) {
     case 'start':
       return start(m);
     case 'fleet': {
+      devices = m.devices;
+      broker = { tcpUrl: m.tcpUrl, close: async () => {} };
       const useEmulator = m.source !== 'gateways' && EMULATOR_BUILT;
       fleet = useEmulator ? await emulatorFleet(m.rate) : await gatewayFleet(m.rate);
       return { type: 'fleet', source: fleet.source, published: fleet.published() };

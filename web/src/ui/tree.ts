@@ -6,8 +6,9 @@ import { agoText, h } from './dom';
 import { statusLabel, statusOf } from './status';
 
 export const ROW_HEIGHT = 26;
-// Nodes first seen while the tree is smaller than this start expanded.
-const AUTO_EXPAND_BELOW = 200;
+// Top-level gateways start expanded while there are fewer than this many;
+// everything below a gateway starts expanded (opening a gateway shows it all).
+const AUTO_EXPAND_GATEWAYS_BELOW = 20;
 
 interface Row {
   id: string;
@@ -72,7 +73,7 @@ export class Tree {
       if (!list) this.children.set(parent, (list = []));
       list.push(info.id);
       this.unsorted.add(parent);
-      if (this.infos.size < AUTO_EXPAND_BELOW) this.expanded.add(info.id);
+      if (info.kind !== 'gateway' || (this.children.get('')?.length ?? 0) <= AUTO_EXPAND_GATEWAYS_BELOW) this.expanded.add(info.id);
       this.structureDirty = true;
     }
   }
