@@ -153,7 +153,7 @@ async function reportWasmSize() {
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
   // Two modules: tpgate (MQTT only, for connect()) and tpgate-gateway (MQTT
   // plus the ThingsPanel roles, for connectGateway() / connectPlatform()).
-  for (const name of ['tpgate', 'tpgate-gateway']) {
+  for (const name of ['tpgate', 'tpgate-gateway', 'tpgate-emulator']) {
     const files = [`npm/dist/${name}.wasm`, `npm/dist/${name}.mjs`];
     const sizes = await Promise.all(files.map(async (f) => {
       const bytes = await readFile(f);

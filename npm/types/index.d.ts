@@ -705,7 +705,11 @@ export interface EmulatorStats {
   gateways: number;
   /** Gateways with a CONNACK now. */
   connected: number;
+  /** Uplinks made: sent, or queued while offline (see queued). */
   published: number;
+  /** Uplinks waiting in the gateways' offline buffers now. */
+  queued: number;
+  /** QoS 1/2 uplinks the broker acknowledged. */
   publish_acked: number;
   received: number;
   commands: number;

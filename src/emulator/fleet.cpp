@@ -216,4 +216,10 @@ std::vector<std::uint8_t> Fleet::take_output() {
   return result;
 }
 
+std::string Fleet::stats() {
+  std::uint64_t queued = 0;
+  for (const VirtualGateway& g : gateways_) queued += g.session().queued_count();
+  return stats_json(metrics_, size(), queued);
+}
+
 }  // namespace tpgate::emulator

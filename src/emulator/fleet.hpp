@@ -71,7 +71,10 @@ class Fleet {
   // The packed output since the previous call (layout above); header included.
   std::vector<std::uint8_t> take_output();
   std::string take_events() { return events_.take(); }
-  std::string stats() { return stats_json(metrics_, size()); }
+  // Counters (cumulative), "queued" (uplinks waiting in offline buffers now, summed
+  // over the gateways: O(gateways), meant for about one call a second) and the
+  // latency percentiles of the window since the previous call.
+  std::string stats();
   Metrics& metrics() { return metrics_; }
   // How many gateways the last tick() touched.
   std::size_t last_tick_count() const { return last_tick_count_; }

@@ -80,13 +80,14 @@ void field(std::string& out, const char* key, std::optional<double> value) {
 
 }  // namespace
 
-std::string stats_json(Metrics& m, std::size_t gateways) {
+std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued) {
   const Counters& c = m.counters;
   std::string out = "{";
   append_key(out, "gateways");
   append_number(out, static_cast<double>(gateways));
   field(out, "connected", static_cast<std::uint64_t>(c.connected < 0 ? 0 : c.connected));
   field(out, "published", c.published);
+  field(out, "queued", queued);
   field(out, "publish_acked", c.publish_acked);
   field(out, "received", c.received);
   field(out, "commands", c.commands);

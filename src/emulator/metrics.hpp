@@ -35,7 +35,7 @@ class LatencyHistogram {
 };
 
 struct Counters {
-  std::uint64_t published = 0;         // uplinks handed to the session
+  std::uint64_t published = 0;         // uplinks handed to the session (sent, or queued while offline)
   std::uint64_t publish_acked = 0;     // QoS >= 1 uplinks acknowledged (PUBACK / PUBCOMP)
   std::uint64_t received = 0;          // PUBLISH packets received
   std::uint64_t commands = 0;          // command targets answered
@@ -61,7 +61,7 @@ struct Metrics {
 
 // {"gateways":N,"connected":...,"ack_p50_ms":...}: the counters and the percentiles of
 // the histograms, which are then cleared (the window ends at each call).
-std::string stats_json(Metrics& metrics, std::size_t gateways);
+std::string stats_json(Metrics& metrics, std::size_t gateways, std::uint64_t queued);
 
 // Per-request records for library users ("events": true): one JSON object per line of
 // the eventual array, appended as text.

@@ -222,5 +222,20 @@ TEST(EmulatorFleet, HeapPerGatewayOfTheDefaultScenario) {
 #endif
 }
 
+// Uplinks made while no transport is open wait in the offline buffer: counted as
+// published, and shown as queued until a connection takes them.
+TEST(EmulatorFleet, StatsShowUplinksQueuedWhileOffline) {
+  auto fleet = make_fleet(R"({"gateways":{"count":3},"gateway":{"telemetry":{"t":1},"telemetry_interval_s":1}})");
+  fleet->start(0);
+  (void)fleet->take_output();  // open requests, left unanswered: every gateway stays offline
+  for (std::int64_t now = 100; now <= 5'000; now += 100) fleet->tick(now);
+  const json s = json::parse(fleet->stats());
+  EXPECT_EQ(s["connected"], 0);
+  EXPECT_GT(s["published"].get<std::uint64_t>(), 0u);
+  // Everything published is still queued (plus each gateway's SUBSCRIBEs, which wait in the same queue).
+  EXPECT_GE(s["queued"].get<std::uint64_t>(), s["published"].get<std::uint64_t>());
+  EXPECT_EQ(s["publish_acked"], 0);
+}
+
 }  // namespace
 }  // namespace tpgate::emulator::test

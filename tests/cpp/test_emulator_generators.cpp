@@ -198,15 +198,16 @@ TEST(EmulatorMetrics, HistogramPercentiles) {
 TEST(EmulatorMetrics, StatsJsonHasEveryCounterAndNullPercentiles) {
   Metrics m;
   m.counters.published = 3;
-  const json s = json::parse(stats_json(m, 7));
+  const json s = json::parse(stats_json(m, 7, 3));
   for (const char* key : {"gateways", "connected", "published", "publish_acked", "received", "commands", "attribute_sets",
                           "attribute_gets", "controls", "events_sent", "reports_acked", "failures_injected", "errors",
-                          "reconnects", "dropped", "bytes_out", "bytes_in", "ack_p50_ms", "ack_p99_ms",
+                          "reconnects", "dropped", "queued", "bytes_out", "bytes_in", "ack_p50_ms", "ack_p99_ms",
                           "report_ack_p50_ms", "report_ack_p99_ms"}) {
     EXPECT_TRUE(s.contains(key)) << key;
   }
   EXPECT_EQ(s["gateways"], 7);
   EXPECT_EQ(s["published"], 3);
+  EXPECT_EQ(s["queued"], 3);
   EXPECT_TRUE(s["ack_p50_ms"].is_null());
 }
 

@@ -221,3 +221,36 @@ test('the traffic export downloads valid NDJSON', TIMEOUT, async (t) => {
   assert.ok(topics.length >= 2 && topics.every((tp) => tp.startsWith('gateway/command/')), topics.join(', '));
   await assertClean(page);
 });
+
+test('connection profiles are kept in localStorage; the form connects', TIMEOUT, async (t) => {
+  const page = await openDashboard(browser, `${server.origin}/`);
+  t.after(() => page.close());
+  assert.equal(await page.getAttribute('#conn-state', 'data-state'), null, 'no query parameters: no connection');
+  await page.fill('#conn-url', 'http://not-a-websocket');
+  await page.click('#conn-connect');
+  assert.match(await page.textContent('#conn-error'), /must start with ws:\/\/ or wss:\/\//);
+  await page.fill('#conn-url', broker.wsUrl);
+  await page.fill('#conn-username', 'operator');
+  await page.fill('#conn-password', 'secret');
+  await page.selectOption('#conn-version', '5');
+  await page.click('#conn-panel details.advanced summary');
+  await page.fill('#conn-gateway', DN);
+  await page.fill('#profile-name', 'lab');
+  await page.click('#profile-save');
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('tpgate.dashboard.profiles')));
+  assert.deepEqual(stored.lab, { url: broker.wsUrl, username: 'operator', clientId: '', version: '5', gateway: DN, devices: '' }, 'the password is not kept unless asked');
+  await page.click('#conn-connect');
+  await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  await treeItem(page, 'sensor_101').waitFor({ timeout: 10_000 });
+
+  // A new page of the same origin offers the profile.
+  const again = await page.context().newPage();
+  t.after(() => again.close());
+  await again.goto(`${server.origin}/`);
+  await again.selectOption('#profile-select', 'lab');
+  assert.equal(await again.inputValue('#conn-url'), broker.wsUrl);
+  assert.equal(await again.inputValue('#conn-username'), 'operator');
+  assert.equal(await again.inputValue('#conn-password'), '');
+  assert.equal(await again.inputValue('#conn-gateway'), DN);
+  await assertClean(page);
+});

@@ -284,3 +284,13 @@ test('the raw traffic view filters, pauses and exports valid NDJSON', TIMEOUT, a
   await page.click('#tab-device');
   await assertClean();
 });
+
+test('MQTT 5 refused by the dev broker (aedes speaks 3.1.1): the dashboard says so and connects with 3.1.1', TIMEOUT, async (t) => {
+  const other = await openDashboard(browser, dashboardUrl(server.origin, { url: broker.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-v5', version: 5 }));
+  t.after(() => other.close());
+  await other.locator('#conn-state[data-state=connected]', { hasText: 'MQTT 3.1.1' }).waitFor({ timeout: 15_000 });
+  assert.match(await other.textContent('#notices'), /MQTT 5 was refused .*connected with MQTT 3\.1\.1/);
+  // Without the device map, gateways show as their envelope device_id.
+  await other.locator('#tree [role=treeitem] .name', { hasText: devices[0].device_id }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(other.problems, []);
+});

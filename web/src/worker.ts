@@ -162,9 +162,10 @@ function record(direction: 'in' | 'out', topic: string, payload: Uint8Array): vo
   raw.push({ seq: ++seq, ts: Date.now(), direction, topic, payload: payload.slice() });
 }
 
-async function connect(opts: ConnectOptions): Promise<void> {
+async function connect(opts: ConnectOptions, note?: string): Promise<void> {
   await disconnect();
   resetModel();
+  if (note) notice(note);
   options = opts;
   const mine = ++connection;
   post({ type: 'state', state: 'connecting', message: opts.url });
@@ -184,6 +185,12 @@ async function connect(opts: ConnectOptions): Promise<void> {
   } catch (err) {
     if (mine !== connection) return;
     const e = err as TpgateError;
+    // A broker that speaks only MQTT 3.1.1 (aedes, the dev broker) refuses a
+    // version 5 CONNECT: say so, and try 3.1.1 once.
+    if (opts.protocolVersion === 5 && (e.code === 'ERR_CONNECTION_REFUSED' || e.code === 'ERR_PROTOCOL' || e.code === 'ERR_CONNECT_FAILED')) {
+      await connect({ ...opts, protocolVersion: 4 }, `MQTT 5 was refused (${e.code}: ${e.message}); connected with MQTT 3.1.1`);
+      return;
+    }
     post({ type: 'state', state: 'error', message: `${e.code ?? 'Error'}: ${e.message}` });
     return;
   }
@@ -192,6 +199,16 @@ async function connect(opts: ConnectOptions): Promise<void> {
     return;
   }
   pf = client;
+  // Telemetry has no ack in the protocol and is most of the traffic: take it
+  // at QoS 0 (the same filter again replaces the subscription's QoS), so a
+  // busy dashboard does not answer thousands of PUBACKs a second. Reports and
+  // responses stay at QoS 1.
+  try {
+    await client.client.subscribe('gateway/telemetry', { qos: 0 });
+  } catch (err) {
+    notice(`gateway/telemetry at QoS 0: ${(err as Error).message}`);
+  }
+  if (mine !== connection) return;
   if (opts.defaultGateway) ensure({ gateway: opts.defaultGateway, kind: 'gateway', path: [] }, null);
   if (opts.deviceNumbers) {
     for (const id of Object.keys(opts.deviceNumbers)) ensure({ gateway: id, kind: 'gateway', path: [] }, null);
@@ -209,7 +226,8 @@ async function connect(opts: ConnectOptions): Promise<void> {
     record('out', topic, typeof payload === 'string' ? new TextEncoder().encode(payload) : payload);
     return publish(topic, payload, po);
   };
-  mqtt.on('connect', () => mine === connection && post({ type: 'state', state: 'connected', message: opts.url }));
+  const where = `${opts.url} (MQTT ${opts.protocolVersion === 5 ? '5' : '3.1.1'})`;
+  mqtt.on('connect', () => mine === connection && post({ type: 'state', state: 'connected', message: where }));
   mqtt.on('offline', (err) => mine === connection && post({ type: 'state', state: 'offline', message: `${err.code}: ${err.message}` }));
   mqtt.on('close', () => mine === connection && !client.client.connected && post({ type: 'state', state: 'offline', message: 'connection closed' }));
 
@@ -233,7 +251,7 @@ async function connect(opts: ConnectOptions): Promise<void> {
   });
   client.on('error', (err) => notice(`${err.code}: ${err.message}`));
   client.on('warning', (w) => notice(`warning: ${w.topic}: ${w.message}`));
-  post({ type: 'state', state: 'connected', message: opts.url });
+  post({ type: 'state', state: 'connected', message: where });
 }
 
 async function disconnect(): Promise<void> {

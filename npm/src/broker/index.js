@@ -10,6 +10,7 @@ import { Aedes } from 'aedes';
 import { InvalidOptionError } from '../errors.js';
 import { loadDevicesFile, validateDevices } from './devices.js';
 import { openListeners } from './listeners.js';
+import { guardMessageQueue } from './mq-guard.js';
 import { thingspanelMode } from './thingspanel.js';
 
 export {
@@ -84,6 +85,8 @@ export async function startBroker(options = {}) {
     : null;
 
   const aedes = await Aedes.createBroker(mode ? mode.handlers : {});
+  // Without it a full queue drains by recursion and overflows the stack (mq-guard.js).
+  await guardMessageQueue(aedes);
   mode?.attach(aedes);
   if (!mode) {
     aedes.on('clientReady', (client) => log(`connect: client '${client.id}' over ${transportOf(client)}`));

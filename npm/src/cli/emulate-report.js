@@ -60,7 +60,7 @@ export function summary(run) {
     `  duration         ${run.durationS.toFixed(1)} s`,
     `  gateways         ${f.gateways}; connected at peak ${run.peakConnected}` +
       (run.connectAllS !== null ? `, all connected by ${run.connectAllS.toFixed(1)} s (sampled each second)` : ', never all at once'),
-    `  published        ${f.published} (${rate(f.published / d)}/s), acked ${f.publish_acked}`,
+    `  published        ${f.published} (${rate(f.published / d)}/s), acked ${f.publish_acked}, still queued at the end ${f.queued ?? 0}`,
     `  received         ${f.received} (${rate(f.received / d)}/s)`,
     `  served           commands ${f.commands}, attribute sets ${f.attribute_sets}, attribute gets ${f.attribute_gets}, controls ${f.controls}`,
     `  events           ${f.events_sent} sent; attribute/event reports acked ${f.reports_acked}`,

@@ -110,7 +110,7 @@ export class ConnectionPanel {
       username: input(fields.username).value,
       password: input(fields.password).value,
       clientId: input(fields.clientId).value.trim(),
-      version: $<HTMLSelectElement>(fields.version).value === '4' ? '4' : '5',
+      version: $<HTMLSelectElement>(fields.version).value === '5' ? '5' : '4',
       gateway: input(fields.gateway).value.trim(),
       devices: $<HTMLTextAreaElement>(fields.devices).value,
     };
@@ -147,7 +147,7 @@ export class ConnectionPanel {
     this.error('');
     const { password: _password, ...withoutPassword } = p;
     writeStore(LAST_KEY, withoutPassword);
-    const options: ConnectOptions = { url: p.url, protocolVersion: p.version === '4' ? 4 : 5 };
+    const options: ConnectOptions = { url: p.url, protocolVersion: p.version === '5' ? 5 : 4 };
     if (p.username) options.username = p.username;
     if (p.password) options.password = p.password;
     if (p.clientId) options.clientId = p.clientId;
