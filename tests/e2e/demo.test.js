@@ -94,6 +94,12 @@ test('npm start: broker + emulator + dashboard come up, root sees enveloped tele
   await viaWs.endAsync();
 
   if (dashboard) {
+    // The link connects the dashboard as root and names the gateway behind each device_id.
+    const params = new URL(dashboard).searchParams;
+    assert.equal(params.get('url'), wsUrl);
+    assert.equal(params.get('username'), 'root');
+    assert.equal(params.get('password'), password);
+    assert.equal(params.get('devices'), `${envelope.device_id}=gw-1`);
     const res = await fetch(dashboard);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);

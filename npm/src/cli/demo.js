@@ -148,6 +148,7 @@ export async function main(argv = process.argv.slice(2)) {
   let broker = null;
   let emulator = null;
   let web = null;
+  const devices = [];
   const stopAll = async () => {
     await emulator?.stop().catch(() => {});
     await web?.close().catch(() => {});
@@ -159,7 +160,6 @@ export async function main(argv = process.argv.slice(2)) {
     // The URL is a placeholder until the broker's port is known.
     const make = (url) => createEmulator(scenario, { url, gateways: opts.gateways });
     const probe = await make('mqtt://127.0.0.1:1');
-    const devices = [];
     for (let i = 0; i < probe.size; i++) {
       const g = probe.gateway(i);
       const entry = { device_id: deviceIdFor(g.device_number), device_number: g.device_number, type: 'gateway', username: g.username };
@@ -198,7 +198,16 @@ export async function main(argv = process.argv.slice(2)) {
   const link =
     web === null
       ? null
-      : `${web.url}?${new URLSearchParams({ url: broker.urls.ws, username: 'root', password: opts.rootPassword, clientId: `dashboard-${randomBytes(3).toString('hex')}` })}`;
+      : `${web.url}?${new URLSearchParams({
+          url: broker.urls.ws,
+          username: 'root',
+          password: opts.rootPassword,
+          clientId: `dashboard-${randomBytes(3).toString('hex')}`,
+          version: '4',
+          // The envelope names a sender by device_id; downlinks need its device_number.
+          // (A link for a big fleet would be too long: those gateways show by device_id.)
+          ...(devices.length <= 200 ? { devices: devices.map((d) => `${d.device_id}=${d.device_number}`).join(',') } : {}),
+        })}`;
   out('');
   out('tpgate demo is running');
   for (const n of notes) out(`  note: ${n}`);
