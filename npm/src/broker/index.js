@@ -10,7 +10,7 @@ import { Aedes } from 'aedes';
 import { InvalidOptionError } from '../errors.js';
 import { loadDevicesFile, validateDevices } from './devices.js';
 import { openListeners } from './listeners.js';
-import { guardMessageQueue } from './mq-guard.js';
+import { MQ_OPTIONS, guardMessageQueue } from './mq.js';
 import { thingspanelMode } from './thingspanel.js';
 
 export {
@@ -84,8 +84,9 @@ export async function startBroker(options = {}) {
     ? thingspanelMode({ devices, rootPassword: options.rootPassword ?? null, pluginPassword: options.pluginPassword ?? null, log, transportOf })
     : null;
 
-  const aedes = await Aedes.createBroker(mode ? mode.handlers : {});
-  // Without it a full queue drains by recursion and overflows the stack (mq-guard.js).
+  // No limit on aedes's message queue, and a listener that keeps it from
+  // recursing: a fleet's load otherwise overflows the stack or crawls (mq.js).
+  const aedes = await Aedes.createBroker({ ...MQ_OPTIONS, ...(mode ? mode.handlers : {}) });
   await guardMessageQueue(aedes);
   mode?.attach(aedes);
   if (!mode) {
