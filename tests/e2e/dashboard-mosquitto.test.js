@@ -225,7 +225,7 @@ test('the traffic export downloads valid NDJSON', TIMEOUT, async (t) => {
 test('connection profiles are kept in localStorage; the form connects', TIMEOUT, async (t) => {
   const page = await openDashboard(browser, `${server.origin}/`);
   t.after(() => page.close());
-  assert.equal(await page.getAttribute('#conn-state', 'data-state'), null, 'no query parameters: no connection');
+  assert.equal(await page.getAttribute('#conn-state', 'data-state'), 'idle', 'no query parameters: no connection');
   await page.fill('#conn-url', 'http://not-a-websocket');
   await page.click('#conn-connect');
   assert.match(await page.textContent('#conn-error'), /must start with ws:\/\/ or wss:\/\//);

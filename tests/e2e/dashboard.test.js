@@ -11,7 +11,7 @@
 //
 // TPGATE_SCREENSHOTS=1 rewrites docs/screenshots/*.png (the README's).
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createEmulator } from 'tpgate';
@@ -87,7 +87,7 @@ async function assertClean() {
 }
 
 async function screenshot(name) {
-  if (WRITE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`) });
+  if (WRITE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
 }
 
 // The tests below share one page, in order, as an operator would use it.
@@ -103,6 +103,7 @@ test('query parameters connect the dashboard as the platform; the tree shows the
   assert.equal(await page.inputValue('#conn-username'), 'root');
   assert.equal(await page.inputValue('#conn-client-id'), 'dashboard-e2e');
   assert.equal(await page.inputValue('#conn-version'), '4');
+  assert.match(await page.textContent('#conn-state'), /^connected: ws:.* \(MQTT 3\.1\.1\)$/);
 
   // The gateways start after the dashboard is connected: their attribute
   // reports on connect, status and first events are seen too.
@@ -118,10 +119,15 @@ test('query parameters connect the dashboard as the platform; the tree shows the
   // The broker's devices/status/{device_id} says gw-1 is online; its devices were heard from just now.
   for (const name of SEED) assert.equal(await treeItem(name).getAttribute('data-status'), 'online', `${name} is online`);
   await select('gw-1');
+  assert.equal(await page.textContent('#dev-meta dd:nth-of-type(2)'), `gw-1 (device_id ${devices[0].device_id})`);
   await page.locator('#events li', { hasText: 'SystemStarted' }).first().waitFor({ timeout: 10_000 });
   await page.locator('#attributes tr[data-key=mac] td', { hasText: '00:11:22:33:44:55' }).waitFor();
   await page.locator('#telemetry tr[data-key=temperature]').waitFor();
+  await page.waitForTimeout(WRITE_SCREENSHOTS ? 10_000 : 0); // charts and events gather for the screenshot
   await screenshot('dashboard-gateway');
+  // The worker loads the gateway module only (the bundle copies every .wasm the package names).
+  const wasm = server.requests.filter((r) => r.path.endsWith('.wasm')).map((r) => `${r.path.replace(/-[\w-]{8}\.wasm$/, '.wasm')} ${r.status} ${r.type}`);
+  assert.deepEqual(wasm, ['/assets/tpgate-gateway.wasm 200 application/wasm']);
   await assertClean();
 });
 
@@ -254,14 +260,16 @@ test('the raw traffic view filters, pauses and exports valid NDJSON', TIMEOUT, a
   });
   assert.ok(records.length >= 10, `${records.length} records`);
   for (const r of records) {
-    assert.deepEqual(Object.keys(r).sort(), ['device', 'direction', 'payload', 'topic', 'ts'], JSON.stringify(r));
+    const keys = Object.keys(r).filter((k) => k !== 'deviceId').sort();
+    assert.deepEqual(keys, ['device', 'direction', 'payload', 'topic', 'ts'], JSON.stringify(r));
     assert.equal(typeof r.ts, 'number');
     assert.ok(r.direction === 'in' || r.direction === 'out');
   }
-  // Uplinks carry the broker's envelope; its device_id names the device.
+  // Uplinks carry the broker's envelope; its device_id names the device (shown as its device_number).
   const gw1 = devices[0];
-  const telemetry = records.find((r) => r.direction === 'in' && r.topic === 'gateway/telemetry' && r.device === gw1.device_id);
+  const telemetry = records.find((r) => r.direction === 'in' && r.topic === 'gateway/telemetry' && r.deviceId === gw1.device_id);
   assert.ok(telemetry, 'gw-1 telemetry is in the export');
+  assert.equal(telemetry.device, 'gw-1');
   const inner = JSON.parse(Buffer.from(JSON.parse(telemetry.payload).values, 'base64').toString('utf8'));
   assert.ok(inner.sub_gateway_data.gateway_001.sub_device_data.sensor_101, JSON.stringify(inner));
   const command = records.find((r) => r.direction === 'out' && r.topic.startsWith('gateway/command/gw-1/'));
@@ -269,7 +277,7 @@ test('the raw traffic view filters, pauses and exports valid NDJSON', TIMEOUT, a
   assert.equal(command.device, 'gw-1');
   assert.equal(JSON.parse(command.payload).sub_gateway_data.gateway_001.sub_device_data.sensor_101.method, 'Restart');
   assert.ok(records.some((r) => r.direction === 'in' && r.topic.startsWith('gateway/command/response/')));
-  assert.ok(records.some((r) => r.topic === `devices/status/${gw1.device_id}` && r.payload === '1'));
+  assert.ok(records.some((r) => r.topic === `devices/status/${gw1.device_id}` && r.payload === '1' && r.device === 'gw-1'));
 
   // The topic filter narrows the view and the export.
   await page.fill('#traffic-filter', 'gateway/command/#');
@@ -293,4 +301,24 @@ test('MQTT 5 refused by the dev broker (aedes speaks 3.1.1): the dashboard says 
   // Without the device map, gateways show as their envelope device_id.
   await other.locator('#tree [role=treeitem] .name', { hasText: devices[0].device_id }).waitFor({ timeout: 10_000 });
   assert.deepEqual(other.problems, []);
+});
+
+test('the built page carries its Content-Security-Policy; no bundle uses innerHTML, eval or new Function', async () => {
+  const html = await readFile(path.join(DASHBOARD_DIST, 'index.html'), 'utf8');
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+  assert.ok(csp, 'index.html has a CSP meta tag');
+  const policy = csp[1].replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  assert.match(policy, /^default-src 'self';/);
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'(;|$)/, 'no unsafe-inline or unsafe-eval for scripts');
+  assert.doesNotMatch(policy, /unsafe-inline|'unsafe-eval'/);
+  // The policy covers what comes after it: it must come before every script.
+  assert.ok(html.indexOf('Content-Security-Policy') < html.indexOf('<script'), 'the CSP meta tag precedes the scripts');
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+  const assets = path.join(DASHBOARD_DIST, 'assets');
+  for (const file of (await readdir(assets)).filter((f) => f.endsWith('.js'))) {
+    const js = await readFile(path.join(assets, file), 'utf8');
+    for (const banned of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'new Function', 'eval(']) {
+      assert.ok(!js.includes(banned), `${file} uses ${banned}`);
+    }
+  }
 });

@@ -61,31 +61,60 @@ export function base64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** The broker's envelope {"device_id","values":base64} (THINGSPANEL.md difference 8), or null. */
+export function envelopeOf(payload: Uint8Array): { deviceId: string; values: string } | null {
+  // {"device_id": ...} starts with '{' (0x7b); cheap checks first.
+  if (payload.length < 15 || payload[0] !== 0x7b) return null;
+  const text = payloadText(payload);
+  if (text === null || !text.includes('"device_id"')) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== 'object') return null;
+    const { device_id: deviceId, values } = value as { device_id?: unknown; values?: unknown };
+    return typeof deviceId === 'string' && typeof values === 'string' ? { deviceId, values } : null;
+  } catch {
+    return null;
+  }
+}
+
+function fromBase64(text: string): Uint8Array | null {
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Which device a message is about: the device_number in a downlink or ack
- * topic, the envelope's device_id of an uplink (THINGSPANEL.md difference 8),
- * else `fallback` (the default gateway of a plain broker).
+ * Who a message is about and what it says: the device_number in a downlink
+ * or ack topic, else the envelope's device_id (shown as its device_number
+ * when `numbers` knows it), else `fallback` (the default gateway of a plain
+ * broker). The preview of an enveloped message is the device's own payload.
  */
-export function deviceOf(topic: string, payload: Uint8Array, fallback: string): string {
+export function describe(
+  topic: string,
+  payload: Uint8Array,
+  fallback: string,
+  numbers: Record<string, string> | undefined,
+  previewChars: number,
+): { device: string; deviceId?: string; preview: string } {
   for (const re of DOWNLINK) {
     const m = re.exec(topic);
-    if (m) return m[1];
-  }
-  // {"device_id": ...} starts with '{' (0x7b) and is short to check.
-  if (payload.length > 14 && payload[0] === 0x7b) {
-    const text = payloadText(payload);
-    if (text !== null && text.includes('"device_id"')) {
-      try {
-        const value: unknown = JSON.parse(text);
-        if (value !== null && typeof value === 'object' && typeof (value as { device_id?: unknown }).device_id === 'string') {
-          return (value as { device_id: string }).device_id;
-        }
-      } catch {
-        /* not JSON: no envelope */
-      }
+    if (m) {
+      const device = topic.startsWith('devices/status/') ? (numbers?.[m[1]] ?? m[1]) : m[1];
+      return { device, preview: previewText(payload, previewChars) };
     }
   }
-  return fallback;
+  const envelope = envelopeOf(payload);
+  if (envelope) {
+    const inner = fromBase64(envelope.values);
+    return {
+      device: numbers?.[envelope.deviceId] ?? envelope.deviceId,
+      deviceId: envelope.deviceId,
+      preview: inner ? `⟨${envelope.deviceId.slice(0, 8)}…⟩ ${previewText(inner, previewChars)}` : previewText(payload, previewChars),
+    };
+  }
+  return { device: fallback, preview: previewText(payload, previewChars) };
 }
 
 export interface RawMessage {
@@ -96,15 +125,16 @@ export interface RawMessage {
   payload: Uint8Array;
 }
 
-/** One NDJSON line: ts (ms since the epoch), direction, topic, device, payload (text) or payloadBase64. */
-export function ndjsonLine(m: RawMessage, fallbackDevice: string): string {
+/**
+ * One NDJSON line: ts (ms since the epoch), direction, topic, device (the
+ * device_number when known), deviceId (an envelope's device_id, when there is
+ * one), and payload (the text as on the wire) or payloadBase64 (not UTF-8).
+ */
+export function ndjsonLine(m: RawMessage, fallbackDevice: string, numbers: Record<string, string> | undefined): string {
   const text = payloadText(m.payload);
-  const record: Record<string, unknown> = {
-    ts: m.ts,
-    direction: m.direction,
-    topic: m.topic,
-    device: deviceOf(m.topic, m.payload, fallbackDevice),
-  };
+  const about = describe(m.topic, m.payload, fallbackDevice, numbers, 0);
+  const record: Record<string, unknown> = { ts: m.ts, direction: m.direction, topic: m.topic, device: about.device };
+  if (about.deviceId !== undefined) record.deviceId = about.deviceId;
   if (text !== null) record.payload = text;
   else record.payloadBase64 = base64(m.payload);
   return JSON.stringify(record);

@@ -22,7 +22,7 @@ import {
   type TrafficRow,
 } from './protocol';
 import { PointRing, Ring } from './ring';
-import { deviceOf, ndjsonLine, previewText, topicMatcher, type RawMessage } from './traffic';
+import { describe, ndjsonLine, topicMatcher, type RawMessage } from './traffic';
 
 // Memory bounds: everything the worker keeps grows to these and no further
 // (the tree itself is as large as the gateways' topology).
@@ -66,8 +66,7 @@ let trafficFilter = topicMatcher('');
 let trafficPaused = false;
 let trafficRefill = false; // send the newest matching rows from the ring (a new filter, the view shown again)
 let stats = { received: 0, sent: 0, errors: 0 };
-const recent: number[] = []; // received counts of the last ten flushes (the rate)
-let receivedAtLastFlush = 0;
+const recent: { at: number; received: number }[] = []; // (time, received) of the flushes of the last second: the rate
 let notices: string[] = [];
 let lastBatchAt = 0;
 
@@ -86,7 +85,6 @@ function resetModel(): void {
   trafficCursor = 0;
   stats = { received: 0, sent: 0, errors: 0 };
   recent.length = 0;
-  receivedAtLastFlush = 0;
   notices = [];
 }
 
@@ -199,16 +197,6 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     return;
   }
   pf = client;
-  // Telemetry has no ack in the protocol and is most of the traffic: take it
-  // at QoS 0 (the same filter again replaces the subscription's QoS), so a
-  // busy dashboard does not answer thousands of PUBACKs a second. Reports and
-  // responses stay at QoS 1.
-  try {
-    await client.client.subscribe('gateway/telemetry', { qos: 0 });
-  } catch (err) {
-    notice(`gateway/telemetry at QoS 0: ${(err as Error).message}`);
-  }
-  if (mine !== connection) return;
   if (opts.defaultGateway) ensure({ gateway: opts.defaultGateway, kind: 'gateway', path: [] }, null);
   if (opts.deviceNumbers) {
     for (const id of Object.keys(opts.deviceNumbers)) ensure({ gateway: id, kind: 'gateway', path: [] }, null);
@@ -252,6 +240,16 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
   client.on('error', (err) => notice(`${err.code}: ${err.message}`));
   client.on('warning', (w) => notice(`warning: ${w.topic}: ${w.message}`));
   post({ type: 'state', state: 'connected', message: where });
+
+  // Telemetry has no ack in the protocol and is most of the traffic: take it
+  // at QoS 0 (the same filter again replaces the subscription's QoS), so a
+  // busy dashboard does not answer thousands of PUBACKs a second. Reports and
+  // responses stay at QoS 1.
+  try {
+    await client.client.subscribe('gateway/telemetry', { qos: 0 });
+  } catch (err) {
+    if (mine === connection) notice(`gateway/telemetry at QoS 0: ${(err as Error).message}`);
+  }
 }
 
 async function disconnect(): Promise<void> {
@@ -341,14 +339,15 @@ function trafficRows(): Batch['traffic'] {
       skipped++;
       continue;
     }
+    const about = describe(m.topic, m.payload, fallback, options?.deviceNumbers, LIMITS.previewChars);
     rows.push({
       seq: m.seq,
       ts: m.ts,
       direction: m.direction,
       topic: m.topic,
-      device: deviceOf(m.topic, m.payload, fallback),
+      device: about.device,
       size: m.payload.length,
-      preview: previewText(m.payload, LIMITS.previewChars),
+      preview: about.preview,
     });
   }
   rows.reverse();
@@ -357,9 +356,11 @@ function trafficRows(): Batch['traffic'] {
 
 function flush(): void {
   const now = Date.now();
-  recent.push(stats.received - receivedAtLastFlush);
-  receivedAtLastFlush = stats.received;
-  if (recent.length > 1000 / FLUSH_MS) recent.shift();
+  // Messages over the last second, whatever the timer's real period under load.
+  recent.push({ at: now, received: stats.received });
+  while (recent.length > 2 && now - recent[1].at >= 1000) recent.shift();
+  const span = now - recent[0].at;
+  const rate = span > 0 ? Math.round(((stats.received - recent[0].received) * 1000) / span) : 0;
   const traffic = trafficRows();
   const dirty = resetTree || changed.size > 0 || detailDirty || traffic !== undefined || notices.length > 0;
   if (!dirty && now - lastBatchAt < 1000) return;
@@ -371,7 +372,7 @@ function flush(): void {
     traffic,
     stats: {
       ...stats,
-      rate: recent.reduce((a, b) => a + b, 0),
+      rate,
       nodes: nodes.size,
       rawKept: raw.length,
     },
@@ -396,7 +397,7 @@ function exportNdjson(filter: string): void {
   const match = topicMatcher(filter);
   const fallback = options?.defaultGateway ?? '';
   const lines: string[] = [];
-  for (const m of raw.toArray()) if (match(m.topic)) lines.push(ndjsonLine(m, fallback));
+  for (const m of raw.toArray()) if (match(m.topic)) lines.push(ndjsonLine(m, fallback, options?.deviceNumbers));
   post({ type: 'export', text: lines.length ? `${lines.join('\n')}\n` : '', count: lines.length });
 }
 

@@ -5,7 +5,9 @@
 // connection to finish).
 import http from 'node:http';
 import net from 'node:net';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { WebSocketServer } from 'ws';
+
+import { WebSocketByteStream } from './ws-stream.js';
 
 // What MQTT clients offer: 'mqtt' (MQTT 3.1.1 and 5), 'mqttv3.1' (MQTT 3.1).
 const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
@@ -81,7 +83,8 @@ export async function openListeners({ host, tcpPort, wsPort, wsPath, accept, log
           return;
         }
         wss.handleUpgrade(req, socket, head, (websocket) => {
-          const stream = createWebSocketStream(websocket);
+          // One frame per burst of writes, not per write (ws-stream.js).
+          const stream = new WebSocketByteStream(websocket);
           // A peer that goes away makes the duplex emit 'error'; aedes sees
           // the close through the stream itself.
           stream.on('error', () => {});

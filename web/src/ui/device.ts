@@ -1,11 +1,12 @@
 // The selected device: header, latest telemetry, charts, attributes, events,
 // and the request forms (command, attribute set/get, control).
-import type { DeviceDetail, NodeInfo, RequestKind, RequestResultMessage, ValueEntry } from '../protocol';
+import { nodeId, type DeviceDetail, type NodeInfo, type RequestKind, type RequestResultMessage, type ValueEntry } from '../protocol';
 import { Charts } from './charts';
 import { $, agoText, fill, h, timeText, valueText } from './dom';
 import { statusLabel, statusOf } from './status';
 
 const CHART_MS = 250;
+const DETAIL_MS = 200;
 
 export type Send = (kind: RequestKind, body: { method?: string; params?: unknown; values?: Record<string, unknown>; keys?: string[] }) =>
   Promise<RequestResultMessage>;
@@ -47,6 +48,8 @@ export class DevicePanel {
   private detail: DeviceDetail | null = null;
   private detailDirty = false;
   private eventsKey = '';
+  private detailDrawnAt = 0;
+  private drawnId: string | null = null;
   private chartsDrawnAt = 0;
   private chartsId: string | null = null;
 
@@ -66,12 +69,14 @@ export class DevicePanel {
     $('dev-view').hidden = info === null;
     if (changed) {
       this.detail = null;
+      this.drawnId = null;
       this.eventsKey = '';
       this.chartsId = null;
       this.charts.clear(info?.id ?? null);
       fill($('telemetry'));
       fill($('attributes'));
       fill($('events'));
+      $('events-empty').hidden = false;
       fill($('cmd-history'));
       for (const id of ['cmd-status', 'attr-status', 'control-status']) setStatus($(id), 'pending', '');
     }
@@ -89,7 +94,12 @@ export class DevicePanel {
     this.info = info;
     this.renderHead(info, now);
     if (!this.detailDirty || !this.detail) return;
+    // The values change every batch under load: redraw them at most every
+    // DETAIL_MS (a newly selected device at once).
+    if (now - this.detailDrawnAt < DETAIL_MS && this.detail.id === this.drawnId) return;
     this.detailDirty = false;
+    this.detailDrawnAt = now;
+    this.drawnId = this.detail.id;
     const d = this.detail;
     syncValueRows($('telemetry'), d.telemetry);
     syncValueRows($('attributes'), d.attributes);
@@ -123,7 +133,7 @@ export class DevicePanel {
     const status = statusOf(info, this.infos, now);
     const pairs: [string, string][] = [
       ['Kind', kind],
-      ['Gateway', info.gateway || '(unknown)'],
+      ['Gateway', this.gatewayText(info)],
       ['Path', info.path.length ? info.path.join(' / ') : '(the gateway itself)'],
       ['Status', statusLabel(status)],
       ['Last seen', info.lastSeen ? `${agoText(now - info.lastSeen)} (${timeText(info.lastSeen).slice(0, 8)})` : 'never'],
@@ -139,6 +149,14 @@ export class DevicePanel {
     });
     const statusDd = meta.children[7] as HTMLElement;
     if (statusDd.dataset.status !== status) statusDd.dataset.status = status;
+  }
+
+  /** The top-level gateway's device_number, and the envelope's device_id when they differ. */
+  private gatewayText(info: NodeInfo): string {
+    const top = this.infos.get(nodeId({ gateway: info.gateway, kind: 'gateway', path: [] }));
+    const name = top?.name || info.gateway;
+    if (!name) return '(unknown)';
+    return name === info.gateway ? name : `${name} (device_id ${info.gateway})`;
   }
 
   private wireForms(): void {

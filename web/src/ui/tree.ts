@@ -6,6 +6,7 @@ import { agoText, h } from './dom';
 import { statusLabel, statusOf } from './status';
 
 export const ROW_HEIGHT = 26;
+const REDRAW_MS = 250;
 // Top-level gateways start expanded while there are fewer than this many;
 // everything below a gateway starts expanded (opening a gateway shows it all).
 const AUTO_EXPAND_GATEWAYS_BELOW = 20;
@@ -29,6 +30,10 @@ export class Tree {
   private structureDirty = true;
   private filter = '';
   private pool: HTMLElement[] = [];
+  // Under load the rows change every batch (counts, last seen); they are
+  // redrawn at most every REDRAW_MS unless the user did something.
+  private urgent = true;
+  private drawnAt = 0;
   active: string | null = null;
   selected: string | null = null;
 
@@ -39,7 +44,7 @@ export class Tree {
     private readonly onChange: () => void,
   ) {
     container.addEventListener('keydown', (e) => this.key(e));
-    container.addEventListener('scroll', () => this.onChange());
+    container.addEventListener('scroll', () => this.changed());
     container.addEventListener('click', (e) => {
       const row = (e.target as Element).closest<HTMLElement>('[data-node]');
       if (!row) return;
@@ -51,7 +56,7 @@ export class Tree {
     });
     container.addEventListener('focus', () => {
       if (this.active === null && this.rows.length > 0) this.active = this.rows[0].id;
-      this.onChange();
+      this.changed();
     });
   }
 
@@ -63,6 +68,7 @@ export class Tree {
       this.active = null;
       this.selected = null;
       this.structureDirty = true;
+      this.urgent = true;
     }
     for (const info of nodes) {
       const isNew = !this.infos.has(info.id);
@@ -81,6 +87,13 @@ export class Tree {
   setFilter(text: string): void {
     this.filter = text.trim().toLowerCase();
     this.structureDirty = true;
+    this.changed();
+  }
+
+  /** Something the user did: redraw on the next frame. */
+  private changed(): void {
+    this.urgent = true;
+    this.onChange();
   }
 
   private sortChildren(): void {
@@ -127,13 +140,13 @@ export class Tree {
     if (open === undefined ? isOpen : !open) this.expanded.delete(id);
     else this.expanded.add(id);
     this.structureDirty = true;
-    this.onChange();
+    this.changed();
   }
 
   select(id: string): void {
     this.selected = id;
     this.onSelect(id);
-    this.onChange();
+    this.changed();
   }
 
   private move(to: number): void {
@@ -145,7 +158,7 @@ export class Tree {
     else if (top + ROW_HEIGHT > this.container.scrollTop + this.container.clientHeight) {
       this.container.scrollTop = top + ROW_HEIGHT - this.container.clientHeight;
     }
-    this.onChange();
+    this.changed();
   }
 
   private key(e: KeyboardEvent): void {
@@ -195,6 +208,9 @@ export class Tree {
    * and the browser re-lays out little.
    */
   render(now: number): void {
+    if (!this.urgent && now - this.drawnAt < REDRAW_MS) return;
+    this.urgent = false;
+    this.drawnAt = now;
     if (this.structureDirty) this.flatten();
     const c = this.container;
     const height = `${this.rows.length * ROW_HEIGHT}px`;
