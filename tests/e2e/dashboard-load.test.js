@@ -1,7 +1,7 @@
 // Issue 7 acceptance 2: the dashboard under load. An emulator fleet (the
 // default scenario's multi-level gateway, 250 of them) behind the dev broker
-// (ThingsPanel mode: envelope, status, root; the WebSocket side through the
-// bridge in helpers/load-fleet.js) pushes 5,000 telemetry messages/s for
+// (ThingsPanel mode: envelope, status, root; its own WebSocket listener)
+// pushes 5,000 telemetry messages/s for
 // 30 s at a dashboard connected through query parameters, with sensor_101 of
 // one gateway shown (its charts drawing). The page must stay responsive (no
 // long task over 100 ms after the first second, from

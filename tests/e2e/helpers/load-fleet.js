@@ -17,89 +17,20 @@
 // any failure                             {type:'error', message}
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
 import { connectGateway, createEmulator, parseScenario } from 'tpgate';
 import { generateDevices, startBroker } from 'tpgate/broker';
 
 export const EMULATOR_BUILT = existsSync(fileURLToPath(new URL('../../../npm/dist/tpgate-emulator.wasm', import.meta.url)));
 
 let broker = null;
-let bridge = null;
 let devices = [];
 let fleet = null; // {source, published(), stop()}
-
-/**
- * MQTT over WebSocket into the dev broker's aedes, one frame per tick.
- *
- * The dev broker's own listener (ws's createWebSocketStream) sends one frame
- * per stream write, five per PUBLISH, which caps a browser at a few thousand
- * messages/s. And aedes waits for each write's callback (and for 'drain'),
- * so while a browser subscriber reads slower than the fleet publishes, the
- * publishers' packets queue (in mqemitter, in their sockets) and are then
- * worked off recursively: a long enough queue overflows the stack and ends
- * the broker (RangeError in mqemitter / aedes nextBatch). This stream takes
- * every write at once and sends what one tick wrote as one frame; ws buffers
- * what the browser has not read yet. TPGATE_LOAD_BROKER_WS=1 uses the dev
- * broker's own listener instead.
- */
-class TickFramedStream extends Duplex {
-  constructor(websocket) {
-    super();
-    this.websocket = websocket;
-    this.chunks = [];
-    this.flush = () => {
-      const frame = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-      this.chunks = [];
-      if (websocket.readyState === websocket.OPEN) websocket.send(frame);
-    };
-    websocket.on('message', (data) => this.push(data));
-    websocket.on('close', () => {
-      this.push(null);
-      this.destroy();
-    });
-    websocket.on('error', (err) => this.destroy(err));
-  }
-
-  _read() {}
-
-  _write(chunk, _encoding, callback) {
-    if (this.chunks.push(chunk) === 1) process.nextTick(this.flush);
-    callback();
-  }
-
-  _final(callback) {
-    if (this.chunks.length) this.flush();
-    this.websocket.close();
-    callback();
-  }
-
-  _destroy(err, callback) {
-    this.websocket.terminate();
-    callback(err);
-  }
-}
-
-async function tickFramedBridge(aedes) {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => (offered.has('mqtt') ? 'mqtt' : false) });
-  await new Promise((resolve) => wss.once('listening', resolve));
-  wss.on('connection', (websocket) => {
-    const stream = new TickFramedStream(websocket);
-    stream.on('error', () => {});
-    aedes.handle(stream);
-  });
-  return { url: `ws://127.0.0.1:${wss.address().port}/mqtt`, close: () => new Promise((resolve) => wss.close(() => resolve())) };
-}
 
 async function start({ gateways, rootPassword }) {
   devices = generateDevices({ count: gateways });
   broker = await startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword, log: false });
-  let wsUrl = broker.wsUrl;
-  if (process.env.TPGATE_LOAD_BROKER_WS !== '1') {
-    bridge = await tickFramedBridge(broker.aedes);
-    wsUrl = bridge.url;
-  }
-  return { type: 'ready', wsUrl, tcpUrl: broker.tcpUrl, devices };
+  // The broker's own WebSocket listener, as users get it.
+  return { type: 'ready', wsUrl: broker.wsUrl, tcpUrl: broker.tcpUrl, devices };
 }
 
 // Every device of the scenario reports every `seconds`.
@@ -189,7 +120,6 @@ async function handle(m) {
       return { type: 'stop-fleet', published, at: performance.now(), errors };
     }
     case 'exit':
-      await bridge?.close();
       await broker?.close();
       process.exit(0);
   }
