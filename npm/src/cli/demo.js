@@ -190,6 +190,11 @@ export async function main(argv = process.argv.slice(2)) {
     await emulator.start();
   } catch (err) {
     await stopAll();
+    if (err?.code === 'ERR_INVALID_SCENARIO') {
+      // Found before anything listened or connected.
+      process.stderr.write(`tpgate demo: ${opts.scenario ?? 'the scenario'}: ${err.message}\n`);
+      return 2;
+    }
     process.stderr.write(`tpgate demo: ${err.message}\n`);
     return 1;
   }

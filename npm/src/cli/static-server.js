@@ -1,8 +1,8 @@
 // A small static file server for the built dashboard (`tpgate demo`): GET and
 // HEAD only, files under one folder only, index.html for "/", and the same
-// Content-Security-Policy the page carries in its meta tag.
+// Content-Security-Policy the page carries in its meta tag, as a header.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 
@@ -20,21 +20,15 @@ const TYPES = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-// The dashboard's own policy (web/vite.config.ts puts it in a meta tag), plus
-// what only a header can say: no framing.
-export const DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self' ws: wss:",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The Content-Security-Policy header for a built page: the policy its own meta
+ * tag carries (web/vite.config.ts writes it; one source of truth), plus what
+ * only a header can say: no framing. Null when the page has no policy.
+ */
+export function policyOf(indexHtml) {
+  const tag = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i.exec(indexHtml);
+  return tag ? `${tag[1].replace(/&#39;|&apos;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&')}; frame-ancestors 'none'` : null;
+}
 
 /** The file a URL path names inside `root`, or null when it would leave it. */
 export function resolveInside(root, urlPath) {
@@ -55,6 +49,7 @@ export function resolveInside(root, urlPath) {
  */
 export async function serveStatic(root, { host = '127.0.0.1', port = 0 } = {}) {
   const base = path.resolve(root);
+  const policy = policyOf(await readFile(path.join(base, 'index.html'), 'utf8').catch(() => ''));
   const server = http.createServer(async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -74,7 +69,7 @@ export async function serveStatic(root, { host = '127.0.0.1', port = 0 } = {}) {
       res.writeHead(200, {
         'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
         'content-length': info.size,
-        'content-security-policy': DASHBOARD_CSP,
+        ...(policy ? { 'content-security-policy': policy } : {}),
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-cache',
       });
