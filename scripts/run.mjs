@@ -58,7 +58,8 @@ const STAGES = {
   },
   'ctest:native': ctest('native'),
   'ctest:asan': ctest('asan'),
-  'test:js': nodeTests('test:js', 'tests/js', ['build:wasm'], 'no tests in tests/js'),
+  // build:web too: the packed package carries the dashboard (pack-install.test.js).
+  'test:js': nodeTests('test:js', 'tests/js', ['build:wasm', 'build:web'], 'no tests in tests/js'),
   // The dashboard (web/): type-checked, then bundled by Vite into web/dist.
   'build:web': {
     name: 'build:web',
@@ -66,6 +67,8 @@ const STAGES = {
     commands: () => [
       cmd(process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'web', '--noEmit'),
       cmd(process.execPath, 'node_modules/vite/bin/vite.js', 'build', 'web'),
+      // Shipped in the package, for `tpgate demo` from an installed tpgate.
+      cmd(process.execPath, 'scripts/package-dashboard.mjs'),
     ],
   },
   'test:e2e': nodeTests(
@@ -106,9 +109,9 @@ const STAGES = {
 };
 
 const TASKS = {
-  test: ['bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'build:web', 'test:e2e'],
+  test: ['bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'build:web', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
   'test:cpp': ['bootstrap', 'build:native', 'ctest:native', 'build:asan', 'ctest:asan'],
-  'test:js': ['bootstrap', 'build:wasm', 'test:js'],
+  'test:js': ['bootstrap', 'build:wasm', 'build:web', 'test:js'],
   types: ['bootstrap', 'types'],
   'test:e2e': ['bootstrap', 'build:wasm', 'build:web', 'test:e2e'],
   build: ['bootstrap', 'build:native', 'build:wasm', 'build:web'],

@@ -4,7 +4,7 @@
 // Plus: the browser entry and everything it imports statically use no Node
 // globals and no Node modules, so bundlers need no polyfills.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
@@ -67,11 +67,13 @@ out.codec = [...(await loadTpgate()).encodePacket({ type: 'pingreq' }, 5).bytes]
 console.log(JSON.stringify(out));
 `;
 
+let app = null; // the folder the tarball was installed into, for the demo test
+
 test('npm pack of npm/ installs into an empty folder and plain Node ESM can pub/sub with it', { timeout: 180_000 }, async () => {
   const { stdout: packed } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: path.join(root, 'npm') });
   const tarball = path.join(work, JSON.parse(packed)[0].filename);
 
-  const app = path.join(work, 'app');
+  app = path.join(work, 'app');
   await mkdir(app);
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   // Dependencies of tpgate (ws) come from the npm cache when it has them.
@@ -100,6 +102,43 @@ test('npm pack of npm/ installs into an empty folder and plain Node ESM can pub/
     `qos1 via ${ws} qos1 true`,
   ].sort());
   assert.deepEqual(result.codec, [0xc0, 0x00]);
+});
+
+// `tpgate demo` from the installed package (issue 6): the dev broker, the
+// default gateway and the dashboard the package carries, with nothing from
+// the repository; Ctrl-C stops it with exit 0.
+test('the installed package runs `tpgate demo`: the dashboard it ships is served, Ctrl-C stops it', { timeout: 60_000 }, async (t) => {
+  assert.ok(app, 'the package was installed by the previous test');
+  const bin = path.join(app, 'node_modules/.bin/tpgate');
+  const child = spawn(bin, ['demo', '--tcp', '0', '--ws', '0', '--http', '0', '--status-every', '0'], {
+    cwd: app,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = Date.now() + 30_000;
+  while (!/stop +Ctrl-C/.test(output)) {
+    assert.ok(Date.now() < until, `the demo did not come up:\n${output}`);
+    assert.equal(child.exitCode, null, `the demo exited:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const dashboard = /dashboard +(http:\/\/\S+)/.exec(output)?.[1];
+  assert.ok(dashboard, `a dashboard link (the package ships the dashboard):\n${output}`);
+  const page = await fetch(dashboard);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.match(html, /Content-Security-Policy/);
+  // Every script the page names is served from the installed package.
+  const scripts = [...html.matchAll(/src="([^"]+\.js)"/g)].map((m) => m[1]);
+  assert.ok(scripts.length > 0, 'the page loads scripts');
+  for (const src of scripts) assert.equal((await fetch(new URL(src, dashboard))).status, 200, src);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, output);
+  assert.match(output, /tpgate demo: stopped/);
 });
 
 // --- the browser entry ------------------------------------------------------------
