@@ -14,8 +14,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { freePort, startMosquitto } from '../js/helpers/mosquitto.js';
-import { inPage, launchChromium, openPage } from './helpers/chromium.js';
-import { startStaticServer } from './helpers/static-server.js';
+import { assertNoPageProblems, inPage, launchChromium, openPage, startAll } from './helpers/chromium.js';
+import { startPackageServer } from './helpers/static-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -31,14 +31,12 @@ let browser;
 before(async () => {
   // In parallel, but each kept as soon as it started, so after() can stop it
   // when another one failed.
-  const started = await Promise.allSettled([
+  await startAll([
     startMosquitto().then((b) => (broker = b)),
-    startStaticServer({ '/e2e/': path.join(here, 'pages'), '/': path.join(root, 'npm') }).then((s) => (server = s)),
+    startPackageServer().then((s) => (server = s)),
     launchChromium().then((b) => (browser = b)),
     mkdir(screenshots, { recursive: true }),
   ]);
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 });
 
 after(async () => {
@@ -62,10 +60,6 @@ async function clientPage(t) {
 // and results cross as JSON.
 function caller(page) {
   return (fn, ...args) => inPage(page, page.evaluate(([f, a]) => window.scenarios[f](...a), [fn, args]));
-}
-
-function assertNoPageProblems(page) {
-  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
 }
 
 const hex = (bytes) => Buffer.from(bytes).toString('hex');

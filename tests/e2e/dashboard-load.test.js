@@ -19,9 +19,8 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './helpers/chromium.js';
-import { DASHBOARD_DIST, dashboardUrl, ensureDashboardBuilt, openDashboard } from './helpers/dashboard.js';
-import { startStaticServer } from './helpers/static-server.js';
+import { assertNoPageProblems, launchChromium, startAll } from './helpers/chromium.js';
+import { dashboardUrl, openDashboard, startDashboardServer } from './helpers/dashboard.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RATE = Number(process.env.TPGATE_LOAD_RATE ?? 5000);
@@ -75,12 +74,10 @@ function fleetProcess() {
 before(async () => {
   brokerProcess = fleetProcess();
   fleet = fleetProcess();
-  const started = await Promise.allSettled([
-    ensureDashboardBuilt().then(() => startStaticServer({ '/': DASHBOARD_DIST })).then((s) => (server = s)),
+  await startAll([
+    startDashboardServer().then((s) => (server = s)),
     launchChromium().then((b) => (browser = b)),
   ]);
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 });
 
 after(async () => {
@@ -209,5 +206,5 @@ test(`${RATE} messages/s for ${SECONDS} s: no long task over 100 ms, memory boun
   }
   assert.ok(probe.workers().length === 1, `the platform worker was seen by the heap probe: ${probe.workers().join(', ')}`);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
-  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
+  assertNoPageProblems(page);
 });

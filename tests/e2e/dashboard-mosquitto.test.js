@@ -8,10 +8,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startMosquitto } from '../js/helpers/mosquitto.js';
-import { launchChromium } from './helpers/chromium.js';
-import { DASHBOARD_DIST, dashboardUrl, ensureDashboardBuilt, openDashboard } from './helpers/dashboard.js';
+import { launchChromium, startAll } from './helpers/chromium.js';
+import {
+  assertDashboardClean, dashboardUrl, openDashboard, selectDevice, sendCommand, startDashboardServer, treeItem,
+  unlabelledControls,
+} from './helpers/dashboard.js';
 import { FAILING, startSeedGateway } from './helpers/seed-gateway.js';
-import { startStaticServer } from './helpers/static-server.js';
 
 const TIMEOUT = { timeout: 60_000 };
 const DN = 'gw-1';
@@ -24,13 +26,11 @@ let browser;
 let gateway;
 
 before(async () => {
-  const started = await Promise.allSettled([
+  await startAll([
     startMosquitto().then((b) => (broker = b)),
-    ensureDashboardBuilt().then(() => startStaticServer({ '/': DASHBOARD_DIST })).then((s) => (server = s)),
+    startDashboardServer().then((s) => (server = s)),
     launchChromium().then((b) => (browser = b)),
   ]);
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
   gateway = await startSeedGateway(broker.tcpUrl, { deviceNumber: DN, intervalMs: 250, extraSubDevices: [HOSTILE] });
 });
 
@@ -38,8 +38,6 @@ after(async () => {
   await Promise.allSettled([gateway?.stop(), browser?.close(), server?.stop()]);
   await broker?.stop();
 });
-
-const treeItem = (page, name) => page.locator('#tree [role=treeitem]').filter({ has: page.locator('.name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 
 async function openConnected(t, extra = {}) {
   const url = dashboardUrl(server.origin, { url: broker.wsUrl, clientId: `dash-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, version: 5, gateway: DN, ...extra });
@@ -49,16 +47,6 @@ async function openConnected(t, extra = {}) {
   return page;
 }
 
-async function select(page, name) {
-  await treeItem(page, name).click();
-  await page.locator('#dev-title', { hasText: name }).waitFor();
-}
-
-async function assertClean(page) {
-  const csp = await page.evaluate(() => window.__cspViolations);
-  assert.deepEqual(csp, [], 'no Content-Security-Policy violation');
-  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
-}
 
 test('query parameters prefill the form and connect; the tree shows the seed topology', TIMEOUT, async (t) => {
   const page = await openConnected(t, { username: 'operator', clientId: 'dash-query' });
@@ -72,28 +60,23 @@ test('query parameters prefill the form and connect; the tree shows the seed top
   const level = async (name) => Number(await treeItem(page, name).getAttribute('aria-level'));
   assert.deepEqual(await Promise.all(SEED.map(level)), [1, 2, 2, 2, 3]);
   for (const name of SEED) assert.equal(await treeItem(page, name).getAttribute('data-status'), 'online', `${name} is online`);
-  await assertClean(page);
+  await assertDashboardClean(page);
 });
 
 test('a command to sensor_101 shows success with a round-trip time', TIMEOUT, async (t) => {
   const page = await openConnected(t);
-  await select(page, 'sensor_101');
-  await page.fill('#cmd-method', 'Calibrate');
-  await page.fill('#cmd-params', '{"offset": 0.5}');
-  await page.click('#cmd-send');
-  const entry = page.locator('#cmd-history li').first();
-  await entry.and(page.locator('[data-state=success]')).waitFor({ timeout: 10_000 });
-  const text = await entry.textContent();
+  await selectDevice(page, 'sensor_101');
+  const text = await sendCommand(page, 'Calibrate', '{"offset": 0.5}', 'success');
   assert.match(text, /^Calibrate → sensor_101: success · result 0 · success · \d+\.\d ms$/);
   assert.match(await page.textContent('#cmd-status'), /Calibrate: success .* ms$/);
   const seen = gateway.commands.filter((c) => c.method === 'Calibrate');
   assert.deepEqual(seen.at(-1), { target: 'gateway_001/sensor_101', method: 'Calibrate', params: { offset: 0.5 } });
-  await assertClean(page);
+  await assertDashboardClean(page);
 });
 
 test('a failing command shows its errcode; invalid params are refused before sending', TIMEOUT, async (t) => {
   const page = await openConnected(t);
-  await select(page, 'sensor_001');
+  await selectDevice(page, 'sensor_001');
   const before = gateway.commands.length;
   await page.fill('#cmd-method', 'Calibrate');
   await page.fill('#cmd-params', '{"offset": 0.5,}');
@@ -104,19 +87,15 @@ test('a failing command shows its errcode; invalid params are refused before sen
   assert.equal(await page.locator('#cmd-history li').count(), 0, 'nothing was sent');
 
   const [method, [errcode, message]] = Object.entries(FAILING)[0];
-  await page.fill('#cmd-method', method);
-  await page.fill('#cmd-params', '{}');
-  await page.click('#cmd-send');
-  const entry = page.locator('#cmd-history li').first();
-  await entry.and(page.locator('[data-state=failure]')).waitFor({ timeout: 10_000 });
-  assert.match(await entry.textContent(), new RegExp(`failure · errcode ${errcode} · (sensor_001: )?${message} · \\d+\\.\\d ms$`));
+  const text = await sendCommand(page, method, '{}', 'failure');
+  assert.match(text, new RegExp(`failure · errcode ${errcode} · (sensor_001: )?${message} · \\d+\\.\\d ms$`));
   assert.equal(gateway.commands.length, before + 1, 'exactly the valid command reached the gateway');
-  await assertClean(page);
+  await assertDashboardClean(page);
 });
 
 test('an attribute set shows its status and the new value; an attribute get answers', TIMEOUT, async (t) => {
   const page = await openConnected(t);
-  await select(page, 'sensor_101');
+  await selectDevice(page, 'sensor_101');
   const value = 10 + Math.floor(Math.random() * 1000);
   await page.fill('#attr-set-values', JSON.stringify({ report_interval: value }));
   await page.click('#attr-set-send');
@@ -128,7 +107,7 @@ test('an attribute set shows its status and the new value; an attribute get answ
   await page.fill('#attr-get-keys', 'version');
   await page.click('#attr-get-send');
   await page.locator('#attr-status[data-state=success]', { hasText: 'get version' }).waitFor({ timeout: 10_000 });
-  await assertClean(page);
+  await assertDashboardClean(page);
 });
 
 test('a hostile sub-device address renders as text and runs nothing', TIMEOUT, async (t) => {
@@ -147,7 +126,7 @@ test('a hostile sub-device address renders as text and runs nothing', TIMEOUT, a
   const found = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
   assert.deepEqual(found, { xss: undefined, imgs: 0 });
   assert.ok(!server.requests.some((r) => r.path === '/x'), 'the browser never fetched the hostile <img> source');
-  await assertClean(page);
+  await assertDashboardClean(page);
 });
 
 test('the tree is keyboard navigable', TIMEOUT, async (t) => {
@@ -171,17 +150,13 @@ test('the tree is keyboard navigable', TIMEOUT, async (t) => {
   const active = await page.getAttribute('#tree', 'aria-activedescendant');
   assert.equal(await page.locator(`#${active} .name`).textContent(), 'gateway_001');
   // Every form control has a label.
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll('input, select, textarea, button')]
-      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label') && !el.textContent.trim())
-      .map((el) => el.id || el.outerHTML));
-  assert.deepEqual(unlabelled, []);
-  await assertClean(page);
+  assert.deepEqual(await unlabelledControls(page), []);
+  await assertDashboardClean(page);
 });
 
 test('the traffic export downloads valid NDJSON', TIMEOUT, async (t) => {
   const page = await openConnected(t);
-  await select(page, 'sensor_101');
+  await selectDevice(page, 'sensor_101');
   await page.fill('#cmd-method', 'Calibrate');
   await page.click('#cmd-send');
   await page.locator('#cmd-history li[data-state=success]').waitFor({ timeout: 10_000 });
@@ -219,7 +194,7 @@ test('the traffic export downloads valid NDJSON', TIMEOUT, async (t) => {
   const [filtered] = await Promise.all([page.waitForEvent('download'), page.click('#traffic-export')]);
   const topics = (await readFile(await filtered.path(), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).topic);
   assert.ok(topics.length >= 2 && topics.every((tp) => tp.startsWith('gateway/command/')), topics.join(', '));
-  await assertClean(page);
+  await assertDashboardClean(page);
 });
 
 test('connection profiles are kept in localStorage; the form connects', TIMEOUT, async (t) => {
@@ -252,5 +227,5 @@ test('connection profiles are kept in localStorage; the form connects', TIMEOUT,
   assert.equal(await again.inputValue('#conn-username'), 'operator');
   assert.equal(await again.inputValue('#conn-password'), '');
   assert.equal(await again.inputValue('#conn-gateway'), DN);
-  await assertClean(page);
+  await assertDashboardClean(page);
 });

@@ -16,11 +16,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createEmulator } from 'tpgate';
 import { deviceIdFor, generateDevices, startBroker } from 'tpgate/broker';
-import { launchChromium } from './helpers/chromium.js';
+import { launchChromium, startAll } from './helpers/chromium.js';
 import {
-  DASHBOARD_DIST, SCREENSHOTS_DIR, WRITE_SCREENSHOTS, dashboardUrl, ensureDashboardBuilt, openDashboard,
+  DASHBOARD_DIST, SCREENSHOTS_DIR, WRITE_SCREENSHOTS, assertDashboardClean, dashboardUrl, openDashboard, selectDevice,
+  sendCommand, startDashboardServer, treeItem, unlabelledControls,
 } from './helpers/dashboard.js';
-import { startStaticServer } from './helpers/static-server.js';
 
 const TIMEOUT = { timeout: 60_000 };
 const ROOT_PASSWORD = 'dashboard-root';
@@ -58,13 +58,11 @@ let page;
 const emulators = [];
 
 before(async () => {
-  const started = await Promise.allSettled([
+  await startAll([
     startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword: ROOT_PASSWORD, log: false }).then((b) => (broker = b)),
-    ensureDashboardBuilt().then(() => startStaticServer({ '/': DASHBOARD_DIST })).then((s) => (server = s)),
+    startDashboardServer().then((s) => (server = s)),
     launchChromium().then((b) => (browser = b)),
   ]);
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 });
 
 after(async () => {
@@ -72,19 +70,6 @@ after(async () => {
   await Promise.allSettled([page?.close(), browser?.close(), server?.stop()]);
   await broker?.close();
 });
-
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const treeItem = (name) => page.locator('#tree [role=treeitem]').filter({ has: page.locator('.name', { hasText: new RegExp(`^${escape(name)}$`) }) });
-
-async function select(name) {
-  await treeItem(name).click();
-  await page.locator('#dev-title', { hasText: new RegExp(`^${escape(name)}$`) }).waitFor();
-}
-
-async function assertClean() {
-  assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no Content-Security-Policy violation');
-  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
-}
 
 async function screenshot(name) {
   if (WRITE_SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
@@ -113,12 +98,12 @@ test('query parameters connect the dashboard as the platform; the tree shows the
     await emulator.start();
     await emulator.waitConnected(gateways, { timeout: 10_000 });
   }
-  for (const name of SEED) await treeItem(name).waitFor({ timeout: 10_000 });
-  const level = async (name) => Number(await treeItem(name).getAttribute('aria-level'));
+  for (const name of SEED) await treeItem(page, name).waitFor({ timeout: 10_000 });
+  const level = async (name) => Number(await treeItem(page, name).getAttribute('aria-level'));
   assert.deepEqual(await Promise.all(SEED.map(level)), [1, 2, 2, 2, 3]);
   // The broker's devices/status/{device_id} says gw-1 is online; its devices were heard from just now.
-  for (const name of SEED) assert.equal(await treeItem(name).getAttribute('data-status'), 'online', `${name} is online`);
-  await select('gw-1');
+  for (const name of SEED) assert.equal(await treeItem(page, name).getAttribute('data-status'), 'online', `${name} is online`);
+  await selectDevice(page, 'gw-1');
   assert.equal(await page.textContent('#dev-meta dd:nth-of-type(2)'), `gw-1 (device_id ${devices[0].device_id})`);
   await page.locator('#events li', { hasText: 'SystemStarted' }).first().waitFor({ timeout: 10_000 });
   await page.locator('#attributes tr[data-key=mac] td', { hasText: '00:11:22:33:44:55' }).waitFor();
@@ -128,26 +113,21 @@ test('query parameters connect the dashboard as the platform; the tree shows the
   // The worker loads the gateway module only (the bundle copies every .wasm the package names).
   const wasm = server.requests.filter((r) => r.path.endsWith('.wasm')).map((r) => `${r.path.replace(/-[\w-]{8}\.wasm$/, '.wasm')} ${r.status} ${r.type}`);
   assert.deepEqual(wasm, ['/assets/tpgate-gateway.wasm 200 application/wasm']);
-  await assertClean();
+  await assertDashboardClean(page);
 });
 
 test('a command to sensor_101 shows success with a round-trip time', TIMEOUT, async () => {
-  await select('sensor_101');
-  await page.fill('#cmd-method', 'Restart');
-  await page.fill('#cmd-params', '{"mode": "safe"}');
-  await page.click('#cmd-send');
-  const entry = page.locator('#cmd-history li').first();
-  await entry.and(page.locator('[data-state=success]')).waitFor({ timeout: 10_000 });
-  const text = await entry.textContent();
+  await selectDevice(page, 'sensor_101');
+  const text = await sendCommand(page, 'Restart', '{"mode": "safe"}', 'success');
   assert.match(text, /^Restart → sensor_101: success · result 0 · .* · (\d+\.\d) ms$/);
   // The scenario answers Restart on sensor_101 after 20 ms.
   assert.ok(Number(/(\d+\.\d) ms$/.exec(text)[1]) >= 20, text);
   assert.match(await page.textContent('#cmd-status'), /^Restart: success .* ms$/);
-  await assertClean();
+  await assertDashboardClean(page);
 });
 
 test('an attribute set shows its status and the new value', TIMEOUT, async () => {
-  await select('sensor_101');
+  await selectDevice(page, 'sensor_101');
   await page.fill('#attr-set-values', '{"report_interval": 42}');
   await page.click('#attr-set-send');
   await page.locator('#attr-status[data-state=success]').waitFor({ timeout: 10_000 });
@@ -164,28 +144,25 @@ test('an attribute set shows its status and the new value', TIMEOUT, async () =>
   await page.locator('#telemetry tr[data-key=temperature] td', { hasText: /^(99\.5|99|100|100\.\d|98\.\d|99\.\d)$/ }).first().waitFor({ timeout: 10_000 });
   await page.waitForTimeout(WRITE_SCREENSHOTS ? 6000 : 0); // the charts gather points for the screenshot
   await screenshot('dashboard-device');
-  await assertClean();
+  await assertDashboardClean(page);
 });
 
 test('a failing command shows its errcode; invalid params are refused before sending', TIMEOUT, async () => {
-  await select(HOSTILE);
+  await selectDevice(page, HOSTILE);
   await page.fill('#cmd-method', 'Explode');
   await page.fill('#cmd-params', '{"now": tru}');
   await page.click('#cmd-send');
   await page.locator('#cmd-status[data-state=invalid]').waitFor();
   assert.match(await page.textContent('#cmd-status'), /^Params is not valid JSON: /);
   assert.equal(await page.locator('#cmd-history li').count(), 0, 'nothing was sent');
-  await page.fill('#cmd-params', '{"now": true}');
-  await page.click('#cmd-send');
-  const entry = page.locator('#cmd-history li').first();
-  await entry.and(page.locator('[data-state=failure]')).waitFor({ timeout: 10_000 });
-  assert.match(await entry.textContent(), /: failure · errcode DEVICE_BUSY · .*device is busy.* · \d+\.\d ms$/);
-  await assertClean();
+  const text = await sendCommand(page, 'Explode', '{"now": true}', 'failure');
+  assert.match(text, /: failure · errcode DEVICE_BUSY · .*device is busy.* · \d+\.\d ms$/);
+  await assertDashboardClean(page);
 });
 
 test('a hostile sub-device address (and its keys, values, events) renders as text and runs nothing', TIMEOUT, async () => {
-  await select(HOSTILE);
-  assert.equal(await treeItem(HOSTILE).locator('.name').textContent(), HOSTILE);
+  await selectDevice(page, HOSTILE);
+  assert.equal(await treeItem(page, HOSTILE).locator('.name').textContent(), HOSTILE);
   assert.equal(await page.textContent('#dev-title'), HOSTILE);
   await page.locator('#events li', { hasText: HOSTILE }).first().waitFor({ timeout: 10_000 });
   await page.locator('#telemetry th', { hasText: HOSTILE }).waitFor();
@@ -197,7 +174,7 @@ test('a hostile sub-device address (and its keys, values, events) renders as tex
   const found = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
   assert.deepEqual(found, { xss: undefined, imgs: 0 });
   assert.ok(!server.requests.some((r) => r.path === '/x'), 'the browser never fetched the hostile <img> source');
-  await assertClean();
+  await assertDashboardClean(page);
 });
 
 test('the tree and the tabs are keyboard navigable; every control is labelled', TIMEOUT, async () => {
@@ -213,10 +190,10 @@ test('the tree and the tabs are keyboard navigable; every control is labelled', 
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowLeft');
   // The tree draws on the next animation frame.
-  await treeItem('gateway_001').and(page.locator('[aria-expanded=false]')).waitFor();
-  await treeItem('sensor_101').waitFor({ state: 'detached' });
+  await treeItem(page, 'gateway_001').and(page.locator('[aria-expanded=false]')).waitFor();
+  await treeItem(page, 'sensor_101').waitFor({ state: 'detached' });
   await page.keyboard.press('ArrowRight');
-  await treeItem('sensor_101').waitFor();
+  await treeItem(page, 'sensor_101').waitFor();
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Enter');
   await page.locator('#dev-title', { hasText: /^sensor_101$/ }).waitFor();
@@ -227,12 +204,8 @@ test('the tree and the tabs are keyboard navigable; every control is labelled', 
   assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-traffic');
   await page.keyboard.press('ArrowLeft');
   assert.equal(await page.isVisible('#panel-device'), true);
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll('input, select, textarea, button')]
-      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label') && !el.textContent.trim())
-      .map((el) => el.id || el.outerHTML));
-  assert.deepEqual(unlabelled, []);
-  await assertClean();
+  assert.deepEqual(await unlabelledControls(page), []);
+  await assertDashboardClean(page);
 });
 
 test('the raw traffic view filters, pauses and exports valid NDJSON', TIMEOUT, async () => {
@@ -290,7 +263,7 @@ test('the raw traffic view filters, pauses and exports valid NDJSON', TIMEOUT, a
   assert.ok(topics.length >= 2 && topics.every((tp) => tp.startsWith('gateway/command/')), topics.join(', '));
   await page.fill('#traffic-filter', '');
   await page.click('#tab-device');
-  await assertClean();
+  await assertDashboardClean(page);
 });
 
 test('MQTT 5 refused by the dev broker (aedes speaks 3.1.1): the dashboard says so and connects with 3.1.1', TIMEOUT, async (t) => {

@@ -3,30 +3,23 @@
 // WebSocket listener. An MQTT.js platform peer in Node (no tpgate code) sees
 // the worker's telemetry with every level of the tree and gets a command answered.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { startMosquitto } from '../js/helpers/mosquitto.js';
 import { startPlatformPeer } from '../js/helpers/platform-peer.js';
-import { inPage, launchChromium, openPage } from './helpers/chromium.js';
-import { startStaticServer } from './helpers/static-server.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
+import { assertNoPageProblems, inPage, launchChromium, openPage, startAll } from './helpers/chromium.js';
+import { startPackageServer } from './helpers/static-server.js';
 
 let broker;
 let server;
 let browser;
 
 before(async () => {
-  const started = await Promise.allSettled([
+  await startAll([
     startMosquitto().then((b) => (broker = b)),
-    startStaticServer({ '/e2e/': path.join(here, 'pages'), '/': path.join(root, 'npm') }).then((s) => (server = s)),
+    startPackageServer().then((s) => (server = s)),
     launchChromium().then((b) => (browser = b)),
   ]);
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
 });
 
 after(async () => {
@@ -63,5 +56,5 @@ test('createEmulator in a Web Worker: telemetry reaches an MQTT.js subscriber, a
   assert.equal(final.forced_closes, 0, 'the worker gateway closed cleanly');
   const clean = [...broker.log().matchAll(/Client (\S+) disconnected\./g)].map((m) => m[1]);
   assert.ok(clean.includes(dn), `mosquitto did not log a clean disconnect of ${dn}:\n${broker.log()}`);
-  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
+  assertNoPageProblems(page);
 });

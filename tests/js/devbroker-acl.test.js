@@ -5,40 +5,28 @@
 // filter gets SUBACK 0x80; only the first filter of a SUBSCRIBE is checked.
 // root is not checked. tpgate and MQTT.js clients, over TCP and WebSocket.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { connect } from 'tpgate';
-import { DEVICES, TRANSPORTS, collector, mqttConnect, settle, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
+import { DEVICES, TRANSPORTS, collector, mqttConnect, settle, uniqueId, useThingsPanelBroker } from './helpers/devbroker.js';
 
 const TIMEOUT = { timeout: 20_000 };
 const [GW1, GW2] = DEVICES;
-let tp;
-let root;
-let rootSeen;
-
-before(async () => {
-  tp = await startThingsPanelBroker();
-  root = await mqttConnect(tp.url('tcp'), tp.root());
-  await root.subscribeAsync('#', { qos: 1 });
-  rootSeen = collector(root, (topic) => !topic.startsWith('devices/status/'));
-});
-after(async () => {
-  await root?.endAsync();
-  await tp?.close();
-});
+// root, subscribed to everything, sees every publish that got through.
+const tp = useThingsPanelBroker({ observer: { filter: '#', keep: (topic) => !topic.startsWith('devices/status/') } });
 
 /** The messages root saw on `topic` from `from` on. */
-const seenOn = (topic, from) => rootSeen.got.slice(from).filter((m) => m.topic === topic);
+const seenOn = (topic, from) => tp.seen.got.slice(from).filter((m) => m.topic === topic);
 
 for (const transport of TRANSPORTS) {
   describe(`ACL over ${transport}`, () => {
     test('MQTT.js device: every uplink topic is allowed and reaches root', TIMEOUT, async () => {
       const gw = await mqttConnect(tp.url(transport), tp.voucher(0));
       try {
-        const mark = rootSeen.got.length;
+        const mark = tp.seen.got.length;
         const topics = ['gateway/telemetry', 'gateway/attributes/1001', 'gateway/event/1002',
           'gateway/command/response/1003', 'gateway/attributes/set/response/1004'];
         for (const topic of topics) await gw.publishAsync(topic, '{}', { qos: 1 });
-        const got = await rootSeen.next(mark + topics.length);
+        const got = await tp.seen.next(mark + topics.length);
         assert.deepEqual(got.slice(mark).map((m) => m.topic), topics);
       } finally {
         await gw.endAsync();
@@ -48,11 +36,11 @@ for (const transport of TRANSPORTS) {
     test('tpgate device: a publish to a downlink topic or devices/status is acked, dropped and logged', TIMEOUT, async () => {
       const gw = await connect(tp.url(transport), { clientId: uniqueId('acl-pub'), protocolVersion: 4, reconnect: false, ...tp.voucher(0) });
       try {
-        const mark = rootSeen.got.length;
+        const mark = tp.seen.got.length;
         const denied = [`gateway/command/${GW1.device_number}/77`, `devices/status/${GW1.device_id}`, 'gateway/telemetry/extra', 'anything/else'];
         for (const topic of denied) await gw.publish(topic, 'x', { qos: 1 }); // resolves: PUBACK
         await gw.publish('gateway/telemetry', 'after', { qos: 1 });
-        await rootSeen.next(mark + 1);
+        await tp.seen.next(mark + 1);
         await settle();
         for (const topic of denied) assert.deepEqual(seenOn(topic, mark), [], `${topic} must not reach root`);
         assert.equal(gw.connected, true, 'the connection stays after a refused publish');
@@ -76,7 +64,7 @@ for (const transport of TRANSPORTS) {
         }
         const inbox = collector(gw);
         const payload = JSON.stringify({ gateway_data: { method: 'Restart', params: {} } });
-        await root.publishAsync(`gateway/command/${dn}/555`, payload, { qos: 1 });
+        await tp.observer.publishAsync(`gateway/command/${dn}/555`, payload, { qos: 1 });
         const [m] = await inbox.next(1);
         assert.equal(m.topic, `gateway/command/${dn}/555`);
         assert.equal(m.payload.toString(), payload, 'root publishes pass without an envelope');
@@ -112,7 +100,7 @@ for (const transport of TRANSPORTS) {
         assert.deepEqual(granted.map((g) => [g.topic, g.qos]), [[own, 1], [other, 1]]);
         await tp.waitLog(/SUBSCRIBE with 2 filters from client '.*' \(device gw-1\): only the first, 'gateway\/command\/gw-1\/\+', is checked.*all 2 are granted/);
         const inbox = collector(gw);
-        await root.publishAsync(`gateway/command/${GW2.device_number}/9`, 'for gw-2', { qos: 1 });
+        await tp.observer.publishAsync(`gateway/command/${GW2.device_number}/9`, 'for gw-2', { qos: 1 });
         const [m] = await inbox.next(1);
         assert.equal(m.topic, `gateway/command/${GW2.device_number}/9`, 'the unchecked filter really delivers');
 
@@ -125,7 +113,7 @@ for (const transport of TRANSPORTS) {
         });
         await tp.waitLog(/SUBSCRIBE with 2 filters .*only the first, 'gateway\/attributes\/set\/gw-2\/\+', is checked.*all 2 are refused/);
         const before = inbox.got.length;
-        await root.publishAsync(`gateway/attributes/set/${GW1.device_number}/3`, 'x', { qos: 1 });
+        await tp.observer.publishAsync(`gateway/attributes/set/${GW1.device_number}/3`, 'x', { qos: 1 });
         await settle();
         assert.equal(inbox.got.length, before, 'the refused own filter delivers nothing');
       } finally {
@@ -142,7 +130,7 @@ describe('root is not checked', () => {
       const [g] = await other.subscribeAsync(['devices/status/#', 'gateway/#'], { qos: 1 });
       assert.equal(g.qos, 1);
       const inbox = collector(other);
-      await root.publishAsync('devices/status/made-up', '1', { qos: 1 });
+      await tp.observer.publishAsync('devices/status/made-up', '1', { qos: 1 });
       const [m] = await inbox.next(1);
       assert.deepEqual([m.topic, m.payload.toString()], ['devices/status/made-up', '1']);
     } finally {

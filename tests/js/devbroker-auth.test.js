@@ -8,20 +8,13 @@
 // and tpgate clients connect with protocolVersion 4 (their default is 5).
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import mqttPacket from 'mqtt-packet';
 import { ConnectionRefusedError, connect, connectGateway, TpgateError } from 'tpgate';
-import { DEVICES, TRANSPORTS, mqttConnect, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
+import { DEVICES, TRANSPORTS, mqttConnect, startThingsPanelBroker, uniqueId, useThingsPanelBroker } from './helpers/devbroker.js';
 
 const TIMEOUT = { timeout: 20_000 };
-let tp;
-
-before(async () => {
-  tp = await startThingsPanelBroker();
-});
-after(async () => {
-  await tp?.close();
-});
+const tp = useThingsPanelBroker();
 
 /** Expects `connecting` to be refused; closes a connection made anyway. */
 async function refused(connecting, close) {

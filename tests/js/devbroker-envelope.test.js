@@ -4,19 +4,12 @@
 // large payloads round-trip byte for byte. tpgate and MQTT.js publishers and
 // subscribers, over TCP and WebSocket.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { connect } from 'tpgate';
-import { DEVICES, TRANSPORTS, collector, envelopeOf, mqttConnect, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
+import { DEVICES, TRANSPORTS, collector, envelopeOf, mqttConnect, uniqueId, useThingsPanelBroker } from './helpers/devbroker.js';
 
 const TIMEOUT = { timeout: 30_000 };
-let tp;
-
-before(async () => {
-  tp = await startThingsPanelBroker();
-});
-after(async () => {
-  await tp?.close();
-});
+const tp = useThingsPanelBroker();
 
 const allBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const PAYLOADS = [

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectGateway, connectPlatform } from 'tpgate';
 import { DEVICES, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
+import { collectEvents } from './helpers/events.js';
 
 const TIMEOUT = { timeout: 20_000 };
 const [GW1, GW2] = DEVICES;
@@ -40,20 +41,7 @@ after(async () => {
 });
 
 /** The first `count` platform events of `name` that pass `keep`. */
-function collect(name, count, keep) {
-  return new Promise((resolve) => {
-    const seen = [];
-    const listener = (event) => {
-      if (!keep(event)) return;
-      seen.push(event);
-      if (seen.length === count) {
-        pf.off(name, listener);
-        resolve(seen);
-      }
-    };
-    pf.on(name, listener);
-  });
-}
+const collect = (name, count, keep) => collectEvents(pf, name, count, keep);
 
 describe('connectPlatform as root on the ThingsPanel-mode dev broker', () => {
   test('telemetry on the same topic from two gateways is told apart by device_id', TIMEOUT, async () => {

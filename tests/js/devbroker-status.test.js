@@ -4,32 +4,20 @@
 // (a TCP proxy cut, a destroyed socket). Refused clients and root get none.
 // tpgate and MQTT.js devices, over TCP and WebSocket.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { connectGateway } from 'tpgate';
-import { DEVICES, TRANSPORTS, collector, mqttConnect, settle, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
+import { DEVICES, TRANSPORTS, mqttConnect, settle, uniqueId, useThingsPanelBroker } from './helpers/devbroker.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 
 const TIMEOUT = { timeout: 20_000 };
-let tp;
-let root;
-let status;
-
-before(async () => {
-  tp = await startThingsPanelBroker();
-  root = await mqttConnect(tp.url('tcp'), tp.root());
-  await root.subscribeAsync('devices/status/+', { qos: 1 });
-  status = collector(root, (topic) => topic.startsWith('devices/status/'));
-});
-after(async () => {
-  await root?.endAsync();
-  await tp?.close();
-});
+// root sees every status message.
+const tp = useThingsPanelBroker({ observer: { filter: 'devices/status/+', keep: (topic) => topic.startsWith('devices/status/') } });
 
 /** `wait()` resolves with the next `count` status messages from now on, as [topic, payload]. */
 function nextStatus(count) {
-  const mark = status.got.length;
+  const mark = tp.seen.got.length;
   return {
-    wait: async () => (await status.next(mark + count)).slice(mark).map((m) => [m.topic, m.payload.toString()]),
+    wait: async () => (await tp.seen.next(mark + count)).slice(mark).map((m) => [m.topic, m.payload.toString()]),
   };
 }
 
@@ -76,11 +64,11 @@ for (const transport of TRANSPORTS) {
 
 describe('status: who gets none', () => {
   test('refused clients and root publish no status', TIMEOUT, async () => {
-    const mark = status.got.length;
+    const mark = tp.seen.got.length;
     await assert.rejects(mqttConnect(tp.url('tcp'), { username: DEVICES[0].username, password: 'wrong' }));
     const other = await mqttConnect(tp.url('ws'), tp.root());
     await other.endAsync();
     await settle();
-    assert.deepEqual(status.got.slice(mark), []);
+    assert.deepEqual(tp.seen.got.slice(mark), []);
   });
 });

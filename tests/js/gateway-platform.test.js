@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { connectGateway, connectPlatform, TpgateError } from 'tpgate';
+import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 
 const TIMEOUT = { timeout: 10_000 };
@@ -92,20 +93,7 @@ afterEach(() => {
 });
 
 // Resolves with the first `count` platform events of `name` that pass `keep`.
-function collect(name, count, keep) {
-  return new Promise((resolve) => {
-    const seen = [];
-    const listener = (event) => {
-      if (!keep(event)) return;
-      seen.push(event);
-      if (seen.length === count) {
-        pf.off(name, listener);
-        resolve(seen);
-      }
-    };
-    pf.on(name, listener);
-  });
-}
+const collect = (name, count, keep) => collectEvents(pf, name, count, keep);
 
 // A handler that records its calls and answers with `answer(call)`;
 // `called` resolves with the first call.

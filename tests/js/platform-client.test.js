@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import { connectPlatform, InvalidOptionError, PlatformClient, TpgateError } from 'tpgate';
+import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 
 const TIMEOUT = { timeout: 20_000 };
@@ -31,22 +32,6 @@ before(async () => {
 after(async () => {
   await broker?.stop();
 });
-
-// Resolves with the first `count` events of `name` that pass `keep`.
-function collect(emitter, name, count, keep = () => true) {
-  return new Promise((resolve) => {
-    const seen = [];
-    const listener = (event) => {
-      if (!keep(event)) return;
-      seen.push(event);
-      if (seen.length === count) {
-        emitter.off(name, listener);
-        resolve(seen);
-      }
-    };
-    emitter.on(name, listener);
-  });
-}
 
 // Resolves with the first MQTT.js message whose topic passes `match`.
 function nextMessage(client, match) {
@@ -78,7 +63,7 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
 
   test('multi-level telemetry becomes one telemetry event per target', TIMEOUT, async (t) => {
     const { pf, gw } = await setup(t);
-    const events = collect(pf, 'telemetry', 4);
+    const events = collectEvents(pf, 'telemetry', 4);
     await gw.publishAsync('gateway/telemetry', JSON.stringify(SEED_TELEMETRY), { qos: 1 });
     const got = await events;
     const byPath = new Map(got.map((e) => [e.target.name, e]));
@@ -113,7 +98,7 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
     const { pf, gw } = await setup(t);
     await gw.subscribeAsync(`gateway/attributes/response/${DN}/+`, { qos: 1 });
     const ack = nextMessage(gw, (topic) => topic.startsWith('gateway/attributes/response/'));
-    const event = collect(pf, 'attributes', 1);
+    const event = collectEvents(pf, 'attributes', 1);
     await gw.publishAsync('gateway/attributes/1234567', JSON.stringify({ gateway_data: { ip: '10.0.0.7' } }), { qos: 1 });
     const [attributes] = await event;
     assert.equal(attributes.gateway, DN);
@@ -131,7 +116,7 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
     const { pf, gw } = await setup(t);
     await gw.subscribeAsync(`gateway/event/response/${DN}/+`, { qos: 1 });
     const ack = nextMessage(gw, (topic) => topic.startsWith('gateway/event/response/'));
-    const event = collect(pf, 'event', 1);
+    const event = collectEvents(pf, 'event', 1);
     const report = { sub_device_data: { device_001: { method: 'Alarm', params: { level: 3 } } } };
     await gw.publishAsync('gateway/event/2222222', JSON.stringify(report), { qos: 1 });
     const [got] = await event;
@@ -148,7 +133,7 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
 
   test('an enveloped publish is unwrapped and names its gateway', TIMEOUT, async (t) => {
     const { pf, gw } = await setup(t);
-    const event = collect(pf, 'telemetry', 1);
+    const event = collectEvents(pf, 'telemetry', 1);
     const inner = JSON.stringify({ gateway_data: { temperature: 21.5 } });
     const envelope = { device_id: 'gw-env', values: Buffer.from(inner).toString('base64') };
     await gw.publishAsync('gateway/telemetry', JSON.stringify(envelope), { qos: 1 });
@@ -244,7 +229,7 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
 
   test('devices/status/{id} 1 and 0 become status events', TIMEOUT, async (t) => {
     const { pf, gw } = await setup(t);
-    const events = collect(pf, 'status', 2);
+    const events = collectEvents(pf, 'status', 2);
     await gw.publishAsync('devices/status/dev-9', '1', { qos: 1 });
     await gw.publishAsync('devices/status/dev-9', '0', { qos: 1 });
     assert.deepEqual(await events, [
@@ -257,12 +242,12 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
 
   test('a malformed report is an error event; the client keeps working', TIMEOUT, async (t) => {
     const { pf, gw } = await setup(t);
-    const errors = collect(pf, 'error', 1);
+    const errors = collectEvents(pf, 'error', 1);
     await gw.publishAsync('gateway/telemetry', 'not json', { qos: 1 });
     const [err] = await errors;
     assert.equal(err.code, 'ERR_BAD_MESSAGE');
     assert.equal(err.topic, 'gateway/telemetry');
-    const next = collect(pf, 'telemetry', 1);
+    const next = collectEvents(pf, 'telemetry', 1);
     await gw.publishAsync('gateway/telemetry', JSON.stringify({ gateway_data: { ok: 1 } }), { qos: 1 });
     assert.deepEqual((await next)[0].values, { ok: 1 });
   });

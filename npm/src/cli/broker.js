@@ -3,8 +3,8 @@
 // its own: `node npm/src/cli/broker.js --help`.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startBroker } from '../broker/index.js';
+import { UsageError, isPortText, parseCommandLine, parseFlags } from './args.js';
 
 export { generateDevices, generateDevicesFile } from '../broker/devices.js';
 
@@ -52,12 +52,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
-class UsageError extends Error {}
-
 function port(value, flag, fallback) {
   if (value === undefined) return fallback;
   if (value === 'off') return null;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) {
+  if (!isPortText(value)) {
     throw new UsageError(`${flag} must be a port number 0..65535 or "off", got "${value}"`);
   }
   return Number(value);
@@ -65,13 +63,7 @@ function port(value, flag, fallback) {
 
 /** Turns argv into startBroker options; throws UsageError on a bad command line. */
 export function parseBrokerArgs(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (err) {
-    throw new UsageError(err.message);
-  }
-  const v = parsed.values;
+  const v = parseFlags(argv, OPTIONS).values;
   if (v.help) return { help: true };
   const options = {
     tcpPort: port(v.tcp, '--tcp', 1883),
@@ -122,14 +114,8 @@ export async function main(argv = process.argv.slice(2)) {
     process.exitCode = code;
     return code;
   };
-  let args;
-  try {
-    args = parseBrokerArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`tpgate broker: ${err.message}\nRun 'tpgate broker --help' for the options.\n`);
-    return done(2);
-  }
+  const args = parseCommandLine(parseBrokerArgs, argv, (message) => `tpgate broker: ${message}\nRun 'tpgate broker --help' for the options.\n`);
+  if (args === null) return done(2);
   if (args.help) {
     process.stdout.write(HELP);
     return done(0);

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
 import { startBroker } from '../broker/index.js';
 import { deviceIdFor } from '../broker/devices.js';
 import { createEmulator } from '../index-node.js';
+import { UsageError, isPortText, parseCommandLine, parseFlags } from './args.js';
 import { statusLine } from './emulate-report.js';
 import { serveStatic } from './static-server.js';
 
@@ -43,39 +43,25 @@ Example:
 
 const DEFAULTS = { tcp: 1883, ws: 8083, http: 8080 };
 
-class UsageError extends Error {}
-
 function port(value, flag) {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`${flag} must be a port number from 0 to 65535 (0 = any free port), got '${value}'`);
-  return n;
+  if (!isPortText(value)) throw new UsageError(`${flag} must be a port number from 0 to 65535 (0 = any free port), got '${value}'`);
+  return Number(value);
 }
 
 export function parseDemoArgs(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        tcp: { type: 'string' },
-        ws: { type: 'string' },
-        http: { type: 'string' },
-        host: { type: 'string' },
-        gateways: { type: 'string' },
-        scenario: { type: 'string' },
-        'root-password': { type: 'string' },
-        'status-every': { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new UsageError(err.message);
-  }
-  const v = parsed.values;
+  const v = parseFlags(argv, {
+    tcp: { type: 'string' },
+    ws: { type: 'string' },
+    http: { type: 'string' },
+    host: { type: 'string' },
+    gateways: { type: 'string' },
+    scenario: { type: 'string' },
+    'root-password': { type: 'string' },
+    'status-every': { type: 'string' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }).values;
   const gateways = v.gateways === undefined ? 1 : Number(v.gateways);
   if (!Number.isInteger(gateways) || gateways < 1 || gateways > 100_000) {
     throw new UsageError(`--gateways must be an integer from 1 to 100000, got '${v.gateways}'`);
@@ -120,14 +106,8 @@ export function dashboardDir() {
 }
 
 export async function main(argv = process.argv.slice(2)) {
-  let opts;
-  try {
-    opts = parseDemoArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`tpgate demo: ${err.message}\n\n${HELP}`);
-    return 2;
-  }
+  const opts = parseCommandLine(parseDemoArgs, argv, (message) => `tpgate demo: ${message}\n\n${HELP}`);
+  if (opts === null) return 2;
   if (opts.help) {
     process.stdout.write(HELP);
     return 0;

@@ -2,10 +2,10 @@
 // built-in default) against a broker, with a live status line, a summary at
 // the end and a clean shutdown on Ctrl-C, SIGTERM or --duration.
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 
 import { InvalidOptionError, ScenarioError } from '../errors.js';
 import { createEmulator, loadTpgateEmulator } from '../index-node.js';
+import { UsageError, parseCommandLine, parseFlags } from './args.js';
 import { metricsDocument, statusLine, summary } from './emulate-report.js';
 
 export const HELP = `Usage: tpgate emulate [scenario.json] --url URL [options]
@@ -58,28 +58,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
-class UsageError extends Error {}
-
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-function closestFlag(name) {
-  let best = null;
-  let bestScore = Infinity;
-  for (const flag of Object.keys(OPTIONS)) {
-    const score = distance(name.toLowerCase(), flag);
-    if (score < bestScore) [best, bestScore] = [flag, score];
-  }
-  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
-}
-
 function integer(text, flag, min, max) {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
@@ -90,19 +68,7 @@ function integer(text, flag, min, max) {
 
 /** argv -> options; throws UsageError with a message for the user. */
 export function parseEmulateArgs(argv) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    // "Unknown option '--gatways'. To specify a positional ...": name the closest flag instead.
-    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(err.message);
-    if (unknown) {
-      const hint = closestFlag(unknown[1].replace(/^-+/, ''));
-      throw new UsageError(`unknown flag ${unknown[1]}${hint ? `; did you mean --${hint}?` : ''}`);
-    }
-    throw new UsageError(err.message);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseFlags(argv, OPTIONS, { allowPositionals: true, suggest: true });
   if (positionals.length > 1) throw new UsageError(`one scenario file at most (got ${positionals.map((p) => `'${p}'`).join(', ')})`);
   const options = {
     help: v.help === true,
@@ -144,13 +110,8 @@ function fail(message, code = 2) {
 
 /** @param {string[]} argv @returns {Promise<number>} the exit code */
 export async function main(argv) {
-  let args;
-  try {
-    args = parseEmulateArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    return fail(`${err.message}\nRun 'tpgate emulate --help' for the flags.`);
-  }
+  const args = parseCommandLine(parseEmulateArgs, argv, (message) => `tpgate emulate: ${message}\nRun 'tpgate emulate --help' for the flags.\n`);
+  if (args === null) return 2;
   if (args.help) {
     process.stdout.write(HELP);
     return 0;

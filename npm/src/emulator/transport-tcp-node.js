@@ -1,24 +1,9 @@
 // The fleet's TCP / TLS transport in Node: one net.Socket per gateway and no
-// per-gateway closures. Every socket shares the handlers below, which find
-// their gateway through two symbol properties (`this` is the socket).
+// per-gateway closures. Every socket shares the handlers of
+// transport-socket.js, which find their gateway through the socket.
 import net from 'node:net';
 import tls from 'node:tls';
-
-const HOST = Symbol('tpgate.fleetHost');
-const INDEX = Symbol('tpgate.gatewayIndex');
-
-function onConnect() {
-  this[HOST].transportOpened(this[INDEX]);
-}
-function onData(chunk) {
-  this[HOST].transportData(this[INDEX], chunk);
-}
-function onError(err) {
-  this[HOST].transportError(this[INDEX], err);
-}
-function onClose() {
-  this[HOST].transportClosed(this[INDEX], this);
-}
+import { attachSocket, onClose, onData, onError, onOpen } from './transport-socket.js';
 
 /**
  * @type {import('./host.js').FleetTransport}
@@ -29,11 +14,10 @@ export const tcpTransport = {
       target.kind === 'tls'
         ? tls.connect({ servername: net.isIP(target.host) ? undefined : target.host, ...options.tls, host: target.host, port: target.port })
         : net.connect({ host: target.host, port: target.port });
-    socket[HOST] = host;
-    socket[INDEX] = index;
+    attachSocket(socket, host, index);
     // MQTT packets are small and latency-bound; writes are already one per batch.
     socket.setNoDelay(true);
-    socket.once(target.kind === 'tls' ? 'secureConnect' : 'connect', onConnect);
+    socket.once(target.kind === 'tls' ? 'secureConnect' : 'connect', onOpen);
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);

@@ -1,25 +1,18 @@
 // The fleet's WebSocket transport in browsers and Web Workers: the global
 // WebSocket, subprotocol 'mqtt', ArrayBuffer frames. No Node globals. Shared
-// handlers: `this` is the socket, which carries its host and gateway index.
-const HOST = Symbol('tpgate.fleetHost');
-const INDEX = Symbol('tpgate.gatewayIndex');
+// handlers, no per-gateway closures: see transport-socket.js.
+import { attachSocket, onClose, onData, onError, onOpen, webSocketWriteEnd } from './transport-socket.js';
 
-function onOpen() {
-  this[HOST].transportOpened(this[INDEX]);
-}
 function onMessage(event) {
   if (typeof event.data === 'string') {
-    this[HOST].transportError(this[INDEX], new Error('received a text frame; MQTT over WebSocket uses binary frames only'));
+    onError.call(this, new Error('received a text frame; MQTT over WebSocket uses binary frames only'));
     return;
   }
-  this[HOST].transportData(this[INDEX], new Uint8Array(event.data));
+  onData.call(this, new Uint8Array(event.data));
 }
-function onError() {
+function onWebSocketError() {
   // The browser hides why a WebSocket failed; the close code follows.
-  this[HOST].transportError(this[INDEX], new Error(`WebSocket error on ${this.url}`));
-}
-function onClose() {
-  this[HOST].transportClosed(this[INDEX], this);
+  onError.call(this, new Error(`WebSocket error on ${this.url}`));
 }
 
 /** @type {import('./host.js').FleetTransport} */
@@ -27,20 +20,14 @@ export const wsTransport = {
   open(target, index, host, options) {
     const socket = new WebSocket(target.url.href, options.wsProtocols);
     socket.binaryType = 'arraybuffer';
-    socket[HOST] = host;
-    socket[INDEX] = index;
+    attachSocket(socket, host, index);
     socket.onopen = onOpen;
     socket.onmessage = onMessage;
-    socket.onerror = onError;
+    socket.onerror = onWebSocketError;
     socket.onclose = onClose;
     return socket;
   },
-  write(socket, bytes) {
-    if (socket.readyState === 1) socket.send(bytes);
-  },
-  end(socket) {
-    socket.close();
-  },
+  ...webSocketWriteEnd,
   // Browsers have no abrupt close; close() is the best there is.
   destroy(socket) {
     socket.close();

@@ -1,23 +1,8 @@
 // The fleet's WebSocket transport in Node (the `ws` package; Node 20 has no
-// global WebSocket). Shared handlers, no per-gateway closures: `this` is the
-// socket, which carries its host and gateway index.
+// global WebSocket). Shared handlers, no per-gateway closures: see
+// transport-socket.js.
 import WebSocket from 'ws';
-
-const HOST = Symbol('tpgate.fleetHost');
-const INDEX = Symbol('tpgate.gatewayIndex');
-
-function onOpen() {
-  this[HOST].transportOpened(this[INDEX]);
-}
-function onMessage(data) {
-  this[HOST].transportData(this[INDEX], data);
-}
-function onError(err) {
-  this[HOST].transportError(this[INDEX], err);
-}
-function onClose() {
-  this[HOST].transportClosed(this[INDEX], this);
-}
+import { attachSocket, onClose, onData, onError, onOpen, webSocketWriteEnd } from './transport-socket.js';
 
 /** @type {import('./host.js').FleetTransport} */
 export const wsTransport = {
@@ -28,20 +13,14 @@ export const wsTransport = {
       perMessageDeflate: false,
     });
     socket.binaryType = 'nodebuffer';
-    socket[HOST] = host;
-    socket[INDEX] = index;
+    attachSocket(socket, host, index);
     socket.on('open', onOpen);
-    socket.on('message', onMessage);
+    socket.on('message', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
     return socket;
   },
-  write(socket, bytes) {
-    if (socket.readyState === 1) socket.send(bytes);
-  },
-  end(socket) {
-    socket.close();
-  },
+  ...webSocketWriteEnd,
   destroy(socket) {
     socket.terminate();
   },

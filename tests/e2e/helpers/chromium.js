@@ -5,8 +5,9 @@
 //   const browser = await launchChromium();
 //   const page = await openPage(browser, url);
 //   ... page.evaluate(...) ...
-//   assert.deepEqual(page.problems, []);
+//   assertNoPageProblems(page);
 //   await browser.close();
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -69,4 +70,20 @@ export async function inPage(page, promise) {
     err.message += `\n--- page console ---\n${page.consoleLines.join('\n')}\n--- page problems ---\n${page.problems.join('\n')}`;
     throw err;
   }
+}
+
+/** Fails with the page's console when the page reported any problem (see openPage). */
+export function assertNoPageProblems(page) {
+  assert.deepEqual(page.problems, [], `the page reported problems:\n${page.consoleLines.join('\n')}`);
+}
+
+/**
+ * Awaits the set-up steps of a before() hook in parallel; each step keeps
+ * what it started as soon as it started (`.then((b) => (broker = b))`), so
+ * after() can stop it when another step failed. Throws the first failure.
+ */
+export async function startAll(steps) {
+  const started = await Promise.allSettled(steps);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -6,12 +6,14 @@
 //   const server = await startStaticServer({ '/': DASHBOARD_DIST });
 //   const page = await openDashboard(browser, `${server.origin}/?url=...`);
 //   ... await page.evaluate(() => window.__cspViolations) ...
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { openPage } from './chromium.js';
+import { assertNoPageProblems, openPage } from './chromium.js';
+import { startStaticServer } from './static-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const WEB_DIR = path.join(root, 'web');
@@ -80,6 +82,12 @@ export async function ensureDashboardBuilt() {
   }
 }
 
+/** Builds web/dist when needed (ensureDashboardBuilt) and serves it at the root of a static server. */
+export async function startDashboardServer() {
+  await ensureDashboardBuilt();
+  return startStaticServer({ '/': DASHBOARD_DIST });
+}
+
 // Runs in the page before its own scripts.
 function instrument() {
   window.__cspViolations = [];
@@ -110,4 +118,45 @@ export function dashboardUrl(origin, params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   return `${origin}/?${q}`;
+}
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The device tree's item whose name is exactly `name`. */
+export function treeItem(page, name) {
+  return page.locator('#tree [role=treeitem]').filter({ has: page.locator('.name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) });
+}
+
+/** Clicks `name` in the device tree and waits for its device panel. */
+export async function selectDevice(page, name) {
+  await treeItem(page, name).click();
+  await page.locator('#dev-title', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }).waitFor();
+}
+
+/**
+ * Sends `method` with `params` (the form's JSON text) from the command form
+ * and resolves with the newest command history entry's text once that entry
+ * shows `state` ('success', 'failure').
+ */
+export async function sendCommand(page, method, params, state) {
+  await page.fill('#cmd-method', method);
+  await page.fill('#cmd-params', params);
+  await page.click('#cmd-send');
+  const entry = page.locator('#cmd-history li').first();
+  await entry.and(page.locator(`[data-state=${state}]`)).waitFor({ timeout: 10_000 });
+  return entry.textContent();
+}
+
+/** The form controls with no label, aria-label or text: their ids (or markup). */
+export function unlabelledControls(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('input, select, textarea, button')]
+      .filter((el) => !el.labels?.length && !el.getAttribute('aria-label') && !el.textContent.trim())
+      .map((el) => el.id || el.outerHTML));
+}
+
+/** No Content-Security-Policy violation and no page problem so far. */
+export async function assertDashboardClean(page) {
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no Content-Security-Policy violation');
+  assertNoPageProblems(page);
 }

@@ -11,8 +11,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Browsers refuse module scripts without a JavaScript type, and
 // WebAssembly.instantiateStreaming refuses anything but application/wasm.
@@ -105,6 +107,14 @@ export async function startStaticServer(mounts) {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The package as a static host serves it: tests/e2e/pages under /e2e/ and
+ * npm/ at the root (the pages' import map points into it).
+ */
+export function startPackageServer() {
+  return startStaticServer({ '/e2e/': path.join(here, '..', 'pages'), '/': path.join(here, '..', '..', '..', 'npm') });
 }
 
 // The file a URL names, or null when it names nothing under a mount (or tries

@@ -7,6 +7,9 @@
 //   const gw = await mqttConnect(tp.url('tcp'), tp.voucher(0));
 //   await tp.waitLog(/connect accepted: client 'x'/);
 //   await tp.close();
+//
+// or, for a whole test file: `const tp = useThingsPanelBroker();` at the top.
+import { after, before } from 'node:test';
 import mqtt from 'mqtt';
 import { startBroker } from 'tpgate/broker';
 
@@ -68,6 +71,33 @@ export async function startThingsPanelBroker(options = {}) {
     },
     close: () => broker.close(),
   };
+}
+
+/**
+ * One ThingsPanel-mode broker for the tests of a file: registers a before()
+ * hook that starts it and an after() hook that closes it. The returned object
+ * gets startThingsPanelBroker()'s members once before() has run.
+ *
+ * With `observer: { filter, keep }`, root also connects (MQTT.js, over TCP),
+ * subscribes to `filter`, and `tp.observer` is that client and `tp.seen` a
+ * collector() of its messages whose topics pass `keep`; root disconnects
+ * before the broker closes.
+ */
+export function useThingsPanelBroker({ observer } = {}) {
+  const tp = {};
+  before(async () => {
+    Object.assign(tp, await startThingsPanelBroker());
+    if (observer) {
+      tp.observer = await mqttConnect(tp.url('tcp'), tp.root());
+      await tp.observer.subscribeAsync(observer.filter, { qos: 1 });
+      tp.seen = collector(tp.observer, observer.keep);
+    }
+  });
+  after(async () => {
+    await tp.observer?.endAsync();
+    await tp.close?.();
+  });
+  return tp;
 }
 
 /** An MQTT.js client that does not reconnect; rejects with the CONNACK error when refused. */

@@ -1,0 +1,315 @@
+// The platform's receive fast paths give what the full paths give:
+//   - fast_route_telemetry() answers only where parse_gateway_payload() +
+//     route() would give the same targets and values with no warning, and
+//     stays out of the way (nullopt) everywhere else;
+//   - unwrap_envelope()'s scanner agrees with reading the envelope as JSON;
+//   - outputs_json() writes the events in the shape the JS API emits.
+// Besides hand-picked cases, random mutations of real payloads check the
+// first two against the full paths.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gateway/base64.hpp"
+#include "gateway/envelope.hpp"
+#include "gateway/platform_json.hpp"
+#include "gateway/platform_role.hpp"
+#include "gateway/telemetry_fast.hpp"
+#include "gateway_seed_examples.hpp"
+
+namespace tpgate::gateway {
+namespace {
+
+using namespace seed;
+
+// What the full path gives when it accepts the message without warnings.
+std::optional<std::vector<Routed>> full_route(std::string_view text, const PayloadLimits& limits = {}) {
+  auto parsed = parse_gateway_payload(PayloadKind::Telemetry, text, limits);
+  if (!parsed || !parsed->warnings.empty()) return std::nullopt;
+  return route(parsed->root);
+}
+
+// Same targets, same values, same JSON types (nlohmann's == would call 26 and
+// 26.0 equal; the dump tells them apart) and the same -0.0.
+void expect_same(const std::vector<Routed>& fast, const std::vector<Routed>& full, std::string_view text) {
+  ASSERT_EQ(fast.size(), full.size()) << text;
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    EXPECT_EQ(fast[i].target, full[i].target) << text;
+    EXPECT_EQ(fast[i].body, full[i].body) << text;
+    EXPECT_EQ(fast[i].body.dump(), full[i].body.dump()) << text;
+    ASSERT_EQ(fast[i].body.is_object(), full[i].body.is_object());
+    for (auto it = fast[i].body.begin(); it != fast[i].body.end(); ++it) {
+      const json& other = full[i].body.at(it.key());
+      EXPECT_EQ(it->type(), other.type()) << text << " key " << it.key();
+      if (it->is_number_float()) {
+        EXPECT_EQ(std::signbit(it->get<double>()), std::signbit(other.get<double>())) << text;
+      }
+    }
+  }
+}
+
+// The fast path never disagrees with the full one; returns whether it answered.
+bool check(std::string_view text, const PayloadLimits& limits = {}) {
+  auto fast = fast_route_telemetry(text, limits);
+  auto full = full_route(text, limits);
+  if (fast) {
+    EXPECT_TRUE(full.has_value()) << "fast path accepted what the full path refuses or warns about: " << text;
+    if (full) expect_same(*fast, *full, text);
+  }
+  return fast.has_value();
+}
+
+TEST(PlatformFastTelemetry, TakesTheSeedExamples) {
+  EXPECT_TRUE(check(kTelemetrySingleLayer));
+  EXPECT_TRUE(check(kTelemetryMultiLevel));
+  // Historical records take the full path.
+  EXPECT_FALSE(check(kTelemetryHistorical));
+}
+
+TEST(PlatformFastTelemetry, AnswersCleanMessagesLikeTheFullPath) {
+  for (std::string_view text : {
+           R"({"gateway_data":{"t":26.0,"v":"2.0.0","s":true,"n":null,"f":false}})",
+           R"({"sub_gateway_data":{"b":{"gateway_data":{}},"a":{"sub_device_data":{"z":{"x":1},"y":{"x":-1}}}},"gateway_data":{"a":1}})",
+           R"( { "sub_device_data" : { "s2" : { "h" : 0.1 } , "s1" : { "h" : -0.0 } } } )",
+           "{\"gateway_data\":{\"t\":-0,\"u\":0,\"big\":999999999999999999,\"neg\":-999999999999999999}}\n",
+           R"({"gateway_data":{"a":0.000001,"b":12345678901234.5,"c":1.5,"d":3.14159,"e":-2.25,"f":100.0}})",
+           R"({"gateway_data":{"名前":"温度","k":"é€𐍈"}})",
+           R"({"sub_gateway_data":{"g1":{"sub_gateway_data":{"g2":{"sub_gateway_data":{"g3":{"sub_gateway_data":{"g4":{"sub_gateway_data":{"g5":{"gateway_data":{"x":1}}}}}}}}}}}})",
+           R"({"sub_gateway_data":{}, "gateway_data":{"x":1}})",
+       }) {
+    EXPECT_TRUE(check(text)) << text;
+  }
+}
+
+TEST(PlatformFastTelemetry, LeavesEverythingElseToTheFullPath) {
+  for (std::string_view text : {
+           "",
+           "[]",
+           "{}",
+           R"({"sub_device_data":{}})",                                 // nothing in it: an error
+           R"({"gateway_data":{"t":1},"other":1})",                     // unknown member: a warning
+           R"({"gateway_data":{"t":1},"gateway_data":{"t":2}})",        // repeated member
+           R"({"gateway_data":{"t":1,"t":2}})",                         // repeated key
+           R"({"sub_device_data":{"a":{},"a":{"x":1}}})",               // repeated address
+           R"({"gateway_data":{"":1}})",                                // empty key: an error
+           R"({"sub_device_data":{"":{"x":1}}})",                       // empty address: an error
+           R"({"gateway_data":{"t":{"nested":1}}})",                    // not a scalar: an error
+           R"({"gateway_data":{"t":[1]}})",
+           R"({"gateway_data":[{"ts":1,"values":{"t":1}}]})",           // historical
+           R"({"gateway_data":{"t":"a\"b"}})",                          // escapes
+           R"({"gateway_data":{"t\u0041":1}})",
+           R"({"gateway_data":{"t":1e3}})",                             // exponent
+           R"({"gateway_data":{"t":1234567890123456.5}})",              // past 15 digits
+           R"({"gateway_data":{"t":9999999999999999999}})",             // past 10^18
+           R"({"gateway_data":{"t":-9223372036854775808}})",
+           R"({"gateway_data":{"t":01}})",                              // not JSON
+           R"({"gateway_data":{"t":1.}})",
+           R"({"gateway_data":{"t":.5}})",
+           R"({"gateway_data":{"t":tru}})",
+           R"({"gateway_data":{"t":1},})",
+           R"({"gateway_data":{"t":1}} x)",
+           "\xEF\xBB\xBF{\"gateway_data\":{\"t\":1}}",                  // byte order mark
+           "{\"gateway_data\":{\"t\":\"\xC3\x28\"}}",                   // invalid UTF-8
+           "{\"gateway_data\":{\"t\":\"\xED\xA0\x80\"}}",               // a surrogate in UTF-8
+           "{\"gateway_data\":{\"t\":\"a\tb\"}}",                       // control character
+           R"({"sub_gateway_data":{"g1":{"sub_gateway_data":{"g2":{"sub_gateway_data":{"g3":{"sub_gateway_data":{"g4":{"sub_gateway_data":{"g5":{"sub_gateway_data":{"g6":{"gateway_data":{"x":1}}}}}}}}}}}}}})",
+       }) {
+    EXPECT_FALSE(check(text)) << text;
+  }
+}
+
+TEST(PlatformFastTelemetry, KeepsTheLimits) {
+  const std::string text(kTelemetryMultiLevel);
+  PayloadLimits small;
+  small.max_payload_bytes = text.size() - 1;
+  EXPECT_FALSE(check(text, small));
+  PayloadLimits shallow;
+  shallow.max_json_nesting = 4;  // sub_gateway_data.gateway_001.sub_device_data.sensor_101 is 5 deep
+  EXPECT_FALSE(check(text, shallow));
+  shallow.max_json_nesting = 5;
+  EXPECT_TRUE(check(text, shallow));
+  PayloadLimits no_sub_gateways;
+  no_sub_gateways.max_sub_gateway_depth = 0;
+  EXPECT_FALSE(check(text, no_sub_gateways));
+  PayloadLimits warn_early;
+  warn_early.warn_sub_gateway_depth = 0;
+  EXPECT_FALSE(check(text, warn_early));
+}
+
+// Random byte edits of real payloads: wherever the fast path answers, the full
+// path agrees (check() asserts it).
+TEST(PlatformFastTelemetry, MutationsNeverDisagree) {
+  const std::vector<std::string> seeds = {
+      std::string(kTelemetryMultiLevel), std::string(kTelemetrySingleLayer),
+      R"({"gateway_data":{"temperature":26.3,"version":"2.0.0","switch":true},"sub_device_data":{"sensor_001":{"temperature":24.5,"humidity":63.2,"switch":true},"sensor_002":{"temperature":26.1,"humidity":58.4,"switch":false}},"sub_gateway_data":{"gateway_001":{"gateway_data":{"temperature":28,"version":"1.5.0","switch":true},"sub_device_data":{"sensor_101":{"temperature":27.5,"humidity":55.1}}}}})",
+  };
+  const std::string alphabet = "{}[]\":,.-+eE0123456789 tfnul\\\x80\xC3\xA9xyz_";
+  std::mt19937 rng(20261125);
+  int answered = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng() % text.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    if (check(text)) ++answered;
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(answered, 100);  // the mutations do exercise the fast path
+}
+
+// The envelope as the full JSON parse reads it (what unwrap_envelope did
+// before its scanner): the reference for the scanner.
+mqtt::Result<std::optional<BrokerEnvelope>> reference_unwrap(std::string_view text) {
+  using Maybe = std::optional<BrokerEnvelope>;
+  auto parsed = parse_json_text(text);
+  if (!parsed) return Maybe{};
+  const json& value = *parsed;
+  if (!value.is_object() || value.size() != 2) return Maybe{};
+  const auto id = value.find("device_id");
+  const auto values = value.find("values");
+  if (id == value.end() || values == value.end() || !id->is_string() || !values->is_string()) return Maybe{};
+  auto decoded = base64_decode(values->get_ref<const std::string&>());
+  if (!decoded) return mqtt::make_error(mqtt::ReasonCode::PayloadFormatInvalid, "values: " + decoded.error().message);
+  return Maybe{BrokerEnvelope{id->get<std::string>(), std::move(*decoded)}};
+}
+
+void expect_same_envelope(std::string_view text) {
+  auto got = unwrap_envelope(text);
+  auto want = reference_unwrap(text);
+  ASSERT_EQ(got.ok(), want.ok()) << text;
+  if (!got) {
+    EXPECT_EQ(got.error().message, want.error().message) << text;
+    return;
+  }
+  EXPECT_EQ(*got, *want) << text;
+}
+
+TEST(PlatformFastEnvelope, AgreesWithTheJsonReading) {
+  const std::string b64 = base64_encode(kTelemetryMultiLevel);
+  for (std::string text : {
+           R"({"device_id":"d-1","values":")" + b64 + R"("})",
+           R"( {"values":")" + b64 + R"(" , "device_id" : "d-1"} )",
+           std::string(kTelemetryMultiLevel),
+           std::string(R"({"device_id":"d","values":"not base64!"})"),
+           std::string(R"({"device_id":"d","values":"QQ=="})"),
+           std::string(R"({"device_id":"d"})"),
+           std::string(R"({"device_id":"d","values":"QQ==","x":1})"),
+           std::string(R"({"device_id":1,"device_id":"d","values":"QQ=="})"),
+           std::string(R"({"device_id":"a","device_id":"d","values":"QQ=="})"),
+           std::string(R"({"device_id":"d","device_id":"e"})"),
+           std::string(R"({"device_id":"d","values":"QQ=="} x)"),
+           std::string(R"({"device\u005fid":"d","values":"QQ=="})"),
+           std::string(R"({"device_id":"d\u00e9","values":"QQ=="})"),
+           std::string("{\"device_id\":\"d\xC3\xA9\",\"values\":\"QQ==\"}"),
+           std::string("\xEF\xBB\xBF{\"device_id\":\"d\",\"values\":\"QQ==\"}"),
+           std::string(R"({"values":1,"device_id":"d"})"),
+           std::string(R"({})"), std::string("[]"), std::string(""), std::string("\"s\""),
+           std::string(R"({"device_id":"d","values":""})"),
+       }) {
+    expect_same_envelope(text);
+  }
+}
+
+TEST(PlatformFastEnvelope, MutationsNeverDisagree) {
+  const std::string seed = R"({"device_id":"gw-1","values":")" + base64_encode(R"({"gateway_data":{"t":1}})") + R"("})";
+  const std::string alphabet = "{}[]\":, dvaluesice_id=AQ\\\x80\xC3\xA9";
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = seed;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng() % text.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    expect_same_envelope(text);
+    if (HasFailure()) return;
+  }
+}
+
+TEST(PlatformOutputsJson, WritesEventsInTheShapeJsEmits) {
+  platform::PlatformRole role;
+  auto out = role.receive("gateway/telemetry", kTelemetryMultiLevel, 1'700'000'000'000, "gw-1");
+  const json packed = json::parse(platform::outputs_json(out, std::nullopt));
+  EXPECT_EQ(packed["publications"], json::array());
+  EXPECT_EQ(packed["events"], json::array());
+  EXPECT_TRUE(packed["deadline"].is_null());
+  ASSERT_EQ(packed["telemetry"].size(), 4u);
+  const json& last = packed["telemetry"][3];
+  EXPECT_EQ(last, json::parse(R"({"gateway":"gw-1","target":{"path":["gateway_001","sensor_101"],
+      "subGateways":["gateway_001"],"subDevice":"sensor_101","name":"gateway_001/sensor_101"},
+      "values":{"temperature":27.5,"humidity":55.0},"ts":1700000000000})"));
+  const json& first = packed["telemetry"][0];
+  EXPECT_EQ(first["target"], json::parse(R"({"path":[],"subGateways":[],"name":"gateway"})"));
+}
+
+TEST(PlatformOutputsJson, KeepsTheOrderOfEvents) {
+  const platform::TelemetryReceived t{"gw", Target{}, json{{"x", 1}}, 5};
+  const platform::Warning w{"gateway/telemetry", "gw", "deep"};
+  platform::Outputs usual;
+  usual.events = {w, t, t};
+  const json split = json::parse(platform::outputs_json(usual, std::nullopt));
+  ASSERT_EQ(split["events"].size(), 1u);
+  EXPECT_EQ(split["events"][0]["type"], "warning");
+  EXPECT_EQ(split["telemetry"].size(), 2u);
+  platform::Outputs mixed;
+  mixed.events = {t, w};
+  const json kept = json::parse(platform::outputs_json(mixed, std::nullopt));
+  EXPECT_EQ(kept["telemetry"], json::array());
+  ASSERT_EQ(kept["events"].size(), 2u);
+  EXPECT_EQ(kept["events"][0], json::parse(R"({"type":"telemetry","event":{"gateway":"gw",
+      "target":{"path":[],"subGateways":[],"name":"gateway"},"values":{"x":1},"ts":5}})"));
+  EXPECT_EQ(kept["events"][1]["type"], "warning");
+}
+
+TEST(PlatformOutputsJson, EscapesStringsAndWritesEveryKind) {
+  platform::Outputs out;
+  out.publications.push_back(platform::Publication{"a/\"b\"", "{\"result\":0}\n"});
+  out.events.push_back(platform::StatusChanged{"dev\\1", true});
+  out.events.push_back(platform::Warning{"t", "g\x01", "line\nbreak"});
+  out.events.push_back(platform::RequestTimedOut{7, "late"});
+  out.events.push_back(platform::ProtocolError{"t", "g", mqtt::make_error(mqtt::ReasonCode::PayloadFormatInvalid, "bad")});
+  platform::RequestCompleted done;
+  done.token = 3;
+  done.response.response.success = false;
+  done.response.response.errcode = "E1";
+  done.response.response.message = "no";
+  done.response.response.ts = 1700000000;
+  done.response.result = 1.5;
+  done.rtt_ms = 12;
+  done.report = json::parse(R"({"gateway_data":{"ip":"1.2.3.4"}})");
+  out.events.push_back(done);
+  out.events.push_back(platform::EventReceived{"g", Target{{"gw"}, std::nullopt}, "Boot", json::object(), 5, "0000001"});
+  const json packed = json::parse(platform::outputs_json(out, 1234));
+  EXPECT_EQ(packed["deadline"], 1234);
+  EXPECT_EQ(packed["publications"][0], json::parse(R"({"topic":"a/\"b\"","payload":"{\"result\":0}\n","qos":1,"retain":false})"));
+  const json& events = packed["events"];
+  EXPECT_EQ(events[0], json::parse(R"({"type":"status","event":{"deviceId":"dev\\1","online":true}})"));
+  EXPECT_EQ(events[1]["event"], json::parse(R"({"topic":"t","gateway":"g\u0001","message":"line\nbreak"})"));
+  EXPECT_EQ(events[2], json::parse(R"({"type":"requestTimedOut","token":7,"message":"late"})"));
+  EXPECT_EQ(events[3]["error"]["code"], 0x99);
+  EXPECT_EQ(events[3]["error"]["message"], "bad");
+  EXPECT_EQ(events[4], json::parse(R"({"type":"requestCompleted","token":3,"success":false,"result":1.5,"errcode":"E1",
+      "message":"no","ts":1700000000,"method":null,"problem":"","rttMs":12,"report":{"gateway_data":{"ip":"1.2.3.4"}}})"));
+  EXPECT_EQ(events[5]["event"], json::parse(R"({"gateway":"g","target":{"path":["gw"],"subGateways":["gw"],"name":"gw"},
+      "method":"Boot","params":{},"ts":5,"messageId":"0000001"})"));
+}
+
+}  // namespace
+}  // namespace tpgate::gateway
