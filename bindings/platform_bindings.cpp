@@ -5,7 +5,9 @@
 // JS. Nothing throws: failures are {ok: false, code, reason, message}.
 #include <emscripten/bind.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,7 +15,9 @@
 #include <vector>
 
 #include "convert.hpp"
+#include "gateway/platform_json.hpp"
 #include "gateway/platform_role.hpp"
+#include "session_packed.hpp"
 
 namespace tpgate::bindings {
 namespace {
@@ -277,6 +281,43 @@ class PlatformRoleBinding {
     return outputs_to_js(role_->receive(topic, text, ms_from_js(now), from));
   }
 
+  // The hot path (npm/src/platform.js): topic and payload were written back to
+  // back at reserveScratch(); returns the address of [u32 length][JSON text],
+  // the outputs and the next deadline as gateway/platform_json.hpp lays them
+  // out, valid until the next call on this role. One call and one JSON.parse
+  // per message instead of an Embind object per event and field.
+  unsigned receiveScratch(unsigned topic_length, unsigned payload_length, double now, std::string sender) {
+    const auto data = scratch(std::size_t{topic_length} + payload_length);
+    const auto* bytes = reinterpret_cast<const char*>(data.data());
+    const std::size_t topic_size = std::min<std::size_t>(topic_length, data.size());
+    const std::string_view topic(bytes, topic_size);
+    const std::string_view payload(bytes + topic_size, data.size() - topic_size);
+    if (!role_) return packed({}, std::nullopt);
+    auto outputs = role_->receive(topic, payload, ms_from_js(now), sender);
+    return packed(outputs, role_->next_deadline());
+  }
+
+  // The same as JSON text, for hosts without the scratch area; payload is a
+  // Uint8Array or a string.
+  std::string receiveJson(std::string topic, std::string payload, double now, std::string sender) {
+    if (!role_) return pf::outputs_json({}, std::nullopt);
+    auto outputs = role_->receive(topic, payload, ms_from_js(now), sender);
+    return pf::outputs_json(outputs, role_->next_deadline());
+  }
+
+  std::string tickJson(double now) {
+    if (!role_) return pf::outputs_json({}, std::nullopt);
+    auto outputs = role_->tick(ms_from_js(now));
+    return pf::outputs_json(outputs, role_->next_deadline());
+  }
+
+  // tick() packed like receiveScratch().
+  unsigned tickPacked(double now) {
+    if (!role_) return packed({}, std::nullopt);
+    auto outputs = role_->tick(ms_from_js(now));
+    return packed(outputs, role_->next_deadline());
+  }
+
   val sendCommand(val dn, val target, val method, val params_json, double now) {
     if (!role_) return failure_to_js(*options_error_);
     auto d = string_from_js(dn, "deviceNumber");
@@ -375,7 +416,16 @@ class PlatformRoleBinding {
   }
 
  private:
+  unsigned packed(const pf::Outputs& outputs, std::optional<std::int64_t> deadline) {
+    packed_.assign(4, '\0');
+    pf::append_outputs_json(packed_, outputs, deadline);
+    const auto length = static_cast<std::uint32_t>(packed_.size() - 4);
+    std::memcpy(packed_.data(), &length, sizeof length);
+    return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(packed_.data()));
+  }
+
   std::optional<pf::PlatformRole> role_;
+  std::string packed_;  // the last receiveScratch()/tickPacked() result
   std::optional<mqtt::Error> options_error_;
 };
 
@@ -389,6 +439,10 @@ EMSCRIPTEN_BINDINGS(tpgate_platform) {
       .function("optionsError", &PlatformRoleBinding::optionsError)
       .function("subscriptions", &PlatformRoleBinding::subscriptions)
       .function("receive", &PlatformRoleBinding::receive)
+      .function("receiveScratch", &PlatformRoleBinding::receiveScratch)
+      .function("receiveJson", &PlatformRoleBinding::receiveJson)
+      .function("tickPacked", &PlatformRoleBinding::tickPacked)
+      .function("tickJson", &PlatformRoleBinding::tickJson)
       .function("sendCommand", &PlatformRoleBinding::sendCommand)
       .function("sendAttributeSet", &PlatformRoleBinding::sendAttributeSet)
       .function("sendAttributeGet", &PlatformRoleBinding::sendAttributeGet)

@@ -7,6 +7,7 @@
 import { Emitter } from './emitter.js';
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
 import { authOptionsError } from './gateway.js';
+import { topicLength, writePublish } from './packed.js';
 
 const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
 
@@ -16,16 +17,6 @@ const now = () => Date.now();
 function roleError(info, fallbackOption) {
   const m = /^(?:options\.)?([A-Za-z.]+):/.exec(info.message);
   return new InvalidOptionError(m ? m[1] : fallbackOption, info.message);
-}
-
-// The target as the gateway client reports it too: {path, subGateways, subDevice?, name}.
-// `path` lists the sub-gateways then the sub-device; passing the object back as
-// a request target works (its subGateways/subDevice are read).
-function targetOf(t) {
-  const target = { path: t.subDevice === null ? [...t.subGateways] : [...t.subGateways, t.subDevice], subGateways: t.subGateways };
-  if (t.subDevice !== null) target.subDevice = t.subDevice;
-  target.name = t.path;
-  return target;
 }
 
 function parseJson(text) {
@@ -43,28 +34,85 @@ function jsonText(value, option) {
   return text;
 }
 
+const decoder = new TextDecoder();
+
 export class PlatformClient extends Emitter {
-  constructor(client, role) {
+  /**
+   * @param client  the MQTT client ('message' events, publish(), end())
+   * @param role    a wasm PlatformRole, owned (deleted by end())
+   * @param tpgate  the module the role lives in: its scratch area and heap carry
+   *                each message in and the packed outputs out (without it, the
+   *                role's receiveJson() is used: same result, one more copy)
+   */
+  constructor(client, role, tpgate = null) {
     super();
     this.client = client;
     this._role = role;
+    this._tpgate = tpgate;
     this._pending = new Map(); // token -> {resolve, reject, kind}
     this._timer = null;
     this._timerAt = Infinity;
     this._ended = false;
+    this._sent = 0; // requests made, to notice one made inside a listener
     this._onMessage = (topic, payload) => this._receive(topic, payload);
     client.on('message', this._onMessage);
   }
 
+  // The hot path: one call into the wasm per message, whose outputs come back
+  // as one JSON text (src/gateway/platform_json.hpp) parsed once here; the
+  // events in it have the shape they are emitted in, telemetry a compact one.
   _receive(topic, payload) {
     if (this._role === null) return;
-    this._apply(this._role.receive(topic, payload, now(), undefined));
+    const tpgate = this._tpgate;
+    if (tpgate === null) {
+      this._apply(JSON.parse(this._role.receiveJson(topic, payload, now(), '')));
+      return;
+    }
+    const length = writePublish(tpgate, topic, payload);
+    this._apply(this._readPacked(this._role.receiveScratch(topicLength, length, now(), '')));
+  }
+
+  // [u32 length][UTF-8 JSON] at `ptr` in the wasm heap.
+  _readPacked(ptr) {
+    const heap = this._tpgate.HEAPU8;
+    const length = heap[ptr] | (heap[ptr + 1] << 8) | (heap[ptr + 2] << 16) | (heap[ptr + 3] << 24);
+    return JSON.parse(decoder.decode(heap.subarray(ptr + 4, ptr + 4 + length)));
+  }
+
+  _tick() {
+    if (this._role === null) return;
+    if (this._tpgate === null) {
+      this._apply(JSON.parse(this._role.tickJson(now())));
+      return;
+    }
+    this._apply(this._readPacked(this._role.tickPacked(now())));
   }
 
   _apply(outputs) {
-    for (const p of outputs.publications) this._publish(p);
-    for (const e of outputs.events) this._event(e);
-    this._schedule();
+    const { publications, events, telemetry } = outputs;
+    const sent = this._sent;
+    for (let i = 0; i < publications.length; i++) this._publish(publications[i]);
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      // Attributes, event, status, warning: emitted as they come.
+      if (e.event !== undefined) this.emit(e.type, e.event);
+      else this._event(e);
+    }
+    // [subGateways, subDevice | null, values, ts], all from outputs.gateway.
+    for (let i = 0; i < telemetry.length; i++) {
+      const [subGateways, subDevice, values, ts] = telemetry[i];
+      let target;
+      if (subDevice === null) {
+        target = { path: subGateways.slice(), subGateways, name: subGateways.length === 0 ? 'gateway' : subGateways.join('/') };
+      } else {
+        const path = [...subGateways, subDevice];
+        target = { path, subGateways, subDevice, name: path.join('/') };
+      }
+      this.emit('telemetry', { gateway: outputs.gateway, target, values, ts });
+    }
+    // A listener that sent a request moved the deadline the role gave us.
+    if (this._sent === sent) this._arm(outputs.deadline);
+    else this._schedule();
   }
 
   _publish(p) {
@@ -73,25 +121,9 @@ export class PlatformClient extends Emitter {
     });
   }
 
+  // Events that settle requests or report errors (the others carry `event`).
   _event(e) {
     switch (e.type) {
-      case 'telemetry':
-        this.emit('telemetry', { gateway: e.gateway, target: targetOf(e.target), values: parseJson(e.values), ts: e.ts });
-        break;
-      case 'attributes':
-        this.emit('attributes', {
-          gateway: e.gateway, target: targetOf(e.target), values: parseJson(e.values), ts: e.ts, messageId: e.messageId,
-        });
-        break;
-      case 'event':
-        this.emit('event', {
-          gateway: e.gateway, target: targetOf(e.target), method: e.method, params: parseJson(e.params), ts: e.ts,
-          messageId: e.messageId,
-        });
-        break;
-      case 'status':
-        this.emit('status', { deviceId: e.deviceId, online: e.online });
-        break;
       case 'requestCompleted':
         this._complete(e);
         break;
@@ -110,9 +142,6 @@ export class PlatformClient extends Emitter {
         this.emit('error', err);
         break;
       }
-      case 'warning':
-        this.emit('warning', { topic: e.topic, gateway: e.gateway, message: e.message });
-        break;
       default:
         break;
     }
@@ -127,7 +156,7 @@ export class PlatformClient extends Emitter {
     };
     if (e.success) {
       const value = { result: 0, response, rttMs: e.rttMs };
-      if (e.report !== null) value.report = parseJson(e.report);
+      if (e.report !== null) value.report = e.report;
       op.resolve(value);
       return;
     }
@@ -141,7 +170,12 @@ export class PlatformClient extends Emitter {
 
   _schedule() {
     if (this._role === null) return;
-    const at = this._role.nextDeadline();
+    this._arm(this._role.nextDeadline());
+  }
+
+  // One timer at the role's next deadline (ms), or none for null.
+  _arm(at) {
+    if (this._role === null) return;
     if (at === null) {
       if (this._timer !== null) clearTimeout(this._timer);
       this._timer = null;
@@ -154,12 +188,13 @@ export class PlatformClient extends Emitter {
     this._timer = setTimeout(() => {
       this._timer = null;
       this._timerAt = Infinity;
-      if (this._role !== null) this._apply(this._role.tick(now()));
+      this._tick();
     }, Math.max(0, at - now()));
   }
 
   _request(kind, sent, option) {
     if (!sent.ok) return Promise.reject(roleError(sent, option));
+    this._sent++;
     const answered = new Promise((resolve, reject) => {
       this._pending.set(sent.token, { resolve, reject, kind });
     });
@@ -303,7 +338,7 @@ export function createConnectPlatform(connect, loadTpgate) {
       role.delete();
       throw err;
     }
-    const platform = new PlatformClient(client, role);
+    const platform = new PlatformClient(client, role, tpgate);
     try {
       // One filter per SUBSCRIBE (THINGSPANEL.md difference 1).
       for (const filter of subs.filters) await client.subscribe(filter, { qos: 1 });

@@ -1,5 +1,7 @@
 #include "gateway/payload_body.hpp"
 
+#include <utility>
+
 namespace tpgate::gateway {
 namespace {
 
@@ -174,6 +176,20 @@ std::vector<TelemetryRecord> telemetry_records(const json& body) {
       if (!record.is_object()) continue;
       const auto values = record.find("values");
       out.push_back(TelemetryRecord{ts_of(record), values == record.end() ? json::object() : *values});
+    }
+  }
+  return out;
+}
+
+std::vector<TelemetryRecord> telemetry_records(json&& body) {
+  std::vector<TelemetryRecord> out;
+  if (body.is_object()) {
+    out.push_back(TelemetryRecord{std::nullopt, std::move(body)});
+  } else if (body.is_array()) {
+    for (json& record : body) {
+      if (!record.is_object()) continue;
+      const auto values = record.find("values");
+      out.push_back(TelemetryRecord{ts_of(record), values == record.end() ? json::object() : std::move(*values)});
     }
   }
   return out;

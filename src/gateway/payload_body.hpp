@@ -47,6 +47,8 @@ struct TelemetryRecord {
   friend bool operator==(const TelemetryRecord&, const TelemetryRecord&) = default;
 };
 std::vector<TelemetryRecord> telemetry_records(const json& body);
+// The same, moving the values out of `body`.
+std::vector<TelemetryRecord> telemetry_records(json&& body);
 
 struct EventRecord {
   std::optional<std::int64_t> ts_ms;  // absent for a real-time event

@@ -1,6 +1,8 @@
 #include "gateway/payload_parse.hpp"
 
 #include <algorithm>
+#include <type_traits>
+#include <utility>
 
 namespace tpgate::gateway {
 namespace {
@@ -43,7 +45,11 @@ struct NodeParser {
   std::vector<std::string>& warnings;
   bool warned_depth = false;
 
-  mqtt::Status parse(const json& value, const std::string& path, int depth, GatewayNode& out) {
+  // J is `const json` (bodies are copied into the tree) or `json` (moved out of
+  // a value the caller gives up: no second copy of every body).
+  template <class J>
+  mqtt::Status parse(J& value, const std::string& path, int depth, GatewayNode& out) {
+    constexpr bool kMove = !std::is_const_v<J>;
     if (depth > limits.max_sub_gateway_depth) {
       return parse_error(path, "sub-gateway nesting of " + std::to_string(depth) +
                                    " levels exceeds the limit of " +
@@ -56,22 +62,30 @@ struct NodeParser {
                          std::to_string(limits.warn_sub_gateway_depth));
     }
     if (!value.is_object()) return parse_error(path, "expected an object");
-    for (const auto& [key, item] : value.items()) {
+    for (auto&& [key, item] : value.items()) {
       const std::string at = member(path, key);
       if (key == "gateway_data") {
         if (auto st = validate_body(kind, item, at); !st) return st;
-        out.gateway_data = item;
+        if constexpr (kMove) {
+          out.gateway_data = std::move(item);
+        } else {
+          out.gateway_data = item;
+        }
       } else if (key == "sub_device_data") {
         if (!item.is_object()) return parse_error(at, "expected an object keyed by sub_device_address");
-        for (const auto& [address, body] : item.items()) {
+        for (auto&& [address, body] : item.items()) {
           const std::string device_at = member(at, address);
           if (address.empty()) return parse_error(at, "empty sub_device_address");
           if (auto st = validate_body(kind, body, device_at); !st) return st;
-          out.sub_device_data.push_back(SubDevice{address, body});
+          if constexpr (kMove) {
+            out.sub_device_data.push_back(SubDevice{address, std::move(body)});
+          } else {
+            out.sub_device_data.push_back(SubDevice{address, body});
+          }
         }
       } else if (key == "sub_gateway_data") {
         if (!item.is_object()) return parse_error(at, "expected an object keyed by sub-gateway address");
-        for (const auto& [address, child] : item.items()) {
+        for (auto&& [address, child] : item.items()) {
           if (address.empty()) return parse_error(at, "empty sub-gateway address");
           GatewayNode node;
           if (auto st = parse(child, member(at, address), depth + 1, node); !st) return st;
@@ -106,11 +120,13 @@ mqtt::Result<GatewayPayload> parse_gateway_payload(PayloadKind kind, std::string
                                                    const PayloadLimits& limits) {
   auto value = parse_json_text(text, limits);
   if (!value) return value.error();
-  return parse_gateway_value(kind, *value, limits);
+  return parse_gateway_value(kind, std::move(*value), limits);
 }
 
-mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, const json& value,
-                                                 const PayloadLimits& limits) {
+namespace {
+
+template <class J>
+mqtt::Result<GatewayPayload> parse_value(PayloadKind kind, J& value, const PayloadLimits& limits) {
   GatewayPayload out;
   out.kind = kind;
   if (!value.is_object()) return parse_error("", "expected a JSON object");
@@ -129,6 +145,17 @@ mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, const json& v
     return parse_error("", "no gateway_data, sub_device_data or sub_gateway_data");
   }
   return out;
+}
+
+}  // namespace
+
+mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, const json& value,
+                                                 const PayloadLimits& limits) {
+  return parse_value(kind, value, limits);
+}
+
+mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, json&& value, const PayloadLimits& limits) {
+  return parse_value(kind, value, limits);
 }
 
 json to_json(const GatewayPayload& payload) {

@@ -47,6 +47,9 @@ mqtt::Result<GatewayPayload> parse_gateway_payload(PayloadKind kind, std::string
 // The same for a JSON value already parsed (e.g. an unwrapped envelope's payload).
 mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, const json& value,
                                                  const PayloadLimits& limits = {});
+// The same, moving the device bodies out of `value` instead of copying them.
+mqtt::Result<GatewayPayload> parse_gateway_value(PayloadKind kind, json&& value,
+                                                 const PayloadLimits& limits = {});
 
 // The message as JSON: the tree, or {"keys":[...]} for a Keys-shaped attribute get.
 json to_json(const GatewayPayload& payload);

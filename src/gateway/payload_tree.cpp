@@ -19,6 +19,20 @@ void collect(const GatewayNode& node, Target& at, std::vector<Routed>& out) {
   }
 }
 
+void collect_moving(GatewayNode& node, Target& at, std::vector<Routed>& out) {
+  if (node.gateway_data) out.push_back(Routed{at, std::move(*node.gateway_data)});
+  for (auto& device : node.sub_device_data) {
+    Target device_target = at;
+    device_target.sub_device = std::move(device.address);
+    out.push_back(Routed{std::move(device_target), std::move(device.body)});
+  }
+  for (auto& gateway : node.sub_gateway_data) {
+    at.sub_gateways.push_back(std::move(gateway.address));
+    collect_moving(gateway.node, at, out);
+    at.sub_gateways.pop_back();
+  }
+}
+
 template <class Entries>
 auto find_entry(Entries& entries, const std::string& address) {
   return std::find_if(entries.begin(), entries.end(),
@@ -71,6 +85,13 @@ std::vector<Routed> route(const GatewayNode& root) {
   std::vector<Routed> out;
   Target at;
   collect(root, at, out);
+  return out;
+}
+
+std::vector<Routed> route(GatewayNode&& root) {
+  std::vector<Routed> out;
+  Target at;
+  collect_moving(root, at, out);
   return out;
 }
 

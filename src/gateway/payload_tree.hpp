@@ -71,6 +71,8 @@ struct Routed {
 // then each sub-gateway depth-first (THINGSPANEL.md difference 4: one message may carry
 // one target, as the backend sends, or many, as the spec examples do).
 std::vector<Routed> route(const GatewayNode& root);
+// The same, moving addresses and bodies out of `root` (left with empty bodies).
+std::vector<Routed> route(GatewayNode&& root);
 
 // The body for one target, or nullptr.
 const json* find_body(const GatewayNode& root, const Target& target);

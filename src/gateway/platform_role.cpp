@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gateway/envelope.hpp"
+#include "gateway/telemetry_fast.hpp"
 
 namespace tpgate::gateway::platform {
 
@@ -112,19 +113,29 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
 
 void PlatformRole::on_telemetry(const TopicInfo&, const std::string& topic, const Sender& from,
                                 std::string_view payload, std::int64_t now_ms, Outputs& out) {
-  auto parsed = parse_gateway_payload(PayloadKind::Telemetry, payload, options_.limits);
-  if (!parsed) {
-    out.events.push_back(ProtocolError{topic, from.gateway, with_topic(topic, parsed.error())});
-    return;
+  // The common clean message is read straight into its targets
+  // (telemetry_fast.hpp); anything else takes the full parser.
+  std::optional<std::vector<Routed>> routed = fast_route_telemetry(payload, options_.limits);
+  if (!routed) {
+    auto parsed = parse_gateway_payload(PayloadKind::Telemetry, payload, options_.limits);
+    if (!parsed) {
+      out.events.push_back(ProtocolError{topic, from.gateway, with_topic(topic, parsed.error())});
+      return;
+    }
+    for (auto& w : parsed->warnings) out.events.push_back(Warning{topic, from.gateway, std::move(w)});
+    routed = route(std::move(parsed->root));
   }
-  for (auto& w : parsed->warnings) out.events.push_back(Warning{topic, from.gateway, std::move(w)});
   // Difference 4: every target in the message; difference 5: one event per
   // historical record, its ts in ms whatever unit it was sent in (difference 6).
-  for (Routed& r : route(parsed->root)) {
-    for (TelemetryRecord& record : telemetry_records(r.body)) {
+  out.events.reserve(out.events.size() + routed->size());
+  for (Routed& r : *routed) {
+    std::vector<TelemetryRecord> records = telemetry_records(std::move(r.body));
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      TelemetryRecord& record = records[i];
       const std::int64_t ts = record.ts_ms.value_or(now_ms);
       view_.put_telemetry(from.gateway, r.target, record.values, ts);
-      out.events.push_back(TelemetryReceived{from.gateway, r.target, std::move(record.values), ts});
+      Target target = i + 1 == records.size() ? std::move(r.target) : r.target;
+      out.events.push_back(TelemetryReceived{from.gateway, std::move(target), std::move(record.values), ts});
     }
   }
 }

@@ -9,11 +9,12 @@ namespace {
 void put_values(std::map<std::string, ValueAt>& into, const json& values, std::int64_t ts_ms) {
   if (!values.is_object()) return;
   for (auto it = values.begin(); it != values.end(); ++it) {
-    auto found = into.find(it.key());
-    if (found == into.end()) {
-      into.emplace(it.key(), ValueAt{it.value(), ts_ms});
+    auto found = into.lower_bound(it.key());
+    if (found == into.end() || found->first != it.key()) {
+      into.emplace_hint(found, it.key(), ValueAt{it.value(), ts_ms});
     } else if (ts_ms >= found->second.ts_ms) {
-      found->second = ValueAt{it.value(), ts_ms};
+      found->second.value = it.value();
+      found->second.ts_ms = ts_ms;
     }
   }
 }
@@ -21,7 +22,12 @@ void put_values(std::map<std::string, ValueAt>& into, const json& values, std::i
 }  // namespace
 
 DeviceView& PlatformView::slot(const std::string& gateway, const Target& target) {
-  return devices_[Key{gateway, target.sub_gateways, target.sub_device}];
+  const KeyRef ref{gateway, target.sub_gateways, target.sub_device};
+  auto it = devices_.lower_bound(ref);
+  if (it == devices_.end() || KeyLess{}(ref, it->first)) {
+    it = devices_.emplace_hint(it, Key{gateway, target.sub_gateways, target.sub_device}, DeviceView{});
+  }
+  return it->second;
 }
 
 void PlatformView::put_telemetry(const std::string& gateway, const Target& target, const json& values,
@@ -44,7 +50,7 @@ void PlatformView::put_event(const std::string& gateway, const Target& target, E
 void PlatformView::put_status(const std::string& device_id, bool online) { online_[device_id] = online; }
 
 const DeviceView* PlatformView::device(std::string_view gateway, const Target& target) const {
-  auto it = devices_.find(Key{std::string(gateway), target.sub_gateways, target.sub_device});
+  auto it = devices_.find(KeyRef{gateway, target.sub_gateways, target.sub_device});
   return it == devices_.end() ? nullptr : &it->second;
 }
 

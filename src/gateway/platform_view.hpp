@@ -58,15 +58,25 @@ class PlatformView {
     std::string gateway;
     std::vector<std::string> sub_gateways;
     std::optional<std::string> sub_device;
-    // Spelt out: libc++ 14 has no operator<=> for std::string.
-    friend bool operator<(const Key& a, const Key& b) {
+  };
+  // A lookup that builds no Key (no copies of the strings) until one is stored.
+  struct KeyRef {
+    std::string_view gateway;
+    const std::vector<std::string>& sub_gateways;
+    const std::optional<std::string>& sub_device;
+  };
+  // Spelt out: libc++ 14 has no operator<=> for std::string.
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
       return std::tie(a.gateway, a.sub_gateways, a.sub_device) < std::tie(b.gateway, b.sub_gateways, b.sub_device);
     }
   };
   DeviceView& slot(const std::string& gateway, const Target& target);
 
   std::size_t max_events_;
-  std::map<Key, DeviceView> devices_;
+  std::map<Key, DeviceView, KeyLess> devices_;
   std::map<std::string, bool, std::less<>> online_;
 };
 

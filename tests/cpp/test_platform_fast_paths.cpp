@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -250,13 +251,30 @@ TEST(PlatformOutputsJson, WritesEventsInTheShapeJsEmits) {
   EXPECT_EQ(packed["publications"], json::array());
   EXPECT_EQ(packed["events"], json::array());
   EXPECT_TRUE(packed["deadline"].is_null());
+  EXPECT_EQ(packed["gateway"], "gw-1");
   ASSERT_EQ(packed["telemetry"].size(), 4u);
-  const json& last = packed["telemetry"][3];
-  EXPECT_EQ(last, json::parse(R"({"gateway":"gw-1","target":{"path":["gateway_001","sensor_101"],
-      "subGateways":["gateway_001"],"subDevice":"sensor_101","name":"gateway_001/sensor_101"},
-      "values":{"temperature":27.5,"humidity":55.0},"ts":1700000000000})"));
-  const json& first = packed["telemetry"][0];
-  EXPECT_EQ(first["target"], json::parse(R"({"path":[],"subGateways":[],"name":"gateway"})"));
+  EXPECT_EQ(packed["telemetry"][3],
+            json::parse(R"([["gateway_001"],"sensor_101",{"temperature":27.5,"humidity":55.0},1700000000000])"));
+  EXPECT_EQ(packed["telemetry"][0][0], json::array());
+  EXPECT_TRUE(packed["telemetry"][0][1].is_null());
+  EXPECT_EQ(packed["telemetry"][2], json::parse(R"([["gateway_001"],null,
+      {"temperature":28.0,"version":"1.5.0","switch":true},1700000000000])"));
+}
+
+TEST(PlatformOutputsJson, WritesValuesAsDumpDoes) {
+  for (const json& values : {
+           json::parse(R"({"a":26.0,"b":-0.0,"c":0.1,"d":1e300,"e":-5,"f":18446744073709551615,"g":-9223372036854775808,
+                           "h":"q\"b\\s\n\r\t\b\f\u0001\u001f\u007f","i":"温度 é 𐍈","j":null,"k":true,"l":false,
+                           "m":{"n":[1,2.5,{"o":[]}],"p":{}},"q":[],"r":123456789.123456789,"s":5e-324})"),
+           json::object(),
+           json(std::numeric_limits<double>::infinity()),
+       }) {
+    platform::Outputs out;
+    out.events.push_back(platform::TelemetryReceived{"g", Target{}, values, 1});
+    const std::string text = platform::outputs_json(out, std::nullopt);
+    const std::string want = "null," + values.dump(-1, ' ', false, json::error_handler_t::replace) + ",1]";
+    EXPECT_NE(text.find(want), std::string::npos) << text << "\nwanted " << want;
+  }
 }
 
 TEST(PlatformOutputsJson, KeepsTheOrderOfEvents) {
@@ -268,6 +286,14 @@ TEST(PlatformOutputsJson, KeepsTheOrderOfEvents) {
   ASSERT_EQ(split["events"].size(), 1u);
   EXPECT_EQ(split["events"][0]["type"], "warning");
   EXPECT_EQ(split["telemetry"].size(), 2u);
+  // Telemetry from two gateways: the full form, in order.
+  platform::Outputs two;
+  two.events = {t, platform::TelemetryReceived{"other", Target{}, json::object(), 6}};
+  const json both = json::parse(platform::outputs_json(two, std::nullopt));
+  EXPECT_EQ(both["telemetry"], json::array());
+  EXPECT_FALSE(both.contains("gateway"));
+  ASSERT_EQ(both["events"].size(), 2u);
+  EXPECT_EQ(both["events"][1]["event"]["gateway"], "other");
   platform::Outputs mixed;
   mixed.events = {t, w};
   const json kept = json::parse(platform::outputs_json(mixed, std::nullopt));

@@ -17,7 +17,7 @@ async function node(args, source) {
   return JSON.parse(stdout);
 }
 
-test('npm pack ships the built wasm, the loaders and the types, and nothing else', async () => {
+test('npm pack ships the built wasm, the loaders, the types, the CLI and the dashboard, and nothing else', async () => {
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: path.join(root, 'npm') });
   const files = JSON.parse(stdout)[0].files.map((f) => f.path);
   for (const expected of [
@@ -25,6 +25,10 @@ test('npm pack ships the built wasm, the loaders and the types, and nothing else
     'dist/tpgate.wasm',
     'dist/tpgate-gateway.mjs',
     'dist/tpgate-gateway.wasm',
+    'dist/tpgate-emulator.mjs',
+    'dist/tpgate-emulator.wasm',
+    'bin/tpgate.js',
+    'dashboard/index.html',
     'src/module.js',
     'src/index-node.js',
     'src/index-browser.js',
@@ -33,7 +37,7 @@ test('npm pack ships the built wasm, the loaders and the types, and nothing else
   ]) {
     assert.ok(files.includes(expected), `${expected} missing from ${files.join(', ')}`);
   }
-  const stray = files.filter((f) => !/^(dist|src|types|bin)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
+  const stray = files.filter((f) => !/^(dist|src|types|bin|dashboard)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
   assert.deepEqual(stray, []);
 });
 

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
-import { connectPlatform, InvalidOptionError, PlatformClient, TpgateError } from 'tpgate';
+import { connectPlatform, InvalidOptionError, loadTpgateGateway, PlatformClient, TpgateError } from 'tpgate';
+import { Emitter } from '../../npm/src/emitter.js';
 import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 
@@ -267,5 +268,108 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
       assert.equal(err.option, 'requestTimeout');
       return true;
     });
+  });
+});
+
+// The receive path without a broker: a fake MQTT client feeds messages to a
+// PlatformClient built over the module (the scratch area and one JSON text
+// per message, as connectPlatform() builds it) and to one built without it
+// (role.receiveJson()); both must emit the same events, in the same order.
+class FakeClient extends Emitter {
+  constructor() {
+    super();
+    this.published = [];
+  }
+
+  publish(topic, payload, options) {
+    this.published.push({ topic, payload, options });
+    return Promise.resolve();
+  }
+
+  end() {
+    return Promise.resolve();
+  }
+}
+
+describe('PlatformClient receive path (fake client)', () => {
+  const EVENTS = ['telemetry', 'attributes', 'event', 'status', 'warning', 'error'];
+
+  async function platformPair(t, roleOptions = {}) {
+    const tpgate = await loadTpgateGateway({});
+    const make = (withModule) => {
+      const fake = new FakeClient();
+      const pf = new PlatformClient(fake, new tpgate.PlatformRole(roleOptions), withModule ? tpgate : null);
+      const seen = [];
+      for (const name of EVENTS) {
+        pf.on(name, (e) => seen.push(name === 'error' ? { name, code: e.code, message: e.message } : { name, e }));
+      }
+      t.after(() => pf.end(true));
+      return { fake, pf, seen };
+    };
+    return [make(true), make(false)];
+  }
+
+  const b64 = (text) => Buffer.from(text).toString('base64');
+  const HISTORICAL = { gateway_data: [{ ts: 1700000000, values: { t: 1 } }, { ts: 1700000001000, values: { t: 2 } }] };
+  let deep = { gateway_data: { x: 1 } };
+  for (let i = 6; i >= 1; i--) deep = { sub_gateway_data: { [`g${i}`]: deep } };
+  const MESSAGES = [
+    ['gateway/telemetry', JSON.stringify(SEED_TELEMETRY)],
+    ['gateway/telemetry', JSON.stringify({ device_id: 'dev-9', values: b64(JSON.stringify(SEED_TELEMETRY)) })],
+    ['gateway/telemetry', JSON.stringify(HISTORICAL)],
+    ['gateway/telemetry', JSON.stringify(deep)],
+    ['gateway/telemetry', '{"gateway_data":{"b":1,"a":"é \\"q\\" \\u0001","z":null,"m":-0,"n":1e3,"o":-0.0},"extra":1}'],
+    ['gateway/telemetry', '{"gateway_data":{"t":1}'],
+    ['gateway/telemetry', JSON.stringify({ device_id: 'dev-9', values: 'not base64!' })],
+    ['gateway/attributes/0000001', JSON.stringify({ gateway_data: { ip: '10.0.0.1' }, sub_device_data: { s1: { v: '1.0' } } })],
+    ['gateway/event/0000002', JSON.stringify({ sub_device_data: { s1: { method: 'Boot', params: { mode: 'normal' } } } })],
+    ['devices/status/dev-9', '1'],
+    ['devices/status/dev-9', 'maybe'],
+    ['gateway/nothing', '{}'],
+  ];
+
+  test('with and without the module, every message gives the same events', TIMEOUT, async (t) => {
+    const [fast, plain] = await platformPair(t, { defaultGateway: DN });
+    for (const [topic, text] of MESSAGES) {
+      fast.fake.emit('message', topic, new TextEncoder().encode(text));
+      plain.fake.emit('message', topic, new TextEncoder().encode(text));
+    }
+    const strip = (seen) => seen.map((s) => (s.e && 'ts' in s.e && s.name !== 'event' ? { ...s, e: { ...s.e, ts: typeof s.e.ts } } : s));
+    assert.deepEqual(strip(fast.seen), strip(plain.seen));
+    assert.deepEqual(fast.fake.published, plain.fake.published);
+    // Spot checks of the shapes.
+    const telemetry = fast.seen.filter((s) => s.name === 'telemetry').map((s) => s.e);
+    assert.deepEqual(telemetry[0].target, { path: [], subGateways: [], name: 'gateway' });
+    assert.deepEqual(telemetry[3].target, {
+      path: ['gateway_001', 'sensor_101'], subGateways: ['gateway_001'], subDevice: 'sensor_101', name: 'gateway_001/sensor_101',
+    });
+    assert.equal(telemetry[4].gateway, 'dev-9');
+    const historical = telemetry.filter((e) => e.gateway === DN && e.values.t !== undefined && e.target.name === 'gateway');
+    assert.deepEqual(historical.map((e) => [e.values.t, e.ts]), [[1, 1700000000000], [2, 1700000001000]]);
+    const odd = telemetry.find((e) => 'm' in e.values);
+    // Keys sorted, numbers as JSON.parse of the full parser's text gives them (-0 an integer: 0).
+    assert.deepEqual(Object.keys(odd.values), ['a', 'b', 'm', 'n', 'o', 'z']);
+    assert.ok(Object.is(odd.values.m, 0));
+    assert.ok(Object.is(odd.values.o, -0));
+    assert.equal(odd.values.n, 1000);
+    assert.equal(odd.values.a, 'é "q" \u0001');
+    const names = fast.seen.map((s) => s.name);
+    // The warning about the 6-deep message comes before its telemetry.
+    const warnAt = fast.seen.findIndex((s) => s.name === 'warning' && /nesting/.test(s.e.message));
+    assert.ok(warnAt >= 0 && fast.seen[warnAt + 1].name === 'telemetry' && fast.seen[warnAt + 1].e.target.name === 'g1/g2/g3/g4/g5/g6');
+    assert.ok(names.includes('attributes') && names.includes('event') && names.includes('status'));
+    assert.equal(fast.seen.filter((s) => s.name === 'error').length, 4);
+    assert.equal(fast.fake.published.length, 2); // the attribute and event acks
+  });
+
+  test('a request sent from a telemetry listener still times out', TIMEOUT, async (t) => {
+    const [fast] = await platformPair(t, { defaultGateway: DN, requestTimeout: 50 });
+    let sent = null;
+    fast.pf.once('telemetry', () => {
+      sent = fast.pf.sendCommand(DN, [], 'Ping', {});
+    });
+    fast.fake.emit('message', 'gateway/telemetry', new TextEncoder().encode(JSON.stringify(SEED_TELEMETRY)));
+    assert.ok(sent, 'the listener ran');
+    await assert.rejects(sent, (err) => err instanceof TpgateError && err.code === 'ERR_TIMEOUT');
   });
 });
