@@ -65,12 +65,17 @@ class PlatformView {
     const std::vector<std::string>& sub_gateways;
     const std::optional<std::string>& sub_device;
   };
-  // Spelt out: libc++ 14 has no operator<=> for std::string.
+  // Spelt out field by field: libc++ 14 has no operator<=> for std::string, and
+  // clang with libstdc++ cannot compare a tuple of string with one of string_view.
   struct KeyLess {
     using is_transparent = void;
     template <class A, class B>
     bool operator()(const A& a, const B& b) const {
-      return std::tie(a.gateway, a.sub_gateways, a.sub_device) < std::tie(b.gateway, b.sub_gateways, b.sub_device);
+      const std::string_view ag(a.gateway);
+      const std::string_view bg(b.gateway);
+      if (ag != bg) return ag < bg;
+      if (a.sub_gateways != b.sub_gateways) return a.sub_gateways < b.sub_gateways;
+      return a.sub_device < b.sub_device;
     }
   };
   DeviceView& slot(const std::string& gateway, const Target& target);
