@@ -74,9 +74,9 @@ export async function mqttjsFleet(mqtt, url, gateways, subDevices, concurrency) 
         connectTimeout: 120_000,
       });
       client.once('connect', () => {
-        // What a gateway subscribes (THINGSPANEL.md), one filter per SUBSCRIBE
-        // (difference 1), as the emulator's gateways do: the broker's work per
-        // gateway is then the same on both sides.
+        // What a gateway subscribes (docs/thingspanel.md#gateway-subscribes), one filter
+        // per SUBSCRIBE (docs/thingspanel.md#one-filter-per-subscribe), as the emulator's
+        // gateways do: the broker's work per gateway is then the same on both sides.
         for (const filter of gatewayFilters(dn)) client.subscribe(filter, { qos: 1 });
         const own = new DeviceValues();
         const subs = names.map(() => new DeviceValues());

@@ -1,4 +1,4 @@
-// (e) A fleet of gateways in one process (emulator issue, acceptance 3):
+// (e) A fleet of gateways in one process (README "Performance", fleet rows):
 // N gateways x 10 sub-devices, each gateway publishing one telemetry message
 // (its own values and its sub-devices', 3 keys each) per second at QoS 1,
 // against mosquitto over TCP. Side by side:
@@ -182,7 +182,8 @@ export async function run({ gateways = 10_000, subDevices = 10, steady = 10, sid
   const note = { gateways, subDevices, steadySeconds: steady, transport: 'TCP (mqtt://), MQTT 3.1.1, QoS 1, keepalive 60', results };
   const name = (what) => `${what}, ${gateways} gateways x ${subDevices} sub-devices, 1 msg/gw/s`;
   const rows = [
-    // Goal of the issue: 10,000 gateways sustained in one process at <= 0.5x MQTT.js's memory per gateway.
+    // The goal (README "Performance"): 10,000 gateways sustained in one process at <= 0.5x MQTT.js's memory
+    // per gateway.
     row({ part: 'fleet', name: name('RSS per gateway'), unit: 'bytes/conn', ours: t.rssPerGateway, peer: m.rssPerGateway, peerName: 'MQTT.js', goal: 0.5, better: 'lower', note }),
     row({ part: 'fleet', name: name('telemetry at the broker'), unit: 'msg/s', ours: t.messagesPerSecond, peer: m.messagesPerSecond, peerName: 'MQTT.js', better: 'higher' }),
     row({ part: 'fleet', name: name('CPU, % of one core'), unit: '%', ours: t.cpuPercent, peer: m.cpuPercent, peerName: 'MQTT.js', better: 'lower' }),

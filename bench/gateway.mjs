@@ -1,4 +1,4 @@
-// (e) The platform side of issue 4: parse and route gateway telemetry
+// (e) The platform side (docs/thingspanel.md#roles): parse and route gateway telemetry
 // received on `gateway/telemetry`, in messages/s (one message = one payload
 // turned into its per-target telemetry events). Two payloads:
 //
@@ -8,7 +8,7 @@
 //             emulate --print-default`: the gateway, sensor_001, sensor_002,
 //             gateway_001 and its sensor_101, 5 targets), inside the
 //             ThingsPanel broker's envelope {"device_id","values":base64}, as
-//             the dashboard receives it behind that broker (difference 8).
+//             the dashboard receives it behind that broker (docs/thingspanel.md#broker-envelope).
 //
 //   ours  the path connectPlatform() really takes: a PlatformClient around the
 //         wasm PlatformRole; each message goes through the client's 'message'

@@ -3,7 +3,7 @@
 //
 // A result row: { part, name, unit, ours, peer, peerName, ratio, goal, met, better, note }
 //   better: 'higher' (ops/s, messages/s) or 'lower' (bytes); ratio = ours / peer;
-//   goal: the ratio the issue asks for (>= for 'higher', <= for 'lower').
+//   goal: the ratio aimed at (README "Performance"; >= for 'higher', <= for 'lower').
 // Nothing here fails a run: a missed goal is reported, not thrown.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ export function progress(...args) {
 }
 
 /**
- * The seed's telemetry: the "Multi-Level Gateway" example of THINGSPANEL.md,
+ * The seed's telemetry: the "Multi-Level Gateway" example of the published spec (docs/thingspanel.md#seed-examples),
  * as compact JSON with the numbers written as there (26.0, not 26).
  */
 export const TELEMETRY =

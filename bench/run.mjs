@@ -25,11 +25,11 @@ const PARTS = [
   ['size', () => import('./size.mjs').then((m) => m.run())],
   // MQTT 5, the client's default; `node bench/codec.mjs --version 4` for 3.1.1.
   ['codec', () => import('./codec.mjs').then((m) => m.run({ version: 5, ms: quick ? 200 : 700 }))],
-  // Issue 4: the platform side parsing and routing Multi-Level telemetry.
+  // The platform side (docs/thingspanel.md#roles) parsing and routing Multi-Level telemetry.
   ['gateway', () => import('./gateway.mjs').then((m) => m.run({ ms: quick ? 200 : 700 }))],
   ['throughput', () => import('./throughput.mjs').then((m) => m.run(quick ? { n0: 2000, n1: 1000, rounds: 1 } : {}))],
   ['memory', () => import('./memory.mjs').then((m) => m.run(quick ? { connections: 200, rounds: 1 } : {}))],
-  // Issue 5: a fleet of virtual gateways in one process against one of MQTT.js clients.
+  // A fleet of virtual gateways in one process against one of MQTT.js clients.
   ['fleet', () => import('./fleet.mjs').then((m) => m.run({ gateways: fleetGateways, steady: fleetSteady }))],
 ];
 

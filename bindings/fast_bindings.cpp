@@ -6,8 +6,8 @@
 // object; profiles of Decoder.feed/encodePacket spend most of their time in
 // those crossings, not in the codec. Here the host copies bytes into a
 // staging buffer in the wasm heap, makes one call, and reads the result as
-// plain integers from the heap (DESIGN.md rule 3: the boundary is crossed in
-// batches). Packets other than PUBLISH, PUBLISH with properties, and errors
+// plain integers from the heap (the boundary is crossed in batches, never per
+// field). Packets other than PUBLISH, PUBLISH with properties, and errors
 // are rare on a hot path; for them the host asks for the Embind object by
 // index (fastPacket, fastError), so nothing is lost.
 //

@@ -1,4 +1,4 @@
-// Embind registration of the platform role (issue 4): `new PlatformRole(options)`,
+// Embind registration of the platform role (docs/thingspanel.md#roles): `new PlatformRole(options)`,
 // a sans-I/O object the JS host (npm/src/platform.js) feeds with received
 // messages and a clock. Every call returns one plain JS object; JSON values
 // (telemetry values, params, views) cross as JSON text and are parsed once in

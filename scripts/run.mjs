@@ -49,6 +49,9 @@ const nodeTests = (name, dir, needs, whenEmpty) => ({
 });
 
 const STAGES = {
+  // Sources only, well under a second: every docs/thingspanel.md anchor that code
+  // and docs name exists, and nothing points outside the repository.
+  'doc-refs': { name: 'doc-refs', commands: () => [cmd(process.execPath, 'scripts/check-doc-refs.mjs')] },
   bootstrap: { name: 'bootstrap', commands: () => [cmd('bash', 'scripts/bootstrap.sh')] },
   'build:native': cmakeBuild('native'),
   'build:asan': cmakeBuild('asan'),
@@ -109,7 +112,7 @@ const STAGES = {
 };
 
 const TASKS = {
-  test: ['bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'build:web', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
+  test: ['doc-refs', 'bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'build:web', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
   'test:cpp': ['bootstrap', 'build:native', 'ctest:native', 'build:asan', 'ctest:asan'],
   'test:js': ['bootstrap', 'build:wasm', 'build:web', 'test:js'],
   types: ['bootstrap', 'types'],
@@ -154,8 +157,9 @@ async function reportWasmSize() {
   const { readFile } = await import('node:fs/promises');
   const { gzipSync } = await import('node:zlib');
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  // Two modules: tpgate (MQTT only, for connect()) and tpgate-gateway (MQTT
-  // plus the ThingsPanel roles, for connectGateway() / connectPlatform()).
+  // Three modules: tpgate (MQTT only, for connect()), tpgate-gateway (MQTT
+  // plus the ThingsPanel roles, for connectGateway() / connectPlatform()) and
+  // tpgate-emulator (all that plus the virtual gateway fleet, for createEmulator()).
   for (const name of ['tpgate', 'tpgate-gateway', 'tpgate-emulator']) {
     const files = [`npm/dist/${name}.wasm`, `npm/dist/${name}.mjs`];
     const sizes = await Promise.all(files.map(async (f) => {

@@ -23,12 +23,12 @@ import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js'
 
 // Options the gateway reads; everything else goes to connect().
 const GATEWAY_OPTIONS = ['deviceNumber', 'ackTimeout', 'maxDepth', 'gatewayQos', 'maxPayloadBytes'];
-// THINGSPANEL.md difference 10: the broker takes keep-alives of at most 300 s.
+// docs/thingspanel.md#authentication: the broker takes keep-alives of at most 300 s.
 export const MAX_KEEPALIVE = 300;
 const RESERVED_USERNAMES = ['root', 'plugin'];
 
 /**
- * Checks the connection options ThingsPanel constrains (difference 10) and
+ * Checks the connection options ThingsPanel constrains (docs/thingspanel.md#authentication) and
  * returns the first problem as an InvalidOptionError, or null.
  * @param {string} fn the public function, for the message
  * @param {object} options
@@ -367,7 +367,7 @@ export function createConnectGateway(loadTpgate, connect) {
       const gw = new GatewayClient(client, role, tpgate);
       gw._filters = subs.filters;
       const qos = roleOptions.qos ?? 1;
-      // One filter per SUBSCRIBE (THINGSPANEL.md difference 1).
+      // One filter per SUBSCRIBE (docs/thingspanel.md#one-filter-per-subscribe).
       for (const filter of subs.filters) await client.subscribe(filter, { qos });
       return gw;
     } catch (err) {

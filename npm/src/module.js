@@ -1,9 +1,10 @@
 // Loads a tpgate WebAssembly module once per JS realm and hands out the same
 // instance to every caller: one module holds any number of sessions.
 //
-// Two modules ship: tpgate (the MQTT client only) and tpgate-gateway (the MQTT
-// client plus the ThingsPanel gateway and platform roles). Each has its own
-// loader, made here from the module's Emscripten factory.
+// Three modules ship: tpgate (the MQTT client only), tpgate-gateway (the MQTT
+// client plus the ThingsPanel gateway and platform roles) and tpgate-emulator
+// (all that plus the virtual gateway fleet). Each has its own loader, made
+// here from the module's Emscripten factory.
 //
 // Environment-neutral. How the .wasm bytes are fetched and compiled differs
 // between Node and browsers; each entry point (index-node.js,
@@ -13,9 +14,10 @@
 /**
  * @param {() => Promise<(moduleArg: object) => Promise<object>>} getFactory
  *   resolves to the module's Emscripten factory (the default export of
- *   dist/tpgate.mjs or dist/tpgate-gateway.mjs); called on the first load only,
- *   so the gateway module's glue can be a dynamic import() that bundlers split
- *   off and MQTT-only apps never download.
+ *   dist/tpgate.mjs, dist/tpgate-gateway.mjs or dist/tpgate-emulator.mjs);
+ *   called on the first load only, so the gateway and emulator modules' glue
+ *   can be a dynamic import() that bundlers split off and MQTT-only apps never
+ *   download.
  * @param {(imports: WebAssembly.Imports, options: object) =>
  *   Promise<{instance: WebAssembly.Instance, module: WebAssembly.Module}>} instantiate
  */

@@ -1,4 +1,4 @@
-// connectPlatform(): the ThingsPanel platform side (issue 4) on top of the MQTT
+// connectPlatform(): the ThingsPanel platform side (docs/thingspanel.md#roles) on top of the MQTT
 // client. The protocol lives in the wasm PlatformRole (sans-I/O); this file is
 // its host: it subscribes the role's filters (one SUBSCRIBE each), feeds every
 // received message to the role, publishes what the role returns (acks,
@@ -308,7 +308,7 @@ export function createConnectPlatform(connect, loadTpgate) {
       else clientOptions[key] = value;
     }
     const { deviceNumbers, ...forRole } = roleOptions;
-    // THINGSPANEL.md difference 10; `root` is the platform's own username, so none is reserved here.
+    // docs/thingspanel.md#authentication; `root` is the platform's own username, so none is reserved here.
     const authProblem = authOptionsError('connectPlatform', clientOptions);
     if (authProblem !== null) throw authProblem;
     let tpgate;
@@ -340,7 +340,7 @@ export function createConnectPlatform(connect, loadTpgate) {
     }
     const platform = new PlatformClient(client, role, tpgate);
     try {
-      // One filter per SUBSCRIBE (THINGSPANEL.md difference 1).
+      // One filter per SUBSCRIBE (docs/thingspanel.md#one-filter-per-subscribe).
       for (const filter of subs.filters) await client.subscribe(filter, { qos: 1 });
     } catch (err) {
       await platform.end(true);

@@ -431,7 +431,7 @@ export interface GatewayOptions extends ClientOptions {
   /** The top-level gateway's device_number ({dn} in the topics). Required. */
   deviceNumber: string;
   /*
-   * ThingsPanel limits (THINGSPANEL.md difference 10), checked before connecting (ERR_INVALID_OPTION):
+   * ThingsPanel limits (docs/thingspanel.md#authentication), checked before connecting (ERR_INVALID_OPTION):
    * `keepalive` 1..300 s (default 60); `clientId` non-empty (default `${deviceNumber}-` + 8 random hex
    * digits); `username` is the device's voucher (password optional) and may not be `root` or `plugin`.
    */
@@ -512,7 +512,7 @@ export interface TpgateError {
 export function connectGateway(url: string, options: GatewayOptions): Promise<GatewayClient>;
 
 // ---------------------------------------------------------------------------
-// PlatformClient: the ThingsPanel platform side (issue 4)
+// PlatformClient: the ThingsPanel platform side (docs/thingspanel.md#roles)
 // ---------------------------------------------------------------------------
 
 /**
@@ -535,7 +535,7 @@ export interface PlatformTargetInfo {
 }
 
 export interface PlatformOptions extends ClientOptions {
-  /* `keepalive` 1..300 s and a non-empty `clientId` (THINGSPANEL.md difference 10); username `root` is allowed. */
+  /* `keepalive` 1..300 s and a non-empty `clientId` (docs/thingspanel.md#authentication); username `root` is allowed. */
   /** Subscribe under $share/{group}/ so several platform instances share the load. */
   shareGroup?: string;
   /** Ack attribute and event reports (default true). */

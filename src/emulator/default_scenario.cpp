@@ -1,5 +1,5 @@
-// The built-in scenario: the seed spec's multi-level gateway (THINGSPANEL.md "Telemetry
-// Reporting", "Multi-Level Gateway"), with the keys, attributes, event and command of the
+// The built-in scenario: the seed spec's multi-level gateway (its "Multi-Level Gateway"
+// telemetry example, docs/thingspanel.md#seed-examples), with the keys, attributes, event and command of the
 // seed's examples, so `tpgate emulate` with no file shows every level of the tree.
 #include "emulator/scenario.hpp"
 

@@ -1,5 +1,5 @@
 // Gateway identities from templates (docs/scenario.md "gateways"): "gw-{i}", "{i:6}"
-// (zero-padded to 6 digits), "{device_number}". THINGSPANEL.md difference 10: the client
+// (zero-padded to 6 digits), "{device_number}". docs/thingspanel.md#authentication: the client
 // id must be non-empty and unique, username/password are the device's voucher; the
 // device_number is a topic level (no '/', '+', '#'), checked by the parser.
 #pragma once
@@ -33,7 +33,7 @@ std::string expand_template(std::string_view text, std::uint64_t i, std::string_
 GatewayIdentity gateway_identity(const Scenario& scenario, std::uint32_t global_index);
 
 // A device_number / sub-device address as one topic level: non-empty, no '/', '+', '#',
-// no NUL (THINGSPANEL.md "Topics", difference 11's rule for message ids applies too).
+// no NUL (docs/thingspanel.md#topics; the rule for message ids, docs/thingspanel.md#message-id, applies too).
 bool valid_topic_level(std::string_view text);
 
 }  // namespace tpgate::emulator

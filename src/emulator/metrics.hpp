@@ -1,6 +1,6 @@
 // What a fleet counts: cumulative counters (the `stats()` JSON of the bindings), and
 // latency histograms for percentiles over a window. One Metrics is shared by every
-// gateway of a fleet; it is plain data, the fleet is single-threaded (DESIGN.md rule 2).
+// gateway of a fleet; it is plain data, the fleet is single-threaded (one wasm module serves every gateway).
 #pragma once
 
 #include <array>

@@ -63,7 +63,7 @@ bool parse_broker(Reader& r, const json& v, const std::string& path, BrokerSpec&
     }
     b.protocol_version = version->get<int>();
   }
-  // THINGSPANEL.md difference 10: the ThingsPanel broker refuses a keep-alive above 300 s.
+  // docs/thingspanel.md#authentication: the ThingsPanel broker refuses a keep-alive above 300 s.
   if (!r.opt_int(v, path, "keepalive_s", 1, 300, b.keepalive_s) || !r.opt_boolean(v, path, "clean_start", b.clean_start) ||
       !r.opt_int(v, path, "qos", 0, 2, b.qos) || !r.opt_int(v, path, "connect_timeout_s", 1, 3600, b.connect_timeout_s)) {
     return false;
@@ -92,7 +92,7 @@ bool check_device_number(Reader& r, const std::string& tmpl, const std::string& 
   if (!check_template_at(r, tmpl, path, false)) return false;
   const std::string dn = expand_template(tmpl, i, {});
   if (valid_topic_level(dn)) return true;
-  // THINGSPANEL.md "Topics": {dn} is one topic level of every downlink topic.
+  // docs/thingspanel.md#topics: {dn} is one topic level of every downlink topic.
   return r.fail(path, "a template giving a non-empty device_number without '/', '+' or '#'", json(dn));
 }
 
@@ -162,7 +162,7 @@ bool parse_gateways(Reader& r, const json& v, const std::string& path, GatewaysS
       (g.password && !check_template_at(r, *g.password, member_path(path, "password"), true))) {
     return false;
   }
-  // Difference 10: client ids must be unique; device_numbers identify the gateway.
+  // docs/thingspanel.md#authentication: client ids must be unique; device_numbers identify the gateway.
   if (g.count > 1 && !template_uses_index(g.device_number)) {
     return r.fail(member_path(path, "device_number"), "a template with {i} when count > 1 (device numbers must be unique)",
                   json(g.device_number));

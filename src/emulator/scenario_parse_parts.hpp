@@ -25,8 +25,8 @@ bool parse_gateway_spec(Reader& r, const json& v, const std::string& path, doubl
 json device_json(const DeviceSpec& d);
 json gateway_spec_json(const GatewaySpec& g);
 
-// Deepest sub-gateway level accepted (GatewayRoleOptions::max_depth); THINGSPANEL.md
-// difference 7: the backend reads only 5, deeper levels are built but warned about.
+// Deepest sub-gateway level accepted (GatewayRoleOptions::max_depth); the backend reads
+// only 5, deeper levels are built but warned about (docs/thingspanel.md#sub-gateway-depth).
 inline constexpr int kMaxSubGatewayDepth = 32;
 
 }  // namespace tpgate::emulator

@@ -17,7 +17,7 @@ bool is_scalar(const json& v) { return v.is_number() || v.is_string() || v.is_bo
 
 std::string dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Telemetry values are single readings (THINGSPANEL.md format recognition: key/values).
+// Telemetry values are single readings (docs/thingspanel.md#format-recognition: key/values).
 bool value_ok(Reader& r, const json& v, const std::string& path, bool scalar_only) {
   if (scalar_only && !is_scalar(v)) return r.fail(path, "a number, string, boolean or null", v);
   return true;

@@ -17,7 +17,7 @@ mqtt::SessionOptions session_options(const Scenario& s, const GatewayIdentity& i
   o.version = s.broker.protocol_version == 5 ? mqtt::ProtocolVersion::v5 : mqtt::ProtocolVersion::v311;
   o.client_id = id.client_id;
   o.clean_start = s.broker.clean_start;
-  // Difference 10: at most 300 s (the parser enforces it).
+  // docs/thingspanel.md#authentication: at most 300 s (the parser enforces it).
   o.keep_alive_s = static_cast<std::uint16_t>(s.broker.keepalive_s);
   o.username = id.username;
   if (id.password) o.password = mqtt::Bytes(id.password->begin(), id.password->end());
@@ -83,8 +83,8 @@ void VirtualGateway::start(std::int64_t now, OutputSink& out) {
     const double delay_s = spec.poisson ? next_exponential(rng_, spec.mean_interval_s) : spec.first_s;
     event_due_[e] = now + static_cast<std::int64_t>(std::llround(delay_s * 1000));
   }
-  // Difference 1: one filter per SUBSCRIBE. Queued now, sent after the CONNACK, and
-  // sent again by the session when a reconnect finds no session on the server.
+  // docs/thingspanel.md#one-filter-per-subscribe: one filter per SUBSCRIBE. Queued now, sent after
+  // the CONNACK, and sent again by the session when a reconnect finds no session on the server.
   if (auto filters = role_.subscriptions()) {
     const auto qos = static_cast<mqtt::QoS>(std::min(scenario_->broker.qos, 1));
     for (auto& filter : *filters) {
@@ -292,7 +292,7 @@ void VirtualGateway::on_role_output(gateway::GatewayOutput& output, std::int64_t
     if (auto* request = std::get_if<gateway::Request>(&event)) {
       serve(*request, now);
     } else if (auto* acked = std::get_if<gateway::ReportAcked>(&event)) {
-      // Either ack family counts (difference 2); a failure ack is still an answer.
+      // Either ack family counts (docs/thingspanel.md#ack-topics); a failure ack is still an answer.
       ++c.reports_acked;
       context_.metrics->report_ack.add(static_cast<double>(acked->rtt_ms));
     } else if (auto* timed_out = std::get_if<gateway::ReportTimedOut>(&event)) {

@@ -1,9 +1,10 @@
 // One virtual gateway: an MQTT ClientSession + the ThingsPanel GatewayRole + the device
-// state of the scenario's topology, sans-I/O like ClientSession (DESIGN.md rule 1).
+// state of the scenario's topology, sans-I/O like ClientSession (no I/O, no clock read).
 //
 //   host                                   VirtualGateway
 //   ----                                   --------------
-//   start(now)                        ->   SUBSCRIBEs queued (one filter each, difference 1),
+//   start(now)                        ->   SUBSCRIBEs queued (one filter each,
+//                                          docs/thingspanel.md#one-filter-per-subscribe),
 //                                          open request; telemetry / event timers armed
 //   transport_open(now)               ->   CONNECT
 //   receive(bytes, now)               ->   CONNACK: attribute report of every device;
@@ -153,7 +154,7 @@ class VirtualGateway {
   std::vector<std::int64_t> event_due_;  // per FlatEvent
   std::vector<PendingAnswer> pending_;
   std::vector<InflightPublish> inflight_;
-  // Historical mode (difference 5): samples waiting per device, "{...},{...}".
+  // Historical mode (docs/thingspanel.md#historical-mode): samples waiting per device, "{...},{...}".
   std::vector<std::string> history_;
   std::vector<std::uint16_t> history_count_;
 

@@ -1,7 +1,7 @@
 // Uplink reports of a VirtualGateway. Telemetry is the hot path (every device, every
 // interval, thousands of gateways), so its payload is written as text straight from the
 // value slots; attribute and event reports are rare and go through GatewayRole, which
-// validates them and tracks their acks (both ack families, difference 2).
+// validates them and tracks their acks (both ack families, docs/thingspanel.md#ack-topics).
 #include <cmath>
 
 #include "emulator/json_writer.hpp"
@@ -58,7 +58,7 @@ void VirtualGateway::write_node(std::string& out, std::uint32_t node, std::int64
   const FlatNode& n = topo().nodes[node];
   const auto body = [&](std::uint32_t device) {
     if (topo().devices[device].spec->historical_batch > 0) {
-      // Historical mode (difference 5): [{"ts":ms,"values":{...}}, ...].
+      // Historical mode (docs/thingspanel.md#historical-mode): [{"ts":ms,"values":{...}}, ...].
       out += '[';
       out += history_[device];
       out += ']';
@@ -118,7 +118,7 @@ void VirtualGateway::report_telemetry(std::int64_t now) {
     if (d.spec->historical_batch > 0) {
       std::string& h = history_[i];
       if (!h.empty()) h += ',';
-      // Difference 6: produce milliseconds.
+      // docs/thingspanel.md#timestamps: produce milliseconds.
       h += "{\"ts\":";
       append_number(h, static_cast<double>(now));
       h += ",\"values\":";

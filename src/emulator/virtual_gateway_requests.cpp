@@ -1,9 +1,9 @@
-// Downlinks of a VirtualGateway: commands, attribute set / get and control, answered per
-// the device's Behaviour (docs/scenario.md): after a sampled latency (its own timer),
-// failing with the configured errcode at failure_rate, and changing the device's state on
-// success. GatewayRole has already split a message into one Request per target
-// (difference 4) and accepts both attribute get shapes (difference 3); responses it
-// builds are flat with a numeric result (difference 12).
+// Downlinks of a VirtualGateway: commands, attribute set / get and control, answered per the
+// device's Behaviour (docs/scenario.md): after a sampled latency (its own timer), failing with the
+// configured errcode at failure_rate, and changing the device's state on success. GatewayRole has
+// already split a message into one Request per target (docs/thingspanel.md#one-target-per-downlink)
+// and accepts both attribute get shapes (docs/thingspanel.md#attribute-get-shape); responses it
+// builds are flat with a numeric result (docs/thingspanel.md#flat-responses).
 #include <cmath>
 
 #include "emulator/json_writer.hpp"

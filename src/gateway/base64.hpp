@@ -1,6 +1,6 @@
 // Standard base64 (RFC 4648 section 4, with padding): the encoding Go's encoding/json
 // gives a []byte, which is how the ThingsPanel broker packs a device payload into its
-// envelope (THINGSPANEL.md difference 8). Strict: anything else is rejected.
+// envelope (docs/thingspanel.md#broker-envelope). Strict: anything else is rejected.
 #pragma once
 
 #include <string>

@@ -16,7 +16,7 @@ std::string_view request_kind_name(RequestKind kind) {
 
 std::optional<RequestKind> request_answered_by(TopicKind kind) {
   switch (kind) {
-    // Difference 2: the ack family is not part of the key, so an ack on
+    // docs/thingspanel.md#ack-topics: the ack family is not part of the key, so an ack on
     // `gateway/...` and one on `devices/...` resolve the same report.
     case TopicKind::AttributeAck: return RequestKind::AttributeReport;
     case TopicKind::EventAck: return RequestKind::EventReport;

@@ -3,10 +3,10 @@
 //
 // What waits for what:
 //   gateway:  attribute report -> attribute ack, event report -> event ack
-//             (an ack of either family, difference 2)
+//             (an ack of either family, docs/thingspanel.md#ack-topics)
 //   platform: attribute set -> attribute set response, command -> command response
 // Control has no answer, and an attribute get is answered by an attribute
-// report with a new message_id (difference 3), so neither is correlated here.
+// report with a new message_id (docs/thingspanel.md#attribute-get-shape), so neither is correlated here.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The ThingsPanel broker's envelope (THINGSPANEL.md difference 8): the broker knows the
+// The ThingsPanel broker's envelope (docs/thingspanel.md#broker-envelope): the broker knows the
 // sender from its credentials and rewrites every device publish into
 // {"device_id":"<uuid>","values":"<base64 of the original payload>"} before the backend
 // sees it. A platform-side client unwraps it when present.

@@ -60,7 +60,8 @@ GatewayRole::GatewayRole(GatewayRoleOptions options)
 }
 
 mqtt::Result<std::vector<std::string>> GatewayRole::subscriptions() const {
-  // Difference 1 and 2 are in gateway_subscriptions: one filter per entry, both ack families.
+  // gateway_subscriptions gives one filter per entry (docs/thingspanel.md#one-filter-per-subscribe)
+  // and both ack families (docs/thingspanel.md#ack-topics).
   return gateway_subscriptions(options_.device_number);
 }
 
@@ -110,10 +111,10 @@ GatewayOutput GatewayRole::receive(std::string_view topic, std::string_view payl
 
 void GatewayRole::handle_ack(const TopicInfo& info, std::string_view payload, std::int64_t now_ms,
                              GatewayOutput& out) {
-  // Difference 12: parse_response never fails; a non-JSON ack or a string result
+  // docs/thingspanel.md#flat-responses: parse_response never fails; a non-JSON ack or a string result
   // comes back as a failure with `problem` set.
   ParsedResponse parsed = parse_response(payload);
-  Resolution res = correlator_.resolve(info, now_ms);  // either family (difference 2)
+  Resolution res = correlator_.resolve(info, now_ms);  // either family (docs/thingspanel.md#ack-topics)
   if (!res.matched()) {
     out.events.push_back(Warning{res.problem});
     return;
@@ -167,7 +168,7 @@ void GatewayRole::handle_request(const TopicInfo& info, DownlinkKind kind, std::
   Group group;
   group.kind = kind;
   if (answered) group.message_id = info.message_id;
-  // Difference 4: every target the message carries, at any depth.
+  // docs/thingspanel.md#one-target-per-downlink: every target the message carries, at any depth.
   std::vector<Routed> routed = route(parsed->root);
   for (auto& r : routed) {
     if (kind == DownlinkKind::Command && !group.method) group.method = command_call(r.body).method;
@@ -219,7 +220,7 @@ mqtt::Result<GatewayOutput> GatewayRole::respond(std::uint64_t request_id, const
     json values = json::object();
     const auto& keys = it->second.keys;
     if (keys.empty()) {
-      values = outcome.values;  // [] asked for every attribute (difference 3)
+      values = outcome.values;  // [] asked for every attribute (docs/thingspanel.md#attribute-get-shape)
     } else {
       // Only the asked keys go back, as the spec's attribute get asks for them.
       for (const auto& k : keys) {
@@ -251,7 +252,8 @@ void GatewayRole::finish(std::uint64_t group_id, std::int64_t now_ms, GatewayOut
       out.events.push_back(ErrorEvent{topic->error(), {}});
       return;
     }
-    // Difference 12: a flat response, numeric result, ts in seconds, method for commands.
+    // docs/thingspanel.md#flat-responses: a flat response, numeric result, ts in seconds, method
+    // for commands.
     std::optional<std::string> method = group.kind == DownlinkKind::Command ? group.method : std::nullopt;
     Response r = group.failures.empty() ? success_response(now_ms, method)
                                         : failure_response(group.errcode, joined, now_ms, method);
@@ -263,7 +265,8 @@ void GatewayRole::finish(std::uint64_t group_id, std::int64_t now_ms, GatewayOut
   }
   if (group.kind == DownlinkKind::AttributeGet) {
     if (group.values.empty()) return;  // nothing to report; the Warning says why
-    // Difference 3: the answer is an ordinary attribute report with a new message_id.
+    // docs/thingspanel.md#attribute-get-shape: the answer is an ordinary attribute report with a
+    // new message_id.
     auto sent = report_attributes(group.values, now_ms);
     if (!sent) {
       out.events.push_back(ErrorEvent{sent.error(), {}});

@@ -1,9 +1,10 @@
-// The gateway (device side) of the ThingsPanel gateway protocol as a protocol object:
-// it owns no MQTT session, reads no clock and does no I/O (DESIGN.md rule 1). The host
-// feeds it every received message as (topic, payload, now) and sends the Publications
-// it returns; reports are correlated with their acks and time out on `tick(now)`.
+// The gateway (device side) of the ThingsPanel gateway protocol as a protocol object: it owns no
+// MQTT session, reads no clock and does no I/O (it runs the same under tests, Node and browsers).
+// The host feeds it every received message as (topic, payload, now) and sends the Publications it
+// returns; reports are correlated with their acks and time out on `tick(now)`.
 //
-// How answers combine when one downlink carries several targets (difference 4):
+// How answers combine when one downlink carries several targets
+// (docs/thingspanel.md#one-target-per-downlink):
 //   - command / attribute set: ONE response per message_id, sent once every target was
 //     answered through respond(). It is a success only if every target succeeded;
 //     otherwise a failure whose errcode is the first failing target's and whose message
@@ -13,8 +14,8 @@
 //     ErrorEvent; if no target of the message is left to answer, the failure response
 //     goes out immediately.
 //   - attribute get: one attribute report on gateway/attributes/{new message_id} holding
-//     the values of every target that answered (difference 3); targets that failed or are
-//     unknown are left out and told in a Warning.
+//     the values of every target that answered (docs/thingspanel.md#attribute-get-shape);
+//     targets that failed or are unknown are left out and told in a Warning.
 //   - control has no response topic: respond() only completes the request.
 #pragma once
 
@@ -40,10 +41,10 @@ namespace tpgate::gateway {
 struct GatewayRoleOptions {
   std::string device_number;  // the top-level gateway's {dn}
   PayloadLimits limits;
-  MessageIdFunction message_id;  // empty: the spec's seven-digit ids (difference 11)
+  MessageIdFunction message_id;  // empty: the spec's seven-digit ids (docs/thingspanel.md#message-id)
   std::int64_t ack_timeout_ms = 10'000;
   // Sub-gateway levels accepted in and out; overrides limits.max_sub_gateway_depth.
-  // A warning is given past limits.warn_sub_gateway_depth (5, difference 7).
+  // A warning is given past limits.warn_sub_gateway_depth (5, docs/thingspanel.md#sub-gateway-depth).
   int max_depth = 32;
   std::uint8_t qos = 1;
 };
@@ -69,8 +70,9 @@ struct Request {
   json body;
 };
 
-// An attribute or event report was acked, by either ack family (difference 2).
-// `success` is false for a failure ack, a non-JSON ack or a string `result` (difference 12).
+// An attribute or event report was acked, by either ack family (docs/thingspanel.md#ack-topics).
+// `success` is false for a failure ack, a non-JSON ack or a string `result`
+// (docs/thingspanel.md#flat-responses).
 struct ReportAcked {
   RequestToken token = 0;
   std::int64_t rtt_ms = 0;
@@ -136,7 +138,8 @@ struct Report {
   Publication publication;
   std::string message_id;             // empty for telemetry
   std::optional<RequestToken> token;  // none for telemetry (no ack, spec)
-  std::vector<std::string> warnings;  // e.g. deeper than the backend reads (difference 7)
+  // e.g. deeper than the backend reads (docs/thingspanel.md#sub-gateway-depth)
+  std::vector<std::string> warnings;
 };
 
 // errcodes the role itself puts in failure responses.
@@ -147,7 +150,8 @@ class GatewayRole {
  public:
   explicit GatewayRole(GatewayRoleOptions options);
 
-  // One filter per SUBSCRIBE packet (difference 1), both ack families (difference 2).
+  // One filter per SUBSCRIBE packet (docs/thingspanel.md#one-filter-per-subscribe), both ack
+  // families (docs/thingspanel.md#ack-topics).
   mqtt::Result<std::vector<std::string>> subscriptions() const;
 
   // The devices below this gateway. Until called, every target is accepted; after, a
@@ -171,9 +175,9 @@ class GatewayRole {
   mqtt::Result<GatewayOutput> respond(std::uint64_t request_id, const RequestOutcome& outcome,
                                       std::int64_t now_ms);
 
-  // Uplinks, validated as the platform would read them (errors name the JSON path; past
-  // max_depth refused, past 5 levels a warning in Report::warnings). Bodies are sent as
-  // given (historical arrays included, difference 5); attributes and events get a fresh
+  // Uplinks, validated as the platform would read them (errors name the JSON path; past max_depth
+  // refused, past 5 levels a warning in Report::warnings). Bodies are sent as given (historical
+  // arrays included, docs/thingspanel.md#historical-mode); attributes and events get a fresh
   // message_id and a token resolved by an ack or a timeout.
   mqtt::Result<Report> report_telemetry(const GatewayNode& node, std::int64_t now_ms);
   mqtt::Result<Report> report_telemetry(const json& payload, std::int64_t now_ms);

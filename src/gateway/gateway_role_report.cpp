@@ -7,7 +7,7 @@ namespace tpgate::gateway {
 
 mqtt::Result<Report> GatewayRole::report(PayloadKind kind, const json& payload, std::int64_t now_ms) {
   // Validated exactly as a receiver would read it, so errors name the JSON path and
-  // nothing the platform would refuse leaves (depth limit included, difference 7).
+  // nothing the platform would refuse leaves (depth limit included, docs/thingspanel.md#sub-gateway-depth).
   auto parsed = parse_gateway_value(kind, payload, options_.limits);
   if (!parsed) return parsed.error();
   const std::string text = to_json(parsed->root).dump(-1, ' ', false, json::error_handler_t::replace);
@@ -24,7 +24,7 @@ mqtt::Result<Report> GatewayRole::report(PayloadKind kind, const json& payload, 
     out.publication.topic = telemetry_topic();
     return out;
   }
-  // Difference 11: a fresh message_id per report, never repeated within the window.
+  // docs/thingspanel.md#message-id: a fresh message_id per report, never repeated within the window.
   auto mid = message_ids_.next(now_ms);
   if (!mid) return mid.error();
   const RequestKind rk = kind == PayloadKind::Event ? RequestKind::EventReport : RequestKind::AttributeReport;

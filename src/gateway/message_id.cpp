@@ -8,7 +8,7 @@ namespace tpgate::gateway {
 
 mqtt::Status validate_message_id(std::string_view message_id) {
   using mqtt::ReasonCode;
-  // Difference 11: the id is the last topic level, so it must be a whole,
+  // docs/thingspanel.md#message-id: the id is the last topic level, so it must be a whole,
   // literal level; an empty level would make `gateway/event/` match nothing the
   // platform subscribed to with `+` meaningfully.
   if (message_id.empty()) {

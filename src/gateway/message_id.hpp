@@ -1,5 +1,5 @@
 // message_id: the last level of report, request and response topics, which the
-// other side echoes to pair a request with its answer (THINGSPANEL.md difference 11).
+// other side echoes to pair a request with its answer (docs/thingspanel.md#message-id).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 namespace tpgate::gateway {
 
 // A message_id must be non-empty and one topic level: no '/', '+' or '#'
-// (difference 11), and valid MQTT UTF-8 [MQTT-1.5.4-1, 1.5.4-2]. Error reason:
+// (docs/thingspanel.md#message-id), and valid MQTT UTF-8 [MQTT-1.5.4-1, 1.5.4-2]. Error reason:
 // TopicNameInvalid, message says which rule failed.
 mqtt::Status validate_message_id(std::string_view message_id);
 

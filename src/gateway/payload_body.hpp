@@ -1,6 +1,6 @@
 // What one device's body looks like in each kind of gateway message, how the spec tells
 // real-time from historical bodies ("Format Recognition" in the seed spec), and typed views
-// of a validated body. Timestamps come out in milliseconds (THINGSPANEL.md difference 6).
+// of a validated body. Timestamps come out in milliseconds (docs/thingspanel.md#timestamps).
 #pragma once
 
 #include <cstdint>
@@ -65,7 +65,7 @@ struct CommandCall {
 };
 CommandCall command_call(const json& body);
 
-// The keys of an attribute get body; empty means every attribute (difference 3).
+// The keys of an attribute get body; empty means every attribute (docs/thingspanel.md#attribute-get-shape).
 std::vector<std::string> attribute_keys(const json& body);
 
 // Builders: bodies in the shapes above, timestamps written in milliseconds.

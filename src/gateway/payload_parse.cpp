@@ -131,7 +131,8 @@ mqtt::Result<GatewayPayload> parse_value(PayloadKind kind, J& value, const Paylo
   out.kind = kind;
   if (!value.is_object()) return parse_error("", "expected a JSON object");
   if (kind == PayloadKind::AttributeGet && value.contains("keys")) {
-    // Backend shape (difference 3): no target, the keys are the top-level gateway's.
+    // Backend shape (docs/thingspanel.md#attribute-get-shape): no target, the keys are the
+    // top-level gateway's.
     if (value.size() != 1) return parse_error("", "\"keys\" cannot be combined with other members");
     const json& keys = value["keys"];
     if (auto st = validate_body(kind, keys, "keys"); !st) return st.error();

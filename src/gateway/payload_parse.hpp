@@ -18,7 +18,7 @@ struct PayloadLimits {
   // Sub-gateway levels below the top-level gateway allowed before the message is refused.
   int max_sub_gateway_depth = 32;
   // Past this many levels a warning is given: the ThingsPanel backend stops recursing
-  // beyond 5 levels (THINGSPANEL.md difference 7), so deeper data is lost there.
+  // beyond 5 levels (docs/thingspanel.md#sub-gateway-depth), so deeper data is lost there.
   int warn_sub_gateway_depth = 5;
   // Any JSON nesting (objects/arrays, also inside values) deeper than this is refused
   // before parsing, so hostile input cannot exhaust the stack. Each sub-gateway level
@@ -27,7 +27,7 @@ struct PayloadLimits {
   int max_json_nesting = 128;
 };
 
-// The two shapes of an attribute get (difference 3).
+// The two shapes of an attribute get (docs/thingspanel.md#attribute-get-shape).
 enum class AttributeGetShape {
   Spec,  // {"gateway_data":["ip"],"sub_device_data":{"s":["t"]}}
   Keys,  // backend: {"keys":["ip"]} for the top-level gateway, [] = all attributes

@@ -68,7 +68,7 @@ struct Routed {
 };
 
 // Every (target, body) pair in the tree, the node's own data first, then its sub-devices,
-// then each sub-gateway depth-first (THINGSPANEL.md difference 4: one message may carry
+// then each sub-gateway depth-first (docs/thingspanel.md#one-target-per-downlink: one message may carry
 // one target, as the backend sends, or many, as the spec examples do).
 std::vector<Routed> route(const GatewayNode& root);
 // The same, moving addresses and bodies out of `root` (left with empty bodies).

@@ -12,7 +12,7 @@ namespace {
 
 using mqtt::ReasonCode;
 
-// Never throws and never fails on odd UTF-8 from the caller (DESIGN.md rule 4).
+// Never throws and never fails on odd UTF-8 from the caller: no exception may cross into JS.
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Where a target's body sits in a message, for error messages:
@@ -69,7 +69,7 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
     out.events.push_back(ProtocolError{topic, std::string(sender), info.error()});
     return out;
   }
-  // The broker publishes status itself, never in an envelope (difference 9).
+  // The broker publishes status itself, never in an envelope (docs/thingspanel.md#online-status).
   if (info->kind == TopicKind::DeviceStatus) {
     on_status(*info, topic, payload, out);
     return out;
@@ -84,7 +84,7 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
     return out;
   }
   if (envelope->has_value()) {
-    // Difference 8: the broker's device_id names the sender.
+    // docs/thingspanel.md#broker-envelope: the broker's device_id names the sender.
     BrokerEnvelope& e = **envelope;
     from.gateway = e.device_id;
     auto mapped = device_numbers_.find(e.device_id);
@@ -125,8 +125,9 @@ void PlatformRole::on_telemetry(const TopicInfo&, const std::string& topic, cons
     for (auto& w : parsed->warnings) out.events.push_back(Warning{topic, from.gateway, std::move(w)});
     routed = route(std::move(parsed->root));
   }
-  // Difference 4: every target in the message; difference 5: one event per
-  // historical record, its ts in ms whatever unit it was sent in (difference 6).
+  // Every target in the message (docs/thingspanel.md#one-target-per-downlink); one event per
+  // historical record (docs/thingspanel.md#historical-mode), its ts in ms whatever unit it was
+  // sent in (docs/thingspanel.md#timestamps).
   out.events.reserve(out.events.size() + routed->size());
   for (Routed& r : *routed) {
     std::vector<TelemetryRecord> records = telemetry_records(std::move(r.body));
@@ -148,7 +149,8 @@ void PlatformRole::on_report(const TopicInfo& info, const std::string& topic, co
                                       options_.limits);
   if (!parsed) {
     out.events.push_back(ProtocolError{topic, from.gateway, with_topic(topic, parsed.error())});
-    // Like the backend: a report it cannot use gets its failure ack, errcode "000" (difference 12).
+    // Like the backend: a report it cannot use gets its failure ack, errcode "000"
+    // (docs/thingspanel.md#flat-responses).
     if (auto_ack) ack(info, topic, from, platform_failure_ack(parsed.error().message, now_ms), out);
     return;
   }
@@ -180,7 +182,7 @@ void PlatformRole::ack(const TopicInfo& info, const std::string& topic, const Se
   }
   const bool is_event = info.kind == TopicKind::EventReport;
   const std::string body = build_response(response);
-  // Difference 2: the spec's family, the backend's, or both.
+  // docs/thingspanel.md#ack-topics: the spec's family, the backend's, or both.
   for (AckFamily family : {AckFamily::Gateway, AckFamily::Devices}) {
     if (family == AckFamily::Gateway && options_.ack_topics == AckTopics::Backend) continue;
     if (family == AckFamily::Devices && options_.ack_topics == AckTopics::Spec) continue;
@@ -231,7 +233,7 @@ void PlatformRole::on_response(const TopicInfo& info, const std::string& topic, 
     return;
   }
   requests_.erase(r.resolved->token);
-  // Difference 12: never fails; a non-JSON payload or string result is a failure.
+  // docs/thingspanel.md#flat-responses: never fails; a non-JSON payload or string result is a failure.
   out.events.push_back(RequestCompleted{r.resolved->token, parse_response(payload), r.resolved->rtt_ms, std::nullopt});
 }
 
@@ -260,7 +262,7 @@ mqtt::Result<Sent> PlatformRole::send_request(RequestKind kind, std::string_view
   if (auto st = correlator_.add(kind, *mid, token, now_ms, options_.request_timeout_ms); !st) return st.error();
   ++next_token_;
   requests_[token] = PendingRequest{kind, *mid, std::string(dn)};
-  // Difference 4: one path per message, the way the backend sends it.
+  // docs/thingspanel.md#one-target-per-downlink: one path per message, the way the backend sends it.
   return Sent{token, *mid, Publication{std::move(*topic), dump(to_json(wrap(target, std::move(body))))}};
 }
 
@@ -285,7 +287,8 @@ mqtt::Result<Sent> PlatformRole::send_attribute_get(std::string_view dn, const T
   if (!topic) return topic.error();
   json message;
   if (shape == AttributeGetShape::Keys) {
-    // Difference 3: the backend's {"keys":[...]} has no target; it asks the gateway itself.
+    // docs/thingspanel.md#attribute-get-shape: the backend's {"keys":[...]} has no target; it asks
+    // the gateway itself.
     if (!target.is_gateway() || !target.sub_gateways.empty()) {
       return mqtt::make_error(ReasonCode::ImplementationSpecificError,
                               "the {\"keys\":[...]} attribute get can only ask the top-level gateway, not " +

@@ -1,11 +1,11 @@
-// The platform role (issue 4; THINGSPANEL.md "Roles": the server side): what the
-// ThingsPanel backend does, as a sans-I/O object (DESIGN.md rule 1). It owns no
+// The platform role (docs/thingspanel.md#roles: the server side): what the
+// ThingsPanel backend does, as a sans-I/O object (no I/O, no clock read). It owns no
 // MQTT session: the host subscribes to subscriptions(), hands every received
 // message to receive(), publishes the returned Publications and calls
 // tick(now) at next_deadline().
 //
 // Identity of the sender. Many gateways publish the same `gateway/telemetry`,
-// so the topic does not say who sent it (difference 8):
+// so the topic does not say who sent it (docs/thingspanel.md#broker-envelope):
 //   1. Behind the ThingsPanel broker each payload arrives in the envelope
 //      {"device_id","values":base64}; the gateway is then the device_id.
 //   2. Otherwise the host may pass `sender` to receive() (a device_number it
@@ -53,7 +53,7 @@ struct Publication {
   friend bool operator==(const Publication&, const Publication&) = default;
 };
 
-// Where acks of attribute and event reports go (difference 2).
+// Where acks of attribute and event reports go (docs/thingspanel.md#ack-topics).
 enum class AckTopics : std::uint8_t {
   Spec,     // gateway/{attributes|event}/response/{dn}/{mid} (the seed spec)
   Backend,  // devices/{attributes|event}/response/{dn}/{mid} (the ThingsPanel backend)
@@ -65,7 +65,7 @@ struct TelemetryReceived {
   std::string gateway;
   Target target;
   json values;
-  std::int64_t ts_ms = 0;  // the record's ts (s or ms on the wire, difference 6), else now
+  std::int64_t ts_ms = 0;  // the record's ts (s or ms on the wire, docs/thingspanel.md#timestamps), else now
 };
 struct AttributesReceived {
   std::string gateway;
@@ -82,15 +82,15 @@ struct EventReceived {
   std::int64_t ts_ms = 0;  // the record's ts for a historical event, else now
   std::string message_id;
 };
-// devices/status/{device_id}, "1" / "0" (difference 9).
+// devices/status/{device_id}, "1" / "0" (docs/thingspanel.md#online-status).
 struct StatusChanged {
   std::string device_id;
   bool online = false;
 };
 // A command or attribute set was answered, or an attribute get was answered
 // by an attribute report. `response` is the flat response as parsed
-// (difference 12: non-JSON or a string result is a failure, `problem` says
-// why). For an attribute get, `response` is a success and `report` holds the
+// (docs/thingspanel.md#flat-responses: non-JSON or a string result is a failure,
+// `problem` says why). For an attribute get, `response` is a success and `report` holds the
 // whole attribute report that answered it.
 struct RequestCompleted {
   RequestToken token = 0;
@@ -98,7 +98,7 @@ struct RequestCompleted {
   std::int64_t rtt_ms = 0;
   std::optional<json> report;
 };
-// Issue 4 acceptance 6: nobody answered before the deadline.
+// Nobody answered before the deadline, on the caller's clock (docs/thingspanel.md#correlation).
 struct RequestTimedOut {
   RequestToken token = 0;
   std::string message;  // "command 0001234 to gw-1 timed out after 10000 ms"
@@ -110,7 +110,7 @@ struct ProtocolError {
   std::string gateway;
   mqtt::Error error;
 };
-// Accepted, but worth telling (depth past 5, difference 7; ack impossible).
+// Accepted, but worth telling (depth past 5, docs/thingspanel.md#sub-gateway-depth; ack impossible).
 struct Warning {
   std::string topic;
   std::string gateway;
@@ -140,7 +140,7 @@ struct Options {
   AckTopics ack_topics = AckTopics::Spec;
   std::int64_t request_timeout_ms = 10'000;
   PayloadLimits limits;
-  MessageIdFunction message_id;  // empty: the spec's 7-digit ids (difference 11)
+  MessageIdFunction message_id;  // empty: the spec's 7-digit ids (docs/thingspanel.md#message-id)
   std::size_t max_recent_events = 16;
   std::string default_gateway;  // identity when neither envelope nor sender says
 };
@@ -149,14 +149,14 @@ class PlatformRole {
  public:
   explicit PlatformRole(Options options = {});
 
-  // Filters to subscribe, each in a SUBSCRIBE of its own (difference 1).
+  // Filters to subscribe, each in a SUBSCRIBE of its own (docs/thingspanel.md#one-filter-per-subscribe).
   mqtt::Result<std::vector<std::string>> subscriptions() const;
 
   // One received message. `sender` identifies the gateway when no envelope does.
   Outputs receive(std::string_view topic, std::string_view payload, std::int64_t now_ms,
                   std::string_view sender = {});
 
-  // Downlinks, one target each as the backend shapes them (difference 4).
+  // Downlinks, one target each as the backend shapes them (docs/thingspanel.md#one-target-per-downlink).
   // Command and attribute set complete on their response (same message_id).
   mqtt::Result<Sent> send_command(std::string_view dn, const Target& target, std::string_view method,
                                   const json& params, std::int64_t now_ms);
@@ -164,7 +164,7 @@ class PlatformRole {
                                         std::int64_t now_ms);
   // Completes on the next attribute report from gateway `dn` whose body for
   // `target` carries every key asked (any attribute when `keys` is empty);
-  // difference 3. The Keys shape ({"keys":[...]}) can only ask the top-level
+  // docs/thingspanel.md#attribute-get-shape. The Keys shape ({"keys":[...]}) can only ask the top-level
   // gateway itself.
   mqtt::Result<Sent> send_attribute_get(std::string_view dn, const Target& target,
                                         const std::vector<std::string>& keys, AttributeGetShape shape,

@@ -1,6 +1,6 @@
-// The platform's picture of every device it has heard from (issue 4, platform
-// role): latest telemetry and attributes per key with the time they were
-// measured, the last N events, and the broker's online status (difference 9).
+// The platform's picture of every device it has heard from (the platform role,
+// docs/thingspanel.md#platform-behaviour): latest telemetry and attributes per key with the time they were
+// measured, the last N events, and the broker's online status (docs/thingspanel.md#online-status).
 // Fed by PlatformRole; hosts query it by gateway identity + target.
 #pragma once
 
@@ -19,7 +19,7 @@
 
 namespace tpgate::gateway {
 
-// One key's latest value and when it was measured (ms, difference 6).
+// One key's latest value and when it was measured (ms, docs/thingspanel.md#timestamps).
 struct ValueAt {
   json value;
   std::int64_t ts_ms = 0;
@@ -37,7 +37,7 @@ class PlatformView {
   explicit PlatformView(std::size_t max_events = 16) : max_events_(max_events) {}
 
   // A value replaces the stored one only if it is not older: historical
-  // records (difference 5) arriving after a real-time report must not roll
+  // records (docs/thingspanel.md#historical-mode) arriving after a real-time report must not roll
   // the view back.
   void put_telemetry(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
   void put_attributes(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);

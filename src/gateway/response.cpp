@@ -8,7 +8,7 @@
 namespace tpgate::gateway {
 namespace {
 
-// A ts of 10^11 or more cannot be seconds (year 5138); it is milliseconds (difference 6).
+// A ts of 10^11 or more cannot be seconds (year 5138); it is milliseconds (docs/thingspanel.md#timestamps).
 constexpr double kMillisecondsFrom = 1e11;
 
 std::int64_t to_seconds(const nlohmann::json& ts) {
@@ -64,9 +64,10 @@ Response platform_failure_ack(std::string message, std::int64_t now_ms) {
 }
 
 std::string build_response(const Response& response) {
-  // ordered_json keeps the spec's key order (difference 12 examples).
+  // ordered_json keeps the spec's key order (docs/thingspanel.md#flat-responses).
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  j["result"] = response.success ? 0 : 1;  // a JSON number, never a string (difference 12)
+  // A JSON number, never a string (docs/thingspanel.md#flat-responses).
+  j["result"] = response.success ? 0 : 1;
   if (!response.success) j["errcode"] = response.errcode;
   j["message"] = response.message;
   j["ts"] = response.ts;
@@ -101,7 +102,7 @@ ParsedResponse parse_response(std::string_view payload) {
   if (result == j.end()) {
     out.problem = "result is missing";
   } else if (!result->is_number()) {
-    // Difference 12: `result` is a JSON number; "0" as a string is a failure.
+    // docs/thingspanel.md#flat-responses: `result` is a JSON number; "0" as a string is a failure.
     out.problem = "result is " + std::string(type_name(*result)) + ", not a number";
   } else {
     const double value = result->is_number_float() ? result->get<double>()

@@ -1,4 +1,4 @@
-// Responses and acks (THINGSPANEL.md difference 12): a flat JSON object whose
+// Responses and acks (docs/thingspanel.md#flat-responses): a flat JSON object whose
 // `result` is a number, 0 for success. The same shape answers commands and
 // attribute sets (gateway -> platform) and acks attribute and event reports
 // (platform -> gateway).
@@ -18,12 +18,12 @@ struct Response {
   bool success = true;          // "result": 0, anything else is failure
   std::string errcode;          // failure only ("INVALID_PARAM", "000", ...)
   std::string message;          // "success" on success
-  std::int64_t ts = 0;          // seconds (difference 6: response ts is seconds)
+  std::int64_t ts = 0;          // seconds (docs/thingspanel.md#timestamps: response ts is seconds)
   std::optional<std::string> method;  // the command's method when answering a command
   friend bool operator==(const Response&, const Response&) = default;
 };
 
-// Difference 6: responses carry seconds; the session's clock is milliseconds.
+// docs/thingspanel.md#timestamps: responses carry seconds; the session's clock is milliseconds.
 inline std::int64_t response_ts_from_ms(std::int64_t now_ms) {
   return now_ms >= 0 ? now_ms / 1000 : -((-now_ms + 999) / 1000);
 }
@@ -42,7 +42,7 @@ Response platform_failure_ack(std::string message, std::int64_t now_ms);
 std::string build_response(const Response& response);
 
 // What a received response payload says. Never fails: a payload that is not a
-// well-formed response still answers the request, as a failure (difference 12),
+// well-formed response still answers the request, as a failure (docs/thingspanel.md#flat-responses),
 // with `problem` saying why ("payload is not JSON", "result is a string, not a
 // number", ...). `problem` is empty for a well-formed response.
 struct ParsedResponse {
@@ -53,7 +53,7 @@ struct ParsedResponse {
 };
 
 // ts: a value of 10^11 or more is taken as milliseconds and turned into seconds
-// (difference 6: peers that send the event-style millisecond ts still parse).
+// (docs/thingspanel.md#timestamps: peers that send the event-style millisecond ts still parse).
 ParsedResponse parse_response(std::string_view payload);
 
 }  // namespace tpgate::gateway

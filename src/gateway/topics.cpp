@@ -20,7 +20,7 @@ struct TopicPattern {
   std::string_view pattern;  // levels; {dn}, {mid}, {id} are placeholders
 };
 
-// THINGSPANEL.md "Topics". Order matters for TopicDirection::Any: the uplink
+// docs/thingspanel.md#topics. Order matters for TopicDirection::Any: the uplink
 // responses come before the command and attribute-set downlinks they collide with.
 constexpr std::array<TopicPattern, 14> kPatterns{{
     {TopicKind::Telemetry, AckFamily::Gateway, TopicDirection::Uplink, "gateway/telemetry"},
@@ -29,13 +29,13 @@ constexpr std::array<TopicPattern, 14> kPatterns{{
     {TopicKind::CommandResponse, AckFamily::Gateway, TopicDirection::Uplink, "gateway/command/response/{mid}"},
     {TopicKind::AttributeSetResponse, AckFamily::Gateway, TopicDirection::Uplink,
      "gateway/attributes/set/response/{mid}"},
-    // Difference 9: published by the broker, received by the platform.
+    // docs/thingspanel.md#online-status: published by the broker, received by the platform.
     {TopicKind::DeviceStatus, AckFamily::Gateway, TopicDirection::Uplink, "devices/status/{id}"},
     {TopicKind::Control, AckFamily::Gateway, TopicDirection::Downlink, "gateway/telemetry/control/{dn}"},
     {TopicKind::AttributeSet, AckFamily::Gateway, TopicDirection::Downlink, "gateway/attributes/set/{dn}/{mid}"},
     {TopicKind::AttributeGet, AckFamily::Gateway, TopicDirection::Downlink, "gateway/attributes/get/{dn}"},
     {TopicKind::Command, AckFamily::Gateway, TopicDirection::Downlink, "gateway/command/{dn}/{mid}"},
-    // Difference 2: the spec's ack family, then the one the backend really uses.
+    // docs/thingspanel.md#ack-topics: the spec's ack family, then the one the backend really uses.
     {TopicKind::AttributeAck, AckFamily::Gateway, TopicDirection::Downlink, "gateway/attributes/response/{dn}/{mid}"},
     {TopicKind::EventAck, AckFamily::Gateway, TopicDirection::Downlink, "gateway/event/response/{dn}/{mid}"},
     {TopicKind::AttributeAck, AckFamily::Devices, TopicDirection::Downlink, "devices/attributes/response/{dn}/{mid}"},
@@ -298,8 +298,8 @@ mqtt::Result<std::vector<std::string>> gateway_subscriptions(std::string_view de
       "gateway/command/" + dn + "/+",
       "gateway/attributes/response/" + dn + "/+",
       "gateway/event/response/" + dn + "/+",
-      "devices/attributes/response/" + dn + "/+",  // difference 2
-      "devices/event/response/" + dn + "/+",       // difference 2
+      "devices/attributes/response/" + dn + "/+",  // docs/thingspanel.md#ack-topics
+      "devices/event/response/" + dn + "/+",       // docs/thingspanel.md#ack-topics
   };
 }
 
@@ -317,7 +317,7 @@ mqtt::Result<std::vector<std::string>> platform_subscriptions(std::string_view s
       "gateway/event/+",
       "gateway/command/response/+",
       "gateway/attributes/set/response/+",
-      "devices/status/+",  // difference 9
+      "devices/status/+",  // docs/thingspanel.md#online-status
   };
   for (std::string& f : filters) f = prefix + f;
   return filters;

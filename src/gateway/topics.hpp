@@ -1,4 +1,4 @@
-// ThingsPanel gateway topics (THINGSPANEL.md "Topics"): builders for every topic
+// ThingsPanel gateway topics (docs/thingspanel.md#topics): builders for every topic
 // either side publishes, one parser that classifies an incoming topic, and the
 // subscription lists of the gateway and of the platform.
 #pragma once
@@ -26,14 +26,14 @@ enum class TopicKind : std::uint8_t {
   Command,               // gateway/command/{dn}/{message_id}
   AttributeAck,          // {gateway|devices}/attributes/response/{dn}/{message_id}
   EventAck,              // {gateway|devices}/event/response/{dn}/{message_id}
-  // The ThingsPanel broker publishes (difference 9).
+  // The ThingsPanel broker publishes (docs/thingspanel.md#online-status).
   DeviceStatus,          // devices/status/{device_id}, payload "1" / "0"
 };
 
 // "attribute report", "command response", ... for messages.
 std::string_view topic_kind_name(TopicKind kind);
 
-// Which family an ack arrived on (difference 2): the spec's `gateway/...` or
+// Which family an ack arrived on (docs/thingspanel.md#ack-topics): the spec's `gateway/...` or
 // `devices/...`, which is what the ThingsPanel backend really publishes. Both
 // mean the same ack; the family is kept only for diagnostics and for a
 // platform that wants to answer like the spec or like the backend.
@@ -66,7 +66,7 @@ mqtt::Status validate_topic_level(std::string_view value, std::string_view field
 
 // Builds the topic for `info` (the fields the kind does not use are ignored).
 // Fails when a used field is not a valid single level; message_id is checked
-// by validate_message_id (message_id.hpp) (difference 11).
+// by validate_message_id (message_id.hpp) (docs/thingspanel.md#message-id).
 mqtt::Result<std::string> build_topic(const TopicInfo& info);
 
 // Convenience builders over build_topic.
@@ -91,19 +91,19 @@ mqtt::Result<std::string> device_status_topic(std::string_view device_id);
 // topic ...". The topic of a received PUBLISH never carries `$share/`.
 mqtt::Result<TopicInfo> parse_topic(std::string_view topic, TopicDirection direction = TopicDirection::Any);
 
-// The filters a gateway subscribes to, in order: control, attribute set,
-// attribute get, command, then the ack filters of both families (difference 2).
-// Difference 1: the ThingsPanel broker checks the ACL of only the first filter
-// in a SUBSCRIBE and fails all of them when that one fails, so the caller must
-// send each entry in a SUBSCRIBE packet of its own.
+// The filters a gateway subscribes to, in order: control, attribute set, attribute get, command,
+// then the ack filters of both families (docs/thingspanel.md#ack-topics).
+// docs/thingspanel.md#one-filter-per-subscribe: the ThingsPanel broker checks the ACL of only the
+// first filter in a SUBSCRIBE and fails all of them when that one fails, so the caller must send
+// each entry in a SUBSCRIBE packet of its own.
 mqtt::Result<std::vector<std::string>> gateway_subscriptions(std::string_view device_number);
 
 // The filters a platform subscribes to: every uplink of every gateway
 // (telemetry, attribute and event reports, command and attribute-set
-// responses) and the broker's `devices/status/+` (difference 9). With a
+// responses) and the broker's `devices/status/+` (docs/thingspanel.md#online-status). With a
 // non-empty `share_group` each filter becomes `$share/{group}/{filter}` so
 // several platform instances share the load [MQTT-4.8.2]. Like the gateway's,
-// each filter goes in its own SUBSCRIBE (difference 1).
+// each filter goes in its own SUBSCRIBE (docs/thingspanel.md#one-filter-per-subscribe).
 mqtt::Result<std::vector<std::string>> platform_subscriptions(std::string_view share_group = {});
 
 }  // namespace tpgate::gateway

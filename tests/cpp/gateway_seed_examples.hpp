@@ -1,5 +1,5 @@
-// The JSON examples of the seed spec ("Gateway Device MQTT Interaction Spec", copied in
-// /work/shared/THINGSPANEL.md), verbatim, in the order the spec gives them.
+// The JSON examples of the seed spec ("Gateway Device MQTT Interaction Spec",
+// docs/thingspanel.md#seed-examples), verbatim, in the order the spec gives them.
 #pragma once
 
 #include <string_view>

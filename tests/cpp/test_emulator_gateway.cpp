@@ -41,7 +41,7 @@ TEST(EmulatorGateway, SubscribesOneFilterPerPacketThenReportsAttributes) {
   std::vector<std::string> filters;
   for (const auto& p : h.take()) {
     if (const auto* s = std::get_if<mqtt::Subscribe>(&p)) {
-      ASSERT_EQ(s->subscriptions.size(), 1u);  // difference 1
+      ASSERT_EQ(s->subscriptions.size(), 1u);  // docs/thingspanel.md#one-filter-per-subscribe
       filters.push_back(s->subscriptions[0].filter);
     }
   }
@@ -124,7 +124,7 @@ TEST(EmulatorGateway, CommandToANestedSubDeviceIsLoggedWithItsTarget) {
   h.connect();
   const std::size_t mark = h.published.size();
   h.events.take();
-  // The backend's one-target nesting (difference 4).
+  // The backend's one-target nesting (docs/thingspanel.md#one-target-per-downlink).
   h.downlink("gateway/command/gw-1/m77",
              R"({"sub_gateway_data":{"gateway_001":{"sub_device_data":{"sensor_101":{"method":"Restart"}}}}})");
   h.advance_to(h.now + 20);
@@ -191,7 +191,7 @@ TEST(EmulatorGateway, AttributeGetInBothShapes) {
   Harness h(kScenario);
   h.connect();
   std::size_t mark = h.published.size();
-  // Backend shape (difference 3): keys of the gateway itself.
+  // Backend shape (docs/thingspanel.md#attribute-get-shape): keys of the gateway itself.
   h.downlink("gateway/attributes/get/gw-1", R"({"keys":["ip"]})");
   auto reports = h.sent("gateway/attributes/", mark);
   ASSERT_EQ(reports.size(), 1u);
@@ -234,7 +234,7 @@ TEST(EmulatorGateway, EventsAreAckedThroughBothAckFamilies) {
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(Harness::body(events[1])["gateway_data"]["params"]["n"], 1);
   const std::string mid2 = events[1].topic.substr(std::string("gateway/event/").size());
-  // The backend's family (difference 2).
+  // The backend's family (docs/thingspanel.md#ack-topics).
   h.downlink("devices/event/response/gw-1/" + mid2, R"({"result":0,"message":"success","ts":1})");
   EXPECT_EQ(h.metrics.counters.reports_acked, 2u);
   EXPECT_EQ(h.metrics.counters.events_sent, 2u);
@@ -319,7 +319,7 @@ TEST(EmulatorGateway, HistoricalBatchesSamplesWithMillisecondTimestamps) {
   ASSERT_TRUE(body["gateway_data"].is_array());
   ASSERT_EQ(body["gateway_data"].size(), 3u);
   EXPECT_EQ(body["gateway_data"][2]["values"]["x"], 2);
-  // Difference 6: milliseconds, one interval apart.
+  // docs/thingspanel.md#timestamps: milliseconds, one interval apart.
   EXPECT_EQ(body["gateway_data"][1]["ts"].get<std::int64_t>() - body["gateway_data"][0]["ts"].get<std::int64_t>(), 1000);
   EXPECT_TRUE(gateway::parse_gateway_value(gateway::PayloadKind::Telemetry, body).ok());
 }

@@ -1,6 +1,6 @@
 // Correlator: requests paired with answers by (kind, message_id), timeouts on
-// a fake clock (issue 4 acceptance 6), both ack families (difference 2), late
-// and duplicate answers reported rather than fatal.
+// a fake clock (docs/thingspanel.md#correlation), both ack families
+// (docs/thingspanel.md#ack-topics), late and duplicate answers reported rather than fatal.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -29,8 +29,8 @@ TEST(Correlator, ResolvesWithTokenAndRoundTripTime) {
   EXPECT_FALSE(c.next_deadline().has_value());
 }
 
-// Issue 4 acceptance 6: a request nobody answers times out on the caller's clock.
-TEST(Correlator, Acceptance6UnansweredRequestTimesOut) {
+// A request nobody answers times out on the caller's clock (docs/thingspanel.md#correlation).
+TEST(Correlator, UnansweredRequestTimesOut) {
   Correlator c;
   ASSERT_TRUE(c.add(RequestKind::AttributeSet, "m1", 7, 1'000, 3'000).ok());
   EXPECT_EQ(c.next_deadline(), 4'000);
@@ -54,7 +54,7 @@ TEST(Correlator, ExpiresOldestDeadlineFirstAndLeavesTheRest) {
   EXPECT_EQ(c.pending_count(), 1u);
 }
 
-// Difference 2: an ack on either family resolves the same report.
+// docs/thingspanel.md#ack-topics: an ack on either family resolves the same report.
 struct AckCase {
   const char* why;
   const char* topic;
@@ -65,7 +65,7 @@ void PrintTo(const AckCase& c, std::ostream* os) { *os << c.why; }
 
 class CorrelatorAckFamilyTest : public ::testing::TestWithParam<AckCase> {};
 
-TEST_P(CorrelatorAckFamilyTest, Difference2EitherFamilyResolves) {
+TEST_P(CorrelatorAckFamilyTest, AckTopicsEitherFamilyResolves) {
   const AckCase& a = GetParam();
   Correlator c;
   ASSERT_TRUE(c.add(a.kind, "1234567", 99, 0, 10'000).ok());
@@ -81,13 +81,13 @@ INSTANTIATE_TEST_SUITE_P(
     Table, CorrelatorAckFamilyTest,
     ::testing::Values(
         AckCase{"attribute ack, spec family", "gateway/attributes/response/gw/1234567", RequestKind::AttributeReport},
-        AckCase{"difference 2: attribute ack, devices family", "devices/attributes/response/gw/1234567",
+        AckCase{"docs/thingspanel.md#ack-topics: attribute ack, devices family", "devices/attributes/response/gw/1234567",
                 RequestKind::AttributeReport},
         AckCase{"event ack, spec family", "gateway/event/response/gw/1234567", RequestKind::EventReport},
-        AckCase{"difference 2: event ack, devices family", "devices/event/response/gw/1234567",
+        AckCase{"docs/thingspanel.md#ack-topics: event ack, devices family", "devices/event/response/gw/1234567",
                 RequestKind::EventReport}));
 
-TEST(Correlator, Difference2AckFromBothFamiliesIsOneAckThenADuplicate) {
+TEST(Correlator, AckTopicsBothFamiliesAreOneAckThenADuplicate) {
   Correlator c;
   ASSERT_TRUE(c.add(RequestKind::EventReport, "5", 1, 0, 1'000).ok());
   const Resolution first = c.resolve(*parse_topic("devices/event/response/gw/5"), 10);
@@ -195,7 +195,8 @@ TEST(Correlator, TopicsThatAnswerNothing) {
   EXPECT_FALSE(r.matched());
   EXPECT_EQ(r.problem, "telemetry answers no request");
   EXPECT_FALSE(request_answered_by(TopicKind::Command).has_value());
-  EXPECT_FALSE(request_answered_by(TopicKind::AttributeGet).has_value());  // answered by a new report (difference 3)
+  // Answered by a new report (docs/thingspanel.md#attribute-get-shape).
+  EXPECT_FALSE(request_answered_by(TopicKind::AttributeGet).has_value());
   EXPECT_EQ(request_answered_by(TopicKind::AttributeAck), RequestKind::AttributeReport);
 }
 

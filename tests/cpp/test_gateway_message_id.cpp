@@ -1,4 +1,4 @@
-// message_id (THINGSPANEL.md difference 11): validation and the seven-digit
+// message_id (docs/thingspanel.md#message-id): validation and the seven-digit
 // default generator's no-repeat guarantee, on a clock the test controls.
 #include <gtest/gtest.h>
 
@@ -26,7 +26,7 @@ void PrintTo(const IdCase& c, std::ostream* os) { *os << c.why; }
 
 class MessageIdValidationTest : public ::testing::TestWithParam<IdCase> {};
 
-TEST_P(MessageIdValidationTest, Difference11Rules) {
+TEST_P(MessageIdValidationTest, OneTopicLevelRules) {
   const IdCase& c = GetParam();
   const mqtt::Status st = validate_message_id(c.id);
   if (c.error == nullptr) {
@@ -80,19 +80,19 @@ INSTANTIATE_TEST_SUITE_P(
         SequenceCase{"last 7 digits of the timestamp", {1609459200123}, {"9200123"}},
         SequenceCase{"leading zeros are kept", {1600000000042}, {"0000042"}},
         SequenceCase{"clock moving on: each id is the clock's", {1000, 1005, 2000}, {"0001000", "0001005", "0002000"}},
-        // Difference 11: the same millisecond twice must not give the same id.
-        SequenceCase{"difference 11: same millisecond steps forward", {5000, 5000, 5000},
+        // docs/thingspanel.md#message-id: the same millisecond twice must not give the same id.
+        SequenceCase{"docs/thingspanel.md#message-id: same millisecond steps forward", {5000, 5000, 5000},
                      {"0005000", "0005001", "0005002"}},
-        SequenceCase{"difference 11: a burst runs ahead, the clock catches up", {5000, 5000, 5001, 5003},
+        SequenceCase{"docs/thingspanel.md#message-id: a burst runs ahead, the clock catches up", {5000, 5000, 5001, 5003},
                      {"0005000", "0005001", "0005002", "0005003"}},
-        SequenceCase{"difference 11: clock going backwards never repeats", {9000, 8000, 8000, 9500},
+        SequenceCase{"docs/thingspanel.md#message-id: clock going backwards never repeats", {9000, 8000, 8000, 9500},
                      {"0009000", "0009001", "0009002", "0009500"}},
         SequenceCase{"wrap at 9,999,999 within one millisecond", {19'999'999, 19'999'999, 19'999'999},
                      {"9999999", "0000000", "0000001"}},
         SequenceCase{"negative clock counts as 0", {-5, -5}, {"0000000", "0000001"}}));
 
-// Difference 11: 10,000 ids in one millisecond are all distinct and valid.
-TEST(SevenDigitMessageIds, Difference11TenThousandInOneMillisecond) {
+// docs/thingspanel.md#message-id: 10,000 ids in one millisecond are all distinct and valid.
+TEST(SevenDigitMessageIds, TenThousandInOneMillisecond) {
   SevenDigitMessageIds ids;
   std::unordered_set<std::string> seen;
   for (int i = 0; i < 10'000; ++i) {
@@ -105,7 +105,7 @@ TEST(SevenDigitMessageIds, Difference11TenThousandInOneMillisecond) {
 }
 
 // The guarantee across the wrap: 10,000 ids straddling 9,999,999 -> 0 stay distinct.
-TEST(SevenDigitMessageIds, Difference11DistinctAcrossTheWrap) {
+TEST(SevenDigitMessageIds, DistinctAcrossTheWrap) {
   SevenDigitMessageIds ids;
   std::unordered_set<std::string> seen;
   for (int i = 0; i < 10'000; ++i) seen.insert(ids.next(9'995'000));
@@ -117,7 +117,7 @@ TEST(SevenDigitMessageIds, Difference11DistinctAcrossTheWrap) {
 
 // A clock that jumps back by an hour in the middle of a burst: still no repeat,
 // and the position never goes back.
-TEST(SevenDigitMessageIds, Difference11ClockStepsBackDuringBurst) {
+TEST(SevenDigitMessageIds, ClockStepsBackDuringBurst) {
   SevenDigitMessageIds ids;
   std::unordered_set<std::string> seen;
   std::int64_t last = -1;
@@ -160,8 +160,8 @@ TEST(MessageIds, CustomGeneratorGetsTheClock) {
   EXPECT_EQ(seen_now, 42);
 }
 
-// Difference 11: a custom generator's bad id is an error before it reaches a topic.
-TEST(MessageIds, Difference11CustomIdIsValidated) {
+// docs/thingspanel.md#message-id: a custom generator's bad id is an error before it reaches a topic.
+TEST(MessageIds, CustomIdIsValidated) {
   MessageIds slash([](std::int64_t) { return std::string("a/b"); });
   mqtt::Result<std::string> bad = slash.next(0);
   ASSERT_FALSE(bad.ok());

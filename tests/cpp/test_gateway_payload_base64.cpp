@@ -1,4 +1,4 @@
-// The strict base64 decoder behind the broker envelope (THINGSPANEL.md difference 8):
+// The strict base64 decoder behind the broker envelope (docs/thingspanel.md#broker-envelope):
 // RFC 4648 test vectors, and every way a text can fail to be canonical base64.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,6 @@
-// Acceptance 1: every JSON example of the seed spec parses into the payload tree and is
-// rebuilt to an equal JSON value; format recognition and routing are checked on them too.
+// Every JSON example of the seed spec (docs/thingspanel.md#seed-examples) parses into the
+// payload tree and is rebuilt to an equal JSON value; format recognition and routing are
+// checked on them too.
 #include <gtest/gtest.h>
 
 #include <ostream>

@@ -1,4 +1,5 @@
-// Responses and acks (THINGSPANEL.md difference 12, ts per difference 6):
+// Responses and acks (docs/thingspanel.md#flat-responses; ts per
+// docs/thingspanel.md#timestamps):
 // golden JSON for what we send, and a table of what we may receive.
 #include <gtest/gtest.h>
 
@@ -12,7 +13,7 @@
 namespace tpgate::gateway {
 namespace {
 
-constexpr std::int64_t kNowMs = 1609459200789;  // -> ts 1609459200 (seconds, difference 6)
+constexpr std::int64_t kNowMs = 1609459200789;  // -> ts 1609459200 (seconds, docs/thingspanel.md#timestamps)
 
 // ------------------------------------------------------------ building
 
@@ -39,34 +40,34 @@ TEST_P(ResponseBuildTest, ParsesBackToTheSameResponse) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Difference12, ResponseBuildTest,
+    FlatResponses, ResponseBuildTest,
     ::testing::Values(
-        BuildCase{"difference 12: success ack", success_response(kNowMs),
+        BuildCase{"docs/thingspanel.md#flat-responses: success ack", success_response(kNowMs),
                   R"({"result":0,"message":"success","ts":1609459200})"},
-        BuildCase{"difference 12: success answering a command", success_response(kNowMs, "Restart"),
+        BuildCase{"docs/thingspanel.md#flat-responses: success answering a command", success_response(kNowMs, "Restart"),
                   R"({"result":0,"message":"success","ts":1609459200,"method":"Restart"})"},
-        BuildCase{"difference 12: failure answering a command",
+        BuildCase{"docs/thingspanel.md#flat-responses: failure answering a command",
                   failure_response("INVALID_PARAM", "Parameter validation failed", kNowMs, "Restart"),
                   R"({"result":1,"errcode":"INVALID_PARAM","message":"Parameter validation failed","ts":1609459200,"method":"Restart"})"},
-        BuildCase{"difference 12: failure to an attribute set has no method",
+        BuildCase{"docs/thingspanel.md#flat-responses: failure to an attribute set has no method",
                   failure_response("UNKNOWN_TARGET", "no sub-device sensor_9", kNowMs),
                   R"({"result":1,"errcode":"UNKNOWN_TARGET","message":"no sub-device sensor_9","ts":1609459200})"},
-        BuildCase{"difference 12: the platform's own failure ack: errcode 000, no method",
+        BuildCase{"docs/thingspanel.md#flat-responses: the platform's own failure ack: errcode 000, no method",
                   platform_failure_ack("bad payload", kNowMs),
                   R"({"result":1,"errcode":"000","message":"bad payload","ts":1609459200})"},
         BuildCase{"strings are JSON-escaped", failure_response("E", "say \"hi\"\n", kNowMs),
                   R"({"result":1,"errcode":"E","message":"say \"hi\"\n","ts":1609459200})"}));
 
-// Difference 6: response ts is seconds, taken from the millisecond clock.
-TEST(ResponseTs, Difference6SecondsFromMilliseconds) {
+// docs/thingspanel.md#timestamps: response ts is seconds, taken from the millisecond clock.
+TEST(ResponseTs, TimestampsSecondsFromMilliseconds) {
   EXPECT_EQ(response_ts_from_ms(1609459200999), 1609459200);
   EXPECT_EQ(response_ts_from_ms(0), 0);
   EXPECT_EQ(response_ts_from_ms(-1), -1);
   EXPECT_EQ(success_response(1609459200999).ts, 1609459200);
 }
 
-// Difference 12: `result` is a number in what we send, never "0".
-TEST(ResponseBuild, Difference12ResultIsANumber) {
+// docs/thingspanel.md#flat-responses: `result` is a number in what we send, never "0".
+TEST(ResponseBuild, FlatResponsesResultIsANumber) {
   const nlohmann::json ok = nlohmann::json::parse(build_response(success_response(kNowMs)), nullptr, false);
   ASSERT_TRUE(ok.is_object());
   EXPECT_TRUE(ok["result"].is_number_integer());
@@ -107,19 +108,19 @@ TEST_P(ResponseParseTest, Classifies) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Difference12, ResponseParseTest,
+    FlatResponses, ResponseParseTest,
     ::testing::Values(
         ParseCase{"success", R"({"result":0,"message":"success","ts":1609459200})", true, "", "", 1609459200},
         ParseCase{"success with 0.0", R"({"result":0.0,"ts":1})", true, "", "", 1},
         ParseCase{"failure", R"({"result":1,"errcode":"INVALID_PARAM","message":"x","ts":5})", false, "",
                   "INVALID_PARAM", 5},
         ParseCase{"any non-zero result is failure", R"({"result":2})", false, "", "", 0},
-        ParseCase{"difference 12: platform failure ack errcode 000", R"({"result":1,"errcode":"000","message":"m"})",
+        ParseCase{"docs/thingspanel.md#flat-responses: platform failure ack errcode 000", R"({"result":1,"errcode":"000","message":"m"})",
                   false, "", "000", 0},
         ParseCase{"a numeric errcode is kept as text", R"({"result":1,"errcode":404})", false, "", "404", 0},
-        ParseCase{"difference 12: string result counts as failure", R"({"result":"0","message":"success"})", false,
+        ParseCase{"docs/thingspanel.md#flat-responses: string result counts as failure", R"({"result":"0","message":"success"})", false,
                   "result is a string, not a number", "", 0},
-        ParseCase{"difference 12: non-JSON payload counts as failure", "OK", false, "payload is not JSON", "", 0},
+        ParseCase{"docs/thingspanel.md#flat-responses: non-JSON payload counts as failure", "OK", false, "payload is not JSON", "", 0},
         ParseCase{"empty payload", "", false, "payload is not JSON", "", 0},
         ParseCase{"truncated JSON", R"({"result":0)", false, "payload is not JSON", "", 0},
         ParseCase{"boolean result", R"({"result":true})", false, "result is a boolean, not a number", "", 0},
@@ -127,8 +128,8 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"missing result", R"({"message":"success"})", false, "result is missing", "", 0},
         ParseCase{"array payload", R"([0])", false, "payload is an array, not an object", "", 0},
         ParseCase{"number payload", "0", false, "payload is a number, not an object", "", 0},
-        // Difference 6: a millisecond ts is read as seconds.
-        ParseCase{"difference 6: millisecond ts becomes seconds", R"({"result":0,"ts":1609459200000})", true, "", "",
+        // docs/thingspanel.md#timestamps: a millisecond ts is read as seconds.
+        ParseCase{"docs/thingspanel.md#timestamps: millisecond ts becomes seconds", R"({"result":0,"ts":1609459200000})", true, "", "",
                   1609459200},
         ParseCase{"a string ts is ignored", R"({"result":0,"ts":"1609459200"})", true, "", "", 0},
         ParseCase{"a huge ts is clamped, not undefined", R"({"result":0,"ts":1e300})", true, "", "",

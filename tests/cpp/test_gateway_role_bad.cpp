@@ -162,7 +162,7 @@ TEST(GatewayRoleBad, ReportErrorsNameTheJsonPath) {
   EXPECT_EQ(role.pending_reports(), 0u);  // nothing refused waits for an ack
 }
 
-TEST(GatewayRoleBad, Difference11_BadCustomMessageIdRefused) {
+TEST(GatewayRoleBad, MessageId_BadCustomMessageIdRefused) {
   auto o = options();
   o.message_id = [](std::int64_t) { return std::string("a/b"); };
   GatewayRole role(o);

@@ -14,7 +14,8 @@ TEST(GatewayRoleDownlink, SubscriptionsOnePerFilterBothAckFamilies) {
   GatewayRole role(options());
   auto subs = role.subscriptions();
   ASSERT_TRUE(subs.ok());
-  // Difference 1: each entry is one filter (its own SUBSCRIBE); difference 2: both families.
+  // docs/thingspanel.md#one-filter-per-subscribe: each entry is one filter (its own
+  // SUBSCRIBE); docs/thingspanel.md#ack-topics: both families.
   const std::vector<std::string> expected = {
       "gateway/telemetry/control/gw-dn-1",       "gateway/attributes/set/gw-dn-1/+",
       "gateway/attributes/get/gw-dn-1",          "gateway/command/gw-dn-1/+",
@@ -50,7 +51,7 @@ TEST_P(AtEachLevel, CommandSuccessResponseCarriesMethodAndSameMessageId) {
   ASSERT_TRUE(answer.ok());
   ASSERT_EQ(answer->publications.size(), 1u);
   EXPECT_EQ(answer->publications[0].topic, "gateway/command/response/1234567");
-  // Difference 12: flat, numeric result, ts in seconds, method of the command.
+  // docs/thingspanel.md#flat-responses: flat, numeric result, ts in seconds, method of the command.
   EXPECT_EQ(payload_json(answer->publications[0]),
             J(R"({"result":0,"message":"success","ts":1609459201,"method":"Restart"})"));
   EXPECT_EQ(role.open_requests(), 0u);
@@ -144,7 +145,7 @@ TEST_P(AtEachLevel, AttributeGetSpecShapeAnsweredByAttributeReport) {
 INSTANTIATE_TEST_SUITE_P(Levels, AtEachLevel, ::testing::ValuesIn(levels()),
                          [](const auto& info) { return std::string(info.param.name); });
 
-TEST(GatewayRoleDownlink, Difference3_BackendKeysShapeAimsAtGatewayItself) {
+TEST(GatewayRoleDownlink, AttributeGetShape_BackendKeysShapeAimsAtGatewayItself) {
   auto o = options();
   o.message_id = [](std::int64_t) { return std::string("42"); };
   GatewayRole role(o);
@@ -160,7 +161,7 @@ TEST(GatewayRoleDownlink, Difference3_BackendKeysShapeAimsAtGatewayItself) {
   EXPECT_EQ(payload_json(answer->publications[0]), J(R"({"gateway_data":{"ip":"1.2.3.4","mac":"aa"}})"));
 }
 
-TEST(GatewayRoleDownlink, Difference4_SeedCommandTwoTargetsOneResponseAfterBoth) {
+TEST(GatewayRoleDownlink, OneTargetPerDownlink_SeedCommandTwoTargetsOneResponseAfterBoth) {
   GatewayRole role(options());
   auto out = role.receive("gateway/command/gw-dn-1/100", seed::kCommand, kNow);
   auto reqs = events_of<Request>(out);
@@ -180,7 +181,7 @@ TEST(GatewayRoleDownlink, Difference4_SeedCommandTwoTargetsOneResponseAfterBoth)
             J(R"({"result":0,"message":"success","ts":1609459200,"method":"Restart"})"));
 }
 
-TEST(GatewayRoleDownlink, Difference4_OneFailedTargetFailsTheMessageNamingIt) {
+TEST(GatewayRoleDownlink, OneTargetPerDownlink_OneFailedTargetFailsTheMessageNamingIt) {
   GatewayRole role(options());
   auto out = role.receive("gateway/attributes/set/gw-dn-1/101", seed::kAttributeSet, kNow);
   auto reqs = events_of<Request>(out);
@@ -194,7 +195,7 @@ TEST(GatewayRoleDownlink, Difference4_OneFailedTargetFailsTheMessageNamingIt) {
             J(R"({"result":1,"errcode":"INVALID_PARAM","message":"sensor_001: sampling_rate too high","ts":1609459200})"));
 }
 
-TEST(GatewayRoleDownlink, Difference4_SeedControlAndGetRouteEveryTarget) {
+TEST(GatewayRoleDownlink, OneTargetPerDownlink_SeedControlAndGetRouteEveryTarget) {
   GatewayRole role(options());
   auto control = events_of<Request>(role.receive("gateway/telemetry/control/gw-dn-1", seed::kControl, kNow));
   ASSERT_EQ(control.size(), 2u);
@@ -262,7 +263,7 @@ TEST(GatewayRoleDownlink, GatewayItselfAlwaysKnown) {
   EXPECT_EQ(events_of<Request>(out).size(), 1u);
 }
 
-TEST(GatewayRoleDownlink, Difference7_DeepDownlinkWarnsPastFiveLevels) {
+TEST(GatewayRoleDownlink, SubGatewayDepth_DeepDownlinkWarnsPastFiveLevels) {
   GatewayRole role(options());
   std::string text = R"({"gateway_data":{"x":1}})";
   for (int i = 0; i < 6; ++i) text = R"({"sub_gateway_data":{"g":)" + text + "}}";

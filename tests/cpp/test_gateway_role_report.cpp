@@ -1,5 +1,6 @@
-// GatewayRole uplinks: telemetry, attribute and event reports at each target level, acks
-// from both families (difference 2), malformed acks (difference 12), timeouts.
+// GatewayRole uplinks: telemetry, attribute and event reports at each target level, acks from both
+// families (docs/thingspanel.md#ack-topics), malformed acks (docs/thingspanel.md#flat-responses),
+// timeouts.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -59,7 +60,7 @@ TEST_P(ReportAtEachLevel, EventAckedOnBackendFamily) {
   EXPECT_EQ(rep->publication.topic, "gateway/event/" + rep->message_id);
   EXPECT_EQ(payload_json(rep->publication),
             J(wrap_text(level, R"({"method":"AlarmTriggered","params":{"level":"high"}})")));
-  // Difference 2: the backend acks on devices/...
+  // docs/thingspanel.md#ack-topics: the backend acks on devices/...
   auto out = role.receive("devices/event/response/gw-dn-1/" + rep->message_id,
                           R"({"result":0,"message":"success","ts":1609459200})", kNow + 3);
   auto acked = events_of<ReportAcked>(out);
@@ -90,7 +91,7 @@ TEST(GatewayRoleReport, SeedExamplesAllSend) {
   EXPECT_EQ(payload_json(h->publication), J(seed::kEventHistorical));
 }
 
-TEST(GatewayRoleReport, Difference11_MessageIdsFreshInOneMillisecond) {
+TEST(GatewayRoleReport, MessageId_FreshInOneMillisecond) {
   GatewayRole role(options());
   std::set<std::string> ids;
   for (int i = 0; i < 50; ++i) {
@@ -103,7 +104,7 @@ TEST(GatewayRoleReport, Difference11_MessageIdsFreshInOneMillisecond) {
   EXPECT_EQ(role.pending_reports(), 50u);
 }
 
-TEST(GatewayRoleReport, Difference12_FailureAckFromPlatform) {
+TEST(GatewayRoleReport, FlatResponses_FailureAckFromPlatform) {
   GatewayRole role(options());
   auto rep = role.report_attributes(J(R"({"gateway_data":{"a":1}})"), kNow);
   ASSERT_TRUE(rep.ok());
@@ -116,7 +117,7 @@ TEST(GatewayRoleReport, Difference12_FailureAckFromPlatform) {
   EXPECT_EQ(acked[0].result.message, "device not found");
 }
 
-TEST(GatewayRoleReport, Difference12_NonJsonAndStringResultAcksAreFailures) {
+TEST(GatewayRoleReport, FlatResponses_NonJsonAndStringResultAcksAreFailures) {
   GatewayRole role(options());
   auto a = role.report_attributes(J(R"({"gateway_data":{"a":1}})"), kNow);
   auto b = role.report_event(J(R"({"gateway_data":{"method":"m"}})"), kNow);
@@ -133,7 +134,7 @@ TEST(GatewayRoleReport, Difference12_NonJsonAndStringResultAcksAreFailures) {
   EXPECT_NE(acked2[0].problem.find("string"), std::string::npos);
 }
 
-TEST(GatewayRoleReport, Difference2_SecondAckFromOtherFamilyIsDuplicateNotSecondResolution) {
+TEST(GatewayRoleReport, AckTopics_SecondAckFromOtherFamilyIsDuplicateNotSecondResolution) {
   GatewayRole role(options());
   auto rep = role.report_event(J(R"({"gateway_data":{"method":"m"}})"), kNow);
   ASSERT_TRUE(rep.ok());
@@ -169,7 +170,7 @@ TEST(GatewayRoleReport, TimeoutThenLateAck) {
   EXPECT_NE(events_of<Warning>(late)[0].message.find("late"), std::string::npos);
 }
 
-TEST(GatewayRoleReport, Difference7_WarnPastFiveRefusePastMaxDepth) {
+TEST(GatewayRoleReport, SubGatewayDepth_WarnPastFiveRefusePastMaxDepth) {
   GatewayRole role(options(/*max_depth=*/7));
   auto deep = [](int levels) {
     Target t;

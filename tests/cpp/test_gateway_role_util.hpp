@@ -23,8 +23,9 @@ inline GatewayRoleOptions options(int max_depth = 32) {
   return o;
 }
 
-// One device of the tree, and the downlink wrapping that addresses it, written by hand
-// (not with wrap()) so the tests check the role against the wire shape (difference 4).
+// One device of the tree, and the downlink wrapping that addresses it, written by hand (not with
+// wrap()) so the tests check the role against the wire shape
+// (docs/thingspanel.md#one-target-per-downlink).
 struct Level {
   const char* name;
   Target target;

@@ -1,6 +1,7 @@
-// ThingsPanel gateway topics (THINGSPANEL.md "Topics"): every topic built and
+// ThingsPanel gateway topics (docs/thingspanel.md#topics): every topic built and
 // parsed back, precise parse errors, and the subscription lists
-// (differences 1, 2, 9 and 11).
+// (docs/thingspanel.md#one-filter-per-subscribe, docs/thingspanel.md#ack-topics,
+// docs/thingspanel.md#online-status, docs/thingspanel.md#message-id).
 #include <gtest/gtest.h>
 
 #include <ostream>
@@ -72,14 +73,14 @@ INSTANTIATE_TEST_SUITE_P(
         TopicCase{"attribute ack, spec family", topic_info(TopicKind::AttributeAck, "gw-1", "m5"),
                   "gateway/attributes/response/gw-1/m5"},
         TopicCase{"event ack, spec family", topic_info(TopicKind::EventAck, "gw-1", "m6"), "gateway/event/response/gw-1/m6"},
-        // Difference 2: the backend's ack family.
-        TopicCase{"difference 2: attribute ack, devices family",
+        // docs/thingspanel.md#ack-topics: the backend's ack family.
+        TopicCase{"docs/thingspanel.md#ack-topics: attribute ack, devices family",
                   topic_info(TopicKind::AttributeAck, "gw-1", "m5", AckFamily::Devices),
                   "devices/attributes/response/gw-1/m5"},
-        TopicCase{"difference 2: event ack, devices family", topic_info(TopicKind::EventAck, "gw-1", "m6", AckFamily::Devices),
+        TopicCase{"docs/thingspanel.md#ack-topics: event ack, devices family", topic_info(TopicKind::EventAck, "gw-1", "m6", AckFamily::Devices),
                   "devices/event/response/gw-1/m6"},
-        // Difference 9: the broker's online status topic.
-        TopicCase{"difference 9: device status", status("3f1c-uuid"), "devices/status/3f1c-uuid"}));
+        // docs/thingspanel.md#online-status: the broker's online status topic.
+        TopicCase{"docs/thingspanel.md#online-status: device status", status("3f1c-uuid"), "devices/status/3f1c-uuid"}));
 
 TEST(TopicBuilders, ConvenienceBuildersMatchBuildTopic) {
   EXPECT_EQ(telemetry_topic(), "gateway/telemetry");
@@ -121,14 +122,14 @@ TEST_P(TopicBuildErrorTest, RejectsWithPreciseMessage) {
 INSTANTIATE_TEST_SUITE_P(
     Table, TopicBuildErrorTest,
     ::testing::Values(
-        // Difference 11: message_id non-empty, no '/', '+', '#'.
-        BuildErrorCase{"difference 11: empty message_id", topic_info(TopicKind::EventReport),
+        // docs/thingspanel.md#message-id: message_id non-empty, no '/', '+', '#'.
+        BuildErrorCase{"docs/thingspanel.md#message-id: empty message_id", topic_info(TopicKind::EventReport),
                        "gateway/event/{message_id}: message_id is empty"},
-        BuildErrorCase{"difference 11: message_id with '/'", topic_info(TopicKind::AttributeReport, "", "a/b"),
+        BuildErrorCase{"docs/thingspanel.md#message-id: message_id with '/'", topic_info(TopicKind::AttributeReport, "", "a/b"),
                        "gateway/attributes/{message_id}: message_id contains '/'"},
-        BuildErrorCase{"difference 11: message_id with '+'", topic_info(TopicKind::Command, "gw", "+"),
+        BuildErrorCase{"docs/thingspanel.md#message-id: message_id with '+'", topic_info(TopicKind::Command, "gw", "+"),
                        "gateway/command/{device_number}/{message_id}: message_id contains '+'"},
-        BuildErrorCase{"difference 11: message_id with '#'", topic_info(TopicKind::AttributeSet, "gw", "1#"),
+        BuildErrorCase{"docs/thingspanel.md#message-id: message_id with '#'", topic_info(TopicKind::AttributeSet, "gw", "1#"),
                        "gateway/attributes/set/{device_number}/{message_id}: message_id contains '#'"},
         BuildErrorCase{"empty device_number", topic_info(TopicKind::Control),
                        "gateway/telemetry/control/{device_number}: device_number is empty"},
@@ -164,20 +165,20 @@ constexpr TopicDirection kAny = TopicDirection::Any;
 INSTANTIATE_TEST_SUITE_P(
     Table, TopicParseErrorTest,
     ::testing::Values(
-        ParseErrorCase{"difference 11: empty message_id in a report", "gateway/attributes/", kAny,
+        ParseErrorCase{"docs/thingspanel.md#message-id: empty message_id in a report", "gateway/attributes/", kAny,
                        "gateway/attributes/{message_id}: message_id is empty"},
-        ParseErrorCase{"difference 11: empty message_id in a command", "gateway/command/gw/", kAny,
+        ParseErrorCase{"docs/thingspanel.md#message-id: empty message_id in a command", "gateway/command/gw/", kAny,
                        "gateway/command/{device_number}/{message_id}: message_id is empty"},
-        ParseErrorCase{"difference 11: empty message_id in a devices-family ack", "devices/event/response/gw/", kAny,
+        ParseErrorCase{"docs/thingspanel.md#message-id: empty message_id in a devices-family ack", "devices/event/response/gw/", kAny,
                        "devices/event/response/{device_number}/{message_id}: message_id is empty"},
-        ParseErrorCase{"difference 11: '/' in a message_id is one level too many", "gateway/event/12/34", kAny,
+        ParseErrorCase{"docs/thingspanel.md#message-id: '/' in a message_id is one level too many", "gateway/event/12/34", kAny,
                        "gateway/event/{message_id}: message_id contains '/'"},
-        ParseErrorCase{"difference 11: '/' in an attribute set message_id", "gateway/attributes/set/gw/1/2",
+        ParseErrorCase{"docs/thingspanel.md#message-id: '/' in an attribute set message_id", "gateway/attributes/set/gw/1/2",
                        TopicDirection::Downlink,
                        "gateway/attributes/set/{device_number}/{message_id}: message_id contains '/'"},
-        ParseErrorCase{"difference 11: '+' in a message_id", "gateway/command/response/a+b", kAny,
+        ParseErrorCase{"docs/thingspanel.md#message-id: '+' in a message_id", "gateway/command/response/a+b", kAny,
                        "gateway/command/response/{message_id}: message_id contains '+'"},
-        ParseErrorCase{"difference 11: '#' in a message_id", "gateway/attributes/x#", kAny,
+        ParseErrorCase{"docs/thingspanel.md#message-id: '#' in a message_id", "gateway/attributes/x#", kAny,
                        "gateway/attributes/{message_id}: message_id contains '#'"},
         ParseErrorCase{"empty device_number", "gateway/attributes/get/", kAny,
                        "gateway/attributes/get/{device_number}: device_number is empty"},
@@ -197,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(
                        TopicDirection::Uplink, "unknown topic 'gateway/telemetry/control/gw' (not a gateway uplink)"},
         ParseErrorCase{"an uplink where a downlink is expected", "gateway/telemetry", TopicDirection::Downlink,
                        "unknown topic 'gateway/telemetry' (not a gateway downlink)"},
-        ParseErrorCase{"difference 9: status is not a gateway downlink", "devices/status/x", TopicDirection::Downlink,
+        ParseErrorCase{"docs/thingspanel.md#online-status: status is not a gateway downlink", "devices/status/x", TopicDirection::Downlink,
                        "unknown topic 'devices/status/x' (not a gateway downlink)"}));
 
 // The two shapes that collide: a session says which side it is on.
@@ -245,9 +246,9 @@ TEST(TopicKinds, MessageIdAndDeviceNumberLevels) {
 
 // ----------------------------------------------------------- subscriptions
 
-// Difference 1: one filter per entry (the caller sends one SUBSCRIBE each);
-// difference 2: both ack families.
-TEST(GatewaySubscriptions, Difference1And2OneFilterPerEntryBothAckFamilies) {
+// docs/thingspanel.md#one-filter-per-subscribe: one filter per entry (the caller sends
+// one SUBSCRIBE each); docs/thingspanel.md#ack-topics: both ack families.
+TEST(GatewaySubscriptions, OneFilterPerSubscribeBothAckTopics) {
   mqtt::Result<std::vector<std::string>> subs = gateway_subscriptions("gw-1");
   ASSERT_TRUE(subs.ok());
   const std::vector<std::string> expected{
@@ -264,8 +265,8 @@ TEST(GatewaySubscriptions, Difference1And2OneFilterPerEntryBothAckFamilies) {
 }
 
 // Every downlink the platform builds for this gateway matches one of its filters,
-// and acks of both families do (difference 2).
-TEST(GatewaySubscriptions, Difference2EveryDownlinkIsCovered) {
+// and acks of both families do (docs/thingspanel.md#ack-topics).
+TEST(GatewaySubscriptions, AckTopicsEveryDownlinkIsCovered) {
   const std::vector<std::string> subs = *gateway_subscriptions("gw-1");
   const std::vector<std::string> downlinks{
       *control_topic("gw-1"),          *attribute_set_topic("gw-1", "1"),

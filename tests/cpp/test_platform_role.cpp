@@ -1,6 +1,6 @@
 // Platform role, scripted on a fake clock: uplink JSON in -> events, view and
 // acks out; requests out -> responses in -> completion with round-trip time.
-// Each THINGSPANEL.md difference handled here is named in the test.
+// Each difference from the spec handled here is named by its docs/thingspanel.md anchor.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -60,7 +60,8 @@ TEST(PlatformRole, SharedSubscriptionsUnderTheGroup) {
   EXPECT_FALSE(PlatformRole(bad).subscriptions().ok());
 }
 
-// Difference 4 (many targets in one message) on the seed's multi-level telemetry.
+// docs/thingspanel.md#one-target-per-downlink (many targets in one message) on the seed's
+// multi-level telemetry.
 TEST(PlatformRole, MultiLevelTelemetryRoutesEveryTargetIntoEventsAndView) {
   PlatformRole role;
   Outputs out = role.receive("gateway/telemetry", seed::kTelemetryMultiLevel, 5'000, "gw-1");
@@ -86,8 +87,9 @@ TEST(PlatformRole, MultiLevelTelemetryRoutesEveryTargetIntoEventsAndView) {
   EXPECT_EQ(role.view().device("gw-2", gw()), nullptr);
 }
 
-// Difference 5 + 6: historical telemetry, one event per record, ts in seconds -> ms.
-TEST(PlatformRole, Difference6HistoricalTelemetrySecondsBecomeMilliseconds) {
+// docs/thingspanel.md#historical-mode and docs/thingspanel.md#timestamps: historical
+// telemetry, one event per record, ts in seconds -> ms.
+TEST(PlatformRole, TimestampsHistoricalTelemetrySecondsBecomeMilliseconds) {
   PlatformRole role;
   Outputs out = role.receive("gateway/telemetry", seed::kTelemetryHistorical, 9'999'999'999'999, "gw-1");
   auto t = events_of<TelemetryReceived>(out);
@@ -113,7 +115,8 @@ TEST(PlatformRole, OlderHistoricalRecordsDoNotRollTheViewBack) {
   EXPECT_EQ(v->telemetry.at("u"), (ValueAt{2, 1'609'459'200'000}));  // new key: taken
 }
 
-// Difference 2, spec family (the default) + difference 12 (flat success ack, ts in seconds).
+// docs/thingspanel.md#ack-family-by-version: the spec family (the default), and
+// docs/thingspanel.md#flat-responses: a flat success ack, ts in seconds.
 TEST(PlatformRole, AttributesAreAckedOnTheSpecTopicByDefault) {
   PlatformRole role;
   Outputs out = role.receive("gateway/attributes/1234567", seed::kAttributes, 1'609'459'200'500, "gw-1");
@@ -130,8 +133,8 @@ TEST(PlatformRole, AttributesAreAckedOnTheSpecTopicByDefault) {
   EXPECT_EQ(v->attributes.at("ip"), (ValueAt{"192.168.1.101", 1'609'459'200'500}));
 }
 
-// Difference 2: the backend's family, and both.
-TEST(PlatformRole, Difference2AckFamilyIsConfigurable) {
+// docs/thingspanel.md#ack-topics: the backend's family, and both.
+TEST(PlatformRole, AckFamilyByVersionIsConfigurable) {
   Options backend;
   backend.ack_topics = AckTopics::Backend;
   Outputs out = PlatformRole(backend).receive("gateway/event/42", seed::kEventRealTime, 0, "gw-1");
@@ -177,9 +180,10 @@ TEST(PlatformRole, RealTimeAndHistoricalEventsWithRecentHistoryInView) {
   out = role.receive("gateway/event/8", seed::kEventHistorical, 4'000, "gw-1");
   e = events_of<EventReceived>(out);
   ASSERT_EQ(e.size(), 1u);
-  EXPECT_EQ(e[0].ts_ms, 1'609'459'200'000);  // difference 6: already ms
+  EXPECT_EQ(e[0].ts_ms, 1'609'459'200'000);  // docs/thingspanel.md#timestamps: already ms
   EXPECT_EQ(e[0].params["version"], "2.0.0");
-  ASSERT_EQ(out.publications.size(), 1u);  // historical events are acked too (difference 5)
+  // Historical events are acked too (docs/thingspanel.md#historical-mode).
+  ASSERT_EQ(out.publications.size(), 1u);
 
   (void)role.receive("gateway/event/9", R"({"gateway_data":{"method":"Third"}})", 5'000, "gw-1");
   const DeviceView* v = role.view().device("gw-1", gw());
@@ -190,9 +194,9 @@ TEST(PlatformRole, RealTimeAndHistoricalEventsWithRecentHistoryInView) {
   EXPECT_EQ(v->events[1].method, "Third");
 }
 
-// Difference 8: the broker's envelope names the sender; dn for acks is the
+// docs/thingspanel.md#broker-envelope: the broker's envelope names the sender; dn for acks is the
 // mapped device_number, else the device_id.
-TEST(PlatformRole, Difference8EnvelopeIsUnwrappedAndNamesTheGateway) {
+TEST(PlatformRole, BrokerEnvelopeIsUnwrappedAndNamesTheGateway) {
   PlatformRole role;
   const std::string uuid = "7f3c0a4e-0000-4000-8000-000000000001";
   Outputs out = role.receive("gateway/attributes/11", wrap_envelope(uuid, seed::kAttributes), 0, "ignored");
@@ -231,8 +235,8 @@ TEST(PlatformRole, UnknownSenderStillReportsButCannotAck) {
   EXPECT_NE(w[0].message.find("cannot ack message_id 5"), std::string::npos) << w[0].message;
 }
 
-// Difference 9: the broker's online status.
-TEST(PlatformRole, Difference9StatusTopicSetsOnline) {
+// docs/thingspanel.md#online-status: the broker's online status.
+TEST(PlatformRole, OnlineStatusTopicSetsOnline) {
   PlatformRole role;
   EXPECT_FALSE(role.view().online("dev-1").has_value());
   auto s = events_of<StatusChanged>(role.receive("devices/status/dev-1", "1", 0));
@@ -246,7 +250,8 @@ TEST(PlatformRole, Difference9StatusTopicSetsOnline) {
   EXPECT_EQ(role.view().online("dev-1"), false);
 }
 
-// Difference 4 + 11: one path per downlink, a fresh message_id each time.
+// docs/thingspanel.md#one-target-per-downlink and docs/thingspanel.md#message-id: one
+// path per downlink, a fresh message_id each time.
 TEST(PlatformRole, CommandIsWrappedForItsTargetAndCompletesWithRtt) {
   PlatformRole role(counting_ids());
   auto sent = role.send_command("gw-1", dev_behind({"gateway_001"}, "sensor_101"), "Calibrate",
@@ -271,8 +276,8 @@ TEST(PlatformRole, CommandIsWrappedForItsTargetAndCompletesWithRtt) {
   EXPECT_FALSE(role.next_deadline().has_value());
 }
 
-// Difference 12: a failure answer, and a string result, complete as failures.
-TEST(PlatformRole, Difference12FailureAndStringResultCompleteAsFailure) {
+// docs/thingspanel.md#flat-responses: a failure answer, and a string result, complete as failures.
+TEST(PlatformRole, FlatResponsesFailureAndStringResultCompleteAsFailure) {
   PlatformRole role(counting_ids());
   auto a = role.send_command("gw-1", gw(), "Restart", json::object(), 0);
   auto b = role.send_attribute_set("gw-1", dev("sensor_001"), json{{"ip", "10.0.0.1"}}, 0);
@@ -294,8 +299,8 @@ TEST(PlatformRole, Difference12FailureAndStringResultCompleteAsFailure) {
   EXPECT_EQ(db[0].rtt_ms, 7);
 }
 
-// Issue 4 acceptance 6 on the fake clock.
-TEST(PlatformRole, Acceptance6UnansweredRequestsTimeOut) {
+// Unanswered requests time out on the fake clock (docs/thingspanel.md#correlation).
+TEST(PlatformRole, UnansweredRequestsTimeOut) {
   Options o = counting_ids();
   o.request_timeout_ms = 3'000;
   PlatformRole role(o);
@@ -319,9 +324,9 @@ TEST(PlatformRole, Acceptance6UnansweredRequestsTimeOut) {
   EXPECT_NE(errors[0].error.message.find("late"), std::string::npos) << errors[0].error.message;
 }
 
-// Difference 3: the spec shape asks any target; it completes on the attribute
+// docs/thingspanel.md#attribute-get-shape: the spec shape asks any target; it completes on the attribute
 // report from that gateway that carries the keys.
-TEST(PlatformRole, Difference3AttributeGetSpecShapeCompletesOnMatchingReport) {
+TEST(PlatformRole, AttributeGetShapeSpecCompletesOnMatchingReport) {
   PlatformRole role(counting_ids());
   auto get = role.send_attribute_get("gw-1", dev("sensor_001"), {"ip", "version"}, AttributeGetShape::Spec, 100);
   ASSERT_TRUE(get.ok());
@@ -342,8 +347,8 @@ TEST(PlatformRole, Difference3AttributeGetSpecShapeCompletesOnMatchingReport) {
   EXPECT_EQ(role.pending_count(), 0u);
 }
 
-// Difference 3: the backend's {"keys":[...]} asks the gateway itself.
-TEST(PlatformRole, Difference3AttributeGetKeysShape) {
+// docs/thingspanel.md#attribute-get-shape: the backend's {"keys":[...]} asks the gateway itself.
+TEST(PlatformRole, AttributeGetShapeKeys) {
   PlatformRole role;
   auto get = role.send_attribute_get("gw-1", gw(), {}, AttributeGetShape::Keys, 0);
   ASSERT_TRUE(get.ok());
@@ -368,8 +373,8 @@ TEST(PlatformRole, ControlHasNoAnswerAndNoMessageId) {
   EXPECT_EQ(role.pending_count(), 0u);
 }
 
-// Difference 11: two requests in the same millisecond get different ids.
-TEST(PlatformRole, Difference11DefaultIdsDoNotRepeatInOneMillisecond) {
+// docs/thingspanel.md#message-id: two requests in the same millisecond get different ids.
+TEST(PlatformRole, MessageIdDefaultIdsDoNotRepeatInOneMillisecond) {
   PlatformRole role;
   auto a = role.send_command("gw-1", gw(), "A", json::object(), 1'609'459'200'123);
   auto b = role.send_command("gw-1", gw(), "B", json::object(), 1'609'459'200'123);

@@ -1,6 +1,6 @@
-// Platform role, bad input (issue 4 acceptance 5): each message gives one
+// Platform role, bad input (docs/thingspanel.md#platform-behaviour): each message gives one
 // precise error event, the role keeps working, and a bad attribute or event
-// report still gets the backend's failure ack (errcode "000", difference 12).
+// report still gets the backend's failure ack (errcode "000", docs/thingspanel.md#flat-responses).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -110,8 +110,8 @@ TEST(PlatformRoleBad, OversizePayloadIsRefused) {
   EXPECT_EQ(errors[0].error.reason, mqtt::ReasonCode::PacketTooLarge);
 }
 
-// Difference 7: past 5 sub-gateway levels the data is accepted with a warning.
-TEST(PlatformRoleBad, Difference7DeepSubGatewayWarns) {
+// docs/thingspanel.md#sub-gateway-depth: past 5 sub-gateway levels the data is accepted with a warning.
+TEST(PlatformRoleBad, SubGatewayDepthPastFiveWarns) {
   std::string payload = R"({"gateway_data":{"t":1}})";
   for (int i = 6; i >= 1; --i) payload = R"({"sub_gateway_data":{"g)" + std::to_string(i) + R"(":)" + payload + "}}";
   PlatformRole role;
@@ -172,7 +172,7 @@ INSTANTIATE_TEST_SUITE_P(
                      return status_of(r.send_control("gw#", Target{}, json{{"a", 1}}, 0));
                    }}));
 
-// Difference 11: a custom generator's bad id is refused before anything is sent.
+// docs/thingspanel.md#message-id: a custom generator's bad id is refused before anything is sent.
 TEST(PlatformRoleBad, CustomMessageIdWithPlusIsRefused) {
   Options o;
   o.message_id = [](std::int64_t) { return std::string("a+b"); };

@@ -1,4 +1,4 @@
-// Issue 7 acceptance 2: the dashboard under load. An emulator fleet (the
+// The dashboard under load (docs/dashboard.md). An emulator fleet (the
 // default scenario's multi-level gateway, 250 of them) behind the dev broker
 // (ThingsPanel mode: envelope, status, root; its own WebSocket listener)
 // pushes 5,000 telemetry messages/s for

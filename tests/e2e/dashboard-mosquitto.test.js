@@ -1,4 +1,4 @@
-// The dashboard (web/, issue 7) in Chromium against mosquitto's WebSocket
+// The dashboard (web/, docs/dashboard.md) in Chromium against mosquitto's WebSocket
 // listener, with the seed topology published by a gateway driven from Node
 // (connectGateway). mosquitto adds no ThingsPanel envelope, so the dashboard
 // is told the one gateway's device_number (?gateway=gw-1). The same checks
@@ -184,7 +184,7 @@ test('the traffic export downloads valid NDJSON', TIMEOUT, async (t) => {
   const command = records.find((r) => r.direction === 'out' && r.topic.startsWith(`gateway/command/${DN}/`));
   assert.ok(command, 'the command sent is in the export');
   assert.equal(command.device, DN);
-  // Downlinks wrap the body in the target's path (THINGSPANEL.md difference 4).
+  // Downlinks wrap the body in the target's path (docs/thingspanel.md#one-target-per-downlink).
   assert.equal(JSON.parse(command.payload).sub_gateway_data.gateway_001.sub_device_data.sensor_101.method, 'Calibrate');
   assert.ok(records.some((r) => r.direction === 'in' && r.topic.startsWith('gateway/command/response/')));
 

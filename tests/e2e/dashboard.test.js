@@ -1,4 +1,4 @@
-// Issue 7 acceptance 1 (and 3): the dashboard (web/dist, built by Vite) in
+// The dashboard (web/dist, built by Vite; docs/dashboard.md) in
 // Chromium against the dev broker in ThingsPanel mode (voucher auth, ACL,
 // the {"device_id","values"} envelope, devices/status) and tpgate's emulator
 // running the default scenario (the seed multi-level gateway gw-1: the

@@ -1,4 +1,4 @@
-// `npm start` as a user runs it (issue 6, acceptance 1 and 4): the runner
+// `npm start` as a user runs it (README "The two commands"): the runner
 // (scripts/run.mjs start) in its own process group, as a terminal starts it;
 // the demo's printed URLs must work: an MQTT.js client logged in as root sees
 // the default gateway's telemetry in the ThingsPanel envelope within seconds,

@@ -1,9 +1,9 @@
-// The dev broker's ThingsPanel ACLs (THINGSPANEL.md "Topics", differences 1
-// and 9): a device may publish only the gateway uplink topics and subscribe
-// only to its own downlink filters; a refused publish is acknowledged and
-// dropped (the connection stays, as with ThingsPanel's gmqtt), a refused
-// filter gets SUBACK 0x80; only the first filter of a SUBSCRIBE is checked.
-// root is not checked. tpgate and MQTT.js clients, over TCP and WebSocket.
+// The dev broker's ThingsPanel ACLs (docs/thingspanel.md#topics,
+// docs/thingspanel.md#one-filter-per-subscribe, docs/thingspanel.md#online-status): a device may publish only
+// the gateway uplink topics and subscribe only to its own downlink filters; a refused publish is acknowledged
+// and dropped (the connection stays, as with ThingsPanel's gmqtt), a refused filter gets SUBACK 0x80; only
+// the first filter of a SUBSCRIBE is checked. root is not checked. tpgate and MQTT.js clients, over TCP and
+// WebSocket.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { connect } from 'tpgate';
@@ -90,7 +90,7 @@ for (const transport of TRANSPORTS) {
       }
     });
 
-    test('MQTT.js device: only the first filter of a SUBSCRIBE is checked (difference 1)', TIMEOUT, async () => {
+    test('MQTT.js device: only the first filter of a SUBSCRIBE is checked (docs/thingspanel.md#one-filter-per-subscribe)', TIMEOUT, async () => {
       const gw = await mqttConnect(tp.url(transport), tp.voucher(0));
       try {
         const own = `gateway/command/${GW1.device_number}/+`;

@@ -1,5 +1,5 @@
 // The dev broker's ThingsPanel mode (tpgate/broker) authenticates like the
-// platform's broker (THINGSPANEL.md difference 10): a device's voucher
+// platform's broker (docs/thingspanel.md#authentication): a device's voucher
 // (username, optional password) lets it in; a wrong password or an unknown
 // username is refused with CONNACK 4 "bad user name or password" (MQTT 5:
 // 0x86); root gets in with the configured password. Checked with tpgate and
@@ -103,7 +103,7 @@ for (const transport of TRANSPORTS) {
   });
 }
 
-describe('authentication: the rest of difference 10', () => {
+describe('authentication: the other rules of docs/thingspanel.md#authentication', () => {
   test('an empty client id is refused: CONNACK 2 identifier rejected', TIMEOUT, async () => {
     // Neither client library sends an empty id, so the CONNECT is written by hand.
     const socket = net.connect(tp.broker.tcpPort, '127.0.0.1');

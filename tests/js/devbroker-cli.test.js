@@ -2,7 +2,7 @@
 // every flag, a bad flag exits 2 with a message, a bad devices file exits 1
 // naming the entry and field, a started broker prints working URLs, and
 // SIGINT / SIGTERM stop it with exit code 0 and nothing left listening.
-// Issue 6 acceptance 4 for the broker part.
+// This is the broker's share of `npm start` stopping cleanly on Ctrl-C.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // tpgate/broker without sockets: the devices file's checks (every error
 // names the entry index and field), the generated devices for the emulator's
 // gateways (docs/scenario.md "gateways"), the topic rules (acl.js, against
-// THINGSPANEL.md "Topics"), and startBroker's option checks.
+// docs/thingspanel.md#topics), and startBroker's option checks.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -76,7 +76,7 @@ describe('generated devices', () => {
   });
 });
 
-describe('topic rules (THINGSPANEL.md "Topics")', () => {
+describe('topic rules (docs/thingspanel.md#topics)', () => {
   test('publish: the five gateway uplinks only', () => {
     for (const topic of ['gateway/telemetry', 'gateway/attributes/123', 'gateway/event/1', 'gateway/command/response/9', 'gateway/attributes/set/response/9']) {
       assert.equal(publishDenial(topic), null, topic);

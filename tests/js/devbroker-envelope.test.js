@@ -1,4 +1,4 @@
-// The dev broker's envelope (THINGSPANEL.md difference 8): every device
+// The dev broker's envelope (docs/thingspanel.md#broker-envelope): every device
 // publish reaches subscribers as {"device_id":"<id>","values":"<base64>"},
 // the base64 being of the exact bytes sent: binary, non-UTF-8, empty and
 // large payloads round-trip byte for byte. tpgate and MQTT.js publishers and

@@ -1,7 +1,7 @@
-// Issue 6 acceptance 3: a tpgate PlatformClient connected to the dev broker
+// A tpgate PlatformClient connected to the dev broker
 // as root tells two gateways apart although both publish on the same topics
 // (gateway/telemetry, gateway/attributes/{mid}, ...): the broker's envelope
-// names the sender's device_id (THINGSPANEL.md difference 8), and the
+// names the sender's device_id (docs/thingspanel.md#broker-envelope), and the
 // platform's deviceNumbers map (the backend's device table) turns it into the
 // device_number its acks and downlinks are addressed to. One gateway over TCP,
 // the other and the platform over WebSocket.

@@ -1,4 +1,4 @@
-// The dev broker's online status (THINGSPANEL.md difference 9): the broker
+// The dev broker's online status (docs/thingspanel.md#online-status): the broker
 // publishes devices/status/{device_id} `1` when a device has connected and `0`
 // when it goes away, whether it sent DISCONNECT or its connection was lost
 // (a TCP proxy cut, a destroyed socket). Refused clients and root get none.

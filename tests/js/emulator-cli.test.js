@@ -1,5 +1,4 @@
-// `tpgate emulate` as a user runs it (node npm/bin/tpgate.js emulate ...),
-// acceptance 4 and 5 of the emulator issue:
+// `tpgate emulate` as a user runs it (node npm/bin/tpgate.js emulate ...):
 //   - Ctrl-C (SIGINT) and SIGTERM: every gateway sends DISCONNECT (mosquitto's
 //     own log says "Client X disconnected." and never "closed its
 //     connection"), the summary is printed, exit 0; a second Ctrl-C exits at once;

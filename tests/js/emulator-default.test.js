@@ -1,4 +1,4 @@
-// Acceptance 1 of the emulator issue: the DEFAULT scenario (the seed's
+// The emulator's DEFAULT scenario (the seed's
 // multi-level gateway) against a real mosquitto, with an MQTT.js client as the
 // platform (helpers/platform-peer.js: no tpgate code on that side). Every
 // exchange of the gateway protocol is checked on the wire: telemetry at the

@@ -1,4 +1,4 @@
-// Acceptance 2 of the emulator issue: failure injection and latency, seen
+// The emulator's failure injection and latency (docs/scenario.md "Behaviour"), seen
 // from the platform. An MQTT.js platform peer sends 200 commands to a gateway
 // whose scenario says: method Busy fails 30% of the time with errcode
 // DEVICE_BUSY and answers after 100 ms; method Jitter answers after a uniform

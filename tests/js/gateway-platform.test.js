@@ -1,4 +1,4 @@
-// Issue 4 acceptance 3: a tpgate gateway (connectGateway) and a tpgate
+// A tpgate gateway (connectGateway) and a tpgate
 // platform (connectPlatform) talk to each other through a real mosquitto and
 // complete every exchange of the ThingsPanel gateway protocol: telemetry
 // (single-layer, multi-level, historical), attribute and event reports with

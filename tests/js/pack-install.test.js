@@ -104,7 +104,7 @@ test('npm pack of npm/ installs into an empty folder and plain Node ESM can pub/
   assert.deepEqual(result.codec, [0xc0, 0x00]);
 });
 
-// `tpgate demo` from the installed package (issue 6): the dev broker, the
+// `tpgate demo` from the installed package (what `npm start` runs): the dev broker, the
 // default gateway and the dashboard the package carries, with nothing from
 // the repository; Ctrl-C stops it with exit 0.
 test('the installed package runs `tpgate demo`: the dashboard it ships is served, Ctrl-C stops it', { timeout: 60_000 }, async (t) => {

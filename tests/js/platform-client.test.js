@@ -1,5 +1,5 @@
 // connectPlatform() against a real mosquitto, with MQTT.js playing the
-// gateway (issue 4 acceptance 4: code that is not ours on the other side).
+// gateway (code that is not ours on the other side).
 // MQTT.js publishes telemetry, attribute reports, enveloped payloads and
 // status, and answers commands; the platform client must route, ack and
 // correlate them. Plain mosquitto adds no envelope, so the platform knows the

@@ -1,4 +1,4 @@
-// THINGSPANEL.md difference 10 (authentication) in connectGateway and
+// Authentication (docs/thingspanel.md#authentication) in connectGateway and
 // connectPlatform: keep-alive at most 300 s, a non-empty client id (a unique
 // one generated when left out), `root` and `plugin` reserved for the platform,
 // and a username ("voucher") accepted without a password. Checked against a

@@ -61,7 +61,7 @@ export function base64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** The broker's envelope {"device_id","values":base64} (THINGSPANEL.md difference 8), or null. */
+/** The broker's envelope {"device_id","values":base64} (docs/thingspanel.md#broker-envelope), or null. */
 export function envelopeOf(payload: Uint8Array): { deviceId: string; values: string } | null {
   // {"device_id": ...} starts with '{' (0x7b); cheap checks first.
   if (payload.length < 15 || payload[0] !== 0x7b) return null;

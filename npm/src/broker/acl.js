@@ -1,6 +1,6 @@
-// The ThingsPanel broker's topic rules for devices (THINGSPANEL.md "Topics",
-// differences 1 and 9), as pure functions so they can be read and tested
-// without a broker. The platform users (`root`, `plugin`) are not checked.
+// The ThingsPanel broker's topic rules for devices (docs/thingspanel.md#topics,
+// docs/thingspanel.md#one-filter-per-subscribe, docs/thingspanel.md#online-status), as pure functions so they
+// can be read and tested without a broker. The platform users (`root`, `plugin`) are not checked.
 //
 // Matching works level by level, as gmqtt's plugin/thingspanel/util does: a
 // topic or filter matches a pattern when it has the same number of levels and
@@ -8,7 +8,7 @@
 // non-empty level). In a subscribe pattern `{dn}` must be the device's own
 // device_number and `+` may be a concrete message_id or `+`, never `#`.
 
-/** Topics a gateway device may publish (THINGSPANEL.md "Gateway publishes"). */
+/** Topics a gateway device may publish (docs/thingspanel.md#gateway-publishes). */
 export const UPLINK_TOPICS = Object.freeze([
   'gateway/telemetry',
   'gateway/attributes/+',
@@ -17,7 +17,7 @@ export const UPLINK_TOPICS = Object.freeze([
   'gateway/attributes/set/response/+',
 ]);
 
-/** Filters a gateway device may subscribe to, `{dn}` = its device_number (THINGSPANEL.md "Gateway subscribes"). */
+/** Filters a gateway device may subscribe to, `{dn}` = its device_number (docs/thingspanel.md#gateway-subscribes). */
 export const DOWNLINK_FILTERS = Object.freeze([
   'gateway/telemetry/control/{dn}',
   'gateway/attributes/set/{dn}/+',
@@ -40,7 +40,7 @@ const DOWNLINK = split(DOWNLINK_FILTERS);
  */
 export function publishDenial(topic) {
   if (topic.startsWith('devices/status/')) {
-    return 'devices/status/{device_id} is published by the broker only (THINGSPANEL.md difference 9)';
+    return 'devices/status/{device_id} is published by the broker only (docs/thingspanel.md#online-status)';
   }
   const levels = topic.split('/');
   const allowed = UPLINK.some(

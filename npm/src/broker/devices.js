@@ -59,7 +59,7 @@ export function validateDevices(devices, source = 'devices') {
       fail(`${at}.username must be a non-empty string (the device's voucher), got ${JSON.stringify(entry.username)}`, index, 'username');
     }
     if (RESERVED.includes(entry.username)) {
-      fail(`${at}.username "${entry.username}" is reserved for the ThingsPanel platform (THINGSPANEL.md difference 10)`, index, 'username');
+      fail(`${at}.username "${entry.username}" is reserved for the ThingsPanel platform (docs/thingspanel.md#authentication)`, index, 'username');
     }
     if (entry.password !== undefined && entry.password !== null && typeof entry.password !== 'string') {
       fail(`${at}.password must be a string, null or absent, got ${JSON.stringify(entry.password)}`, index, 'password');

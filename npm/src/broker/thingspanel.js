@@ -1,13 +1,13 @@
 // ThingsPanel mode: aedes handlers that do what the platform's broker (gmqtt
 // with its thingspanel plugin, plugin/thingspanel/hooks.go) does:
-// - authentication by voucher (THINGSPANEL.md difference 10); `root` and
+// - authentication by voucher (docs/thingspanel.md#authentication); `root` and
 //   `plugin` are the platform's users, with full access;
 // - topic ACLs for devices (acl.js), of which a SUBSCRIBE is judged by its
-//   first filter alone (difference 1);
+//   first filter alone (docs/thingspanel.md#one-filter-per-subscribe);
 // - every device publish is rewritten into {"device_id","values":base64}
-//   (difference 8);
+//   (docs/thingspanel.md#broker-envelope);
 // - devices/status/{device_id} `1` / `0` when a device connects / goes away
-//   (difference 9).
+//   (docs/thingspanel.md#online-status).
 //
 // aedes speaks MQTT 3.1.1 only, so refusals are 3.1.1 CONNACK return codes
 // (2 identifier rejected, 4 bad user name or password, 5 not authorized; what
@@ -65,7 +65,7 @@ export function thingspanelMode({ devices, rootPassword = null, pluginPassword =
         + ` username '${user}' over ${transportOf(client)}: ${err.message} (CONNACK ${err.returnCode})`);
       callback(err, false);
     };
-    // Difference 10: a unique, non-empty client id and keep-alive of at most 300 s.
+    // docs/thingspanel.md#authentication: a unique, non-empty client id and keep-alive of at most 300 s.
     if (!info.clientId) {
       return refuse(refusal(2, 'identifier rejected: the client id is empty; ThingsPanel needs a unique, non-empty one'));
     }
@@ -119,7 +119,7 @@ export function thingspanelMode({ devices, rootPassword = null, pluginPassword =
       packet.retain = false;
       return callback(null);
     }
-    // Difference 8: the envelope, byte-exact base64 of what the device sent.
+    // docs/thingspanel.md#broker-envelope: the envelope, byte-exact base64 of what the device sent.
     const original = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload ?? '');
     packet.payload = Buffer.from(JSON.stringify({ device_id: identity.device.device_id, values: original.toString('base64') }));
     return callback(null);
@@ -144,7 +144,7 @@ export function thingspanelMode({ devices, rootPassword = null, pluginPassword =
       group.denial = subscribeDenial(group.first, dn);
       if (group.count > 1) {
         log(`SUBSCRIBE with ${group.count} filters from ${who(client)}: only the first, '${group.first}', is checked, `
-          + `as the ThingsPanel broker does (THINGSPANEL.md difference 1): all ${group.count} are `
+          + `as the ThingsPanel broker does (docs/thingspanel.md#one-filter-per-subscribe): all ${group.count} are `
           + `${group.denial ? 'refused' : 'granted'}`);
       }
       if (group.denial) log(`subscribe denied: ${who(client)} to '${group.first}': ${group.denial}`);

@@ -138,7 +138,7 @@ export function collector(client, keep = () => true) {
 /** Waits `ms`: long enough for a message that should not arrive to have arrived. */
 export const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The envelope the ThingsPanel broker makes of a device's payload (THINGSPANEL.md difference 8). */
+/** The envelope the ThingsPanel broker makes of a device's payload (docs/thingspanel.md#broker-envelope). */
 export function envelopeOf(deviceId, payload) {
   return JSON.stringify({ device_id: deviceId, values: Buffer.from(payload).toString('base64') });
 }

@@ -1,7 +1,7 @@
 // The platform side of the ThingsPanel gateway protocol, written with MQTT.js
 // only (no tpgate code), for the emulator tests: it records every uplink,
 // acks attribute and event reports the way the ThingsPanel backend does
-// (THINGSPANEL.md difference 2: devices/... topics; or the spec's gateway/...
+// (docs/thingspanel.md#ack-topics: devices/... topics; or the spec's gateway/...
 // topics), and sends commands, attribute sets/gets and controls, measuring
 // each request's round trip.
 //
@@ -12,7 +12,7 @@
 import { connectAsync } from 'mqtt';
 
 let sequence = 0;
-/** A message_id: non-empty, no '/', '+' or '#', unique within the run (THINGSPANEL.md 11). */
+/** A message_id: non-empty, no '/', '+' or '#', unique within the run (docs/thingspanel.md#message-id). */
 export function messageId() {
   sequence += 1;
   return `${process.pid % 1000}${String(sequence).padStart(6, '0')}`;
