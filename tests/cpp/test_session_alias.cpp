@@ -180,5 +180,20 @@ TEST(SessionAlias, EmptyTopicWithoutAliasIsRefused) {
   EXPECT_TRUE(out.close_transport);
 }
 
+// Every alias from 1 to the Topic Alias Maximum we announced is accepted.
+TEST(SessionAlias, InboundAliasesUpToOurMaximumAreAccepted) {
+  Conversation c(accepting_aliases(3));
+  c.connect(kConnAckV5);
+  for (std::uint8_t alias = 1; alias <= 3; ++alias) {
+    Output out = c.receive(publish_mapping(char('a' + alias), alias));
+    ASSERT_EQ(event_names(out), "Message") << int(alias);
+    EXPECT_FALSE(out.close_transport);
+  }
+  Output out = c.receive(publish_alias(3));
+  ASSERT_EQ(event_names(out), "Message");
+  EXPECT_EQ(event_at<MessageEvent>(out, 0)->publish.topic, "d");
+}
+
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

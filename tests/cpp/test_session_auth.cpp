@@ -105,5 +105,83 @@ TEST(SessionAuth, RefusedAuthenticationIsPermanent) {
   EXPECT_EQ(c.session.state(), SessionState::Closed);
 }
 
+// An AUTH with reserved fixed header bits set is malformed: DISCONNECT 0x81, close.
+TEST(SessionAuth, AuthWithReservedFlagsIsMalformed) {
+  Conversation c(scram_options());
+  c.connect(kConnAckV5);
+  Output out = c.receive({0xF1, 0x00});                // AUTH, flags 0001
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x81}));  // DISCONNECT: Malformed Packet
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::MalformedPacket);
+}
+
+// AUTH is written only when it is valid: an Authenticate Reason Code, and no
+// Reason String or User Property that would take it past the server's
+// Maximum Packet Size. Refused, nothing is written and the connection stays.
+TEST(SessionAuth, AuthTheEncoderRefusesIsNotSent) {
+  Conversation c(scram_options());
+  c.connect({0x20, 0x08, 0x00, 0x00, 0x05, 0x27, 0x00, 0x00, 0x00, 0x20});  // CONNACK: maximum packet size 32
+  EXPECT_FALSE(c.session.auth(Auth{0x04, {}}, c.now).ok());  // 0x04 is not an Authenticate Reason Code
+  Auth long_reason{0x19, {}};
+  long_reason.properties.reason_string = std::string(40, 'r');
+  EXPECT_FALSE(c.session.auth(long_reason, c.now).ok());
+  Auth long_user_property{0x19, {}};
+  long_user_property.properties.user_properties = {{"k", std::string(40, 'v')}};
+  EXPECT_FALSE(c.session.auth(long_user_property, c.now).ok());
+  EXPECT_TRUE(c.take().bytes.empty());
+  EXPECT_EQ(c.session.state(), SessionState::Connected);
+  ASSERT_TRUE(c.session.auth(Auth{0x19, {}}, c.now).ok());  // without them it goes
+  EXPECT_EQ(hex(c.take().bytes), hex({0xF0, 0x0A, 0x19,      // AUTH: Re-authenticate
+                                      0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'}));
+}
+
+// A failed re-authentication ends the connection: the server's DISCONNECT
+// closes it, and so does the client's own when it finds the exchange wrong.
+TEST(SessionAuth, FailedReAuthenticationClosesTheConnection) {
+  Conversation c(scram_options());
+  c.connect(kConnAckV5);
+  ASSERT_TRUE(c.session.auth(Auth{0x19, {}}, c.now).ok());
+  c.take();
+  Output out = c.receive({0xE0, 0x01, 0x87});  // DISCONNECT: Not authorized
+  EXPECT_TRUE(out.close_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::NotAuthorized);
+
+  Conversation d(scram_options());
+  d.connect(kConnAckV5);
+  ASSERT_TRUE(d.session.auth(Auth{0x19, {}}, d.now).ok());
+  d.take();
+  EXPECT_EQ(event_names(d.receive({0xF0, 0x0A, 0x18,  // AUTH: Continue authentication
+                                   0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'})),
+            "Auth");
+  d.session.disconnect(d.now, ReasonCode::NotAuthorized);  // the host rejects the server's data
+  out = d.take();
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x87}));  // DISCONNECT: Not authorized
+  EXPECT_TRUE(out.close_transport);
+  EXPECT_EQ(d.session.state(), SessionState::Closed);
+}
+
+// With an Authentication Method in CONNECT nothing but AUTH or DISCONNECT
+// goes out before CONNACK: no PUBLISH, SUBSCRIBE, UNSUBSCRIBE, not even PINGREQ.
+TEST(SessionAuth, OnlyAuthOrDisconnectBeforeConnAck) {
+  SessionOptions o = scram_options();
+  o.connect_timeout_ms = 0;  // wait for CONNACK as long as it takes
+  Conversation c(o);
+  c.start();
+  c.open();
+  c.publish(message("t", "x", QoS::AtLeastOnce));
+  c.subscribe({Subscription{"s", QoS::AtMostOnce}});
+  ASSERT_TRUE(c.session.unsubscribe({"u"}, {}, c.now).ok());
+  EXPECT_TRUE(c.take().bytes.empty());
+  EXPECT_TRUE(c.at(10 * 60'000).bytes.empty());  // ten keep-alive periods
+  EXPECT_EQ(c.session.queued_count(), 3u);
+  c.session.disconnect(c.now);
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x00}));  // DISCONNECT may go
+  EXPECT_TRUE(out.close_transport);
+}
+
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

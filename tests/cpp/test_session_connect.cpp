@@ -360,5 +360,46 @@ TEST(SessionConnect, ZeroConnectTimeoutWaitsForever) {
   EXPECT_EQ(c.session.state(), SessionState::AwaitingConnAck);
 }
 
+// A CONNECT the encoder refuses is never written: a 3.1.1 password without a
+// user name, Will QoS 3, a client identifier, user name or will topic that is
+// not well-formed UTF-8 or holds U+0000. The session closes for good: every
+// attempt would be the same.
+TEST(SessionConnect, InvalidConnectIsNeverSent) {
+  struct Case {
+    std::string why;
+    SessionOptions options;
+  };
+  std::vector<Case> cases;
+  SessionOptions password_only = options_311();
+  password_only.password = text_bytes("p");
+  cases.push_back({"3.1.1 password without user name", password_only});
+  for (const SessionOptions& base : {options_311(), options_v5()}) {
+    const std::string version = base.version == ProtocolVersion::v5 ? " (v5)" : " (3.1.1)";
+    SessionOptions o = base;
+    o.client_id = "c\xC3";
+    cases.push_back({"client identifier with truncated UTF-8" + version, o});
+    o = base;
+    o.username = std::string("u\0", 2);
+    cases.push_back({"user name with U+0000" + version, o});
+    o = base;
+    o.will = Will{"w/\xED\xA0\x80", text_bytes("x"), QoS::AtMostOnce, false, {}};
+    cases.push_back({"will topic with a surrogate" + version, o});
+    o = base;
+    o.will = Will{"w", text_bytes("x"), static_cast<QoS>(3), false, {}};
+    cases.push_back({"Will QoS 3" + version, o});
+  }
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.why);
+    Conversation c(k.options);
+    c.start();
+    Output out = c.open();
+    EXPECT_TRUE(out.bytes.empty());
+    EXPECT_TRUE(out.close_transport);
+    ASSERT_EQ(event_names(out), "Disconnected");
+    EXPECT_EQ(c.session.state(), SessionState::Closed);
+  }
+}
+
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

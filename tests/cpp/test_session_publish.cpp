@@ -416,5 +416,278 @@ TEST(SessionPublish, QoS2ResendWindowCanBeTurnedOff) {
   EXPECT_EQ(event_names(c.receive({0x3C, 0x07, 0x00, 0x01, 't', 0x00, 0x05, 0x00, 'x'})), "Message");
 }
 
+// MQTT 3.1.1 outbound: QoS 0 without a packet identifier and with DUP 0,
+// QoS 2 through PUBREC, PUBREL (flags 0010) and PUBCOMP on one identifier,
+// and topics the protocol forbids refused before anything is written.
+TEST(SessionPublish, V311OutboundQoS0AndQoS2) {
+  Conversation c(options_311());
+  c.connect(kConnAck311);
+  c.publish(message("t", "x", QoS::AtMostOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x30, 0x04,        // PUBLISH QoS 0, DUP 0, remaining length 4
+                                      0x00, 0x01, 't',   // topic, then no packet identifier [MQTT-2.3.1-5]
+                                      'x'}));
+  Token token = c.publish(message("t", "y", QoS::ExactlyOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x34, 0x06,        // PUBLISH QoS 2, DUP 0, remaining length 6
+                                      0x00, 0x01, 't',   // topic
+                                      0x00, 0x01,        // packet id 1
+                                      'y'}));
+  Output out = c.receive({0x50, 0x02, 0x00, 0x01});            // PUBREC id 1
+  EXPECT_EQ(hex(out.bytes), hex({0x62, 0x02, 0x00, 0x01}));    // PUBREL, flags 0010, id 1
+  EXPECT_EQ(event_names(out), "");
+  out = c.receive({0x70, 0x02, 0x00, 0x01});                   // PUBCOMP id 1
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, token);
+  // Wildcards and empty topic names never reach the wire [MQTT-3.3.2-2] [MQTT-4.7.3-1].
+  for (const char* topic : {"a/#", "+", "a/+/b", ""}) {
+    EXPECT_FALSE(c.session.publish(message(topic, "x", QoS::AtMostOnce), c.now).ok()) << topic;
+  }
+  EXPECT_TRUE(c.take().bytes.empty());
+}
+
+// MQTT 3.1.1 inbound: PUBACK and PUBREC carry the PUBLISH's identifier; a
+// QoS 1 identifier already acknowledged starts a new message, a QoS 2 one
+// awaiting PUBREL does not, until PUBCOMP.
+TEST(SessionPublish, V311InboundQoS1AndQoS2) {
+  Conversation c(options_311());
+  c.connect(kConnAck311);
+  Output out = c.receive({0x32, 0x06, 0x00, 0x01, 't', 0x00, 0x05, 'x'});  // PUBLISH QoS 1 id 5
+  EXPECT_EQ(event_names(out), "Message");
+  EXPECT_EQ(hex(out.bytes), hex({0x40, 0x02, 0x00, 0x05}));               // PUBACK id 5
+  out = c.receive({0x3A, 0x06, 0x00, 0x01, 't', 0x00, 0x05, 'x'});        // the same with DUP 1
+  EXPECT_EQ(event_names(out), "Message");                                  // a new message
+  EXPECT_EQ(hex(out.bytes), hex({0x40, 0x02, 0x00, 0x05}));
+
+  const Bytes qos2 = {0x34, 0x06, 0x00, 0x01, 't', 0x00, 0x07, 'y'};        // PUBLISH QoS 2 id 7
+  out = c.receive(qos2);
+  EXPECT_EQ(event_names(out), "Message");
+  EXPECT_EQ(hex(out.bytes), hex({0x50, 0x02, 0x00, 0x07}));               // PUBREC id 7
+  out = c.receive({0x3C, 0x06, 0x00, 0x01, 't', 0x00, 0x07, 'y'});        // resent, DUP 1, before PUBREL
+  EXPECT_EQ(event_names(out), "");                                         // not delivered twice
+  EXPECT_EQ(hex(out.bytes), hex({0x50, 0x02, 0x00, 0x07}));               // PUBREC again
+  out = c.receive({0x62, 0x02, 0x00, 0x07});                               // PUBREL id 7
+  EXPECT_EQ(hex(out.bytes), hex({0x70, 0x02, 0x00, 0x07}));               // PUBCOMP id 7
+  EXPECT_EQ(event_names(c.receive(qos2)), "Message");                      // after PUBCOMP: a new message
+}
+
+// One read holding several PUBLISH packets is answered in the order they
+// arrived, whatever their identifiers and QoS, in both versions.
+TEST(SessionPublish, AcksGoOutInTheOrderPublishesArrived) {
+  for (ProtocolVersion version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const bool v5 = version == ProtocolVersion::v5;
+    Conversation c(v5 ? options_v5() : options_311());
+    c.connect(v5 ? kConnAckV5 : kConnAck311);
+    // PUBLISH of topic "t", payload "x", QoS 1 or 2, identifier `id`.
+    auto publish = [v5](std::uint8_t qos, std::uint8_t id) {
+      Bytes p = {std::uint8_t(0x30 | (qos << 1)), std::uint8_t(v5 ? 0x07 : 0x06), 0x00, 0x01, 't', 0x00, id};
+      if (v5) p.push_back(0x00);  // no properties
+      p.push_back('x');
+      return p;
+    };
+    Output out = c.receive(concat({publish(1, 9), publish(2, 4), publish(1, 2), publish(2, 8), publish(1, 6)}));
+    EXPECT_EQ(event_names(out), "Message Message Message Message Message");
+    EXPECT_EQ(hex(out.bytes), hex(concat({{0x40, 0x02, 0x00, 0x09},      // PUBACK 9
+                                           {0x50, 0x02, 0x00, 0x04},      // PUBREC 4
+                                           {0x40, 0x02, 0x00, 0x02},      // PUBACK 2
+                                           {0x50, 0x02, 0x00, 0x08},      // PUBREC 8
+                                           {0x40, 0x02, 0x00, 0x06}})));  // PUBACK 6
+  }
+}
+
+// PUBREL follows the order of the PUBRECs, not the order of the PUBLISHes.
+TEST(SessionPublish, PubRelsGoOutInTheOrderPubRecsArrived) {
+  for (ProtocolVersion version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const bool v5 = version == ProtocolVersion::v5;
+    Conversation c(v5 ? options_v5() : options_311());
+    c.connect(v5 ? kConnAckV5 : kConnAck311);
+    c.publish(message("a", "1", QoS::ExactlyOnce));  // id 1
+    c.publish(message("b", "2", QoS::ExactlyOnce));  // id 2
+    c.publish(message("c", "3", QoS::ExactlyOnce));  // id 3
+    c.take();
+    Output out = c.receive(concat({{0x50, 0x02, 0x00, 0x03},     // PUBREC 3
+                                   {0x50, 0x02, 0x00, 0x01},     // PUBREC 1
+                                   {0x50, 0x02, 0x00, 0x02}}));  // PUBREC 2
+    EXPECT_EQ(hex(out.bytes), hex(concat({{0x62, 0x02, 0x00, 0x03},      // PUBREL 3
+                                           {0x62, 0x02, 0x00, 0x01},      // PUBREL 1
+                                           {0x62, 0x02, 0x00, 0x02}})));  // PUBREL 2
+  }
+}
+
+// A string that is not well-formed UTF-8, or holds U+0000, is a Malformed
+// Packet: the connection closes, after a DISCONNECT 0x81 in MQTT 5 (4.13)
+// and without one in 3.1.1.
+TEST(SessionPublish, IllFormedUtf8OrNulFromTheServerClosesTheConnection) {
+  const Bytes bad_topics[] = {{0xED, 0xA0, 0x80},   // U+D800, a surrogate
+                              {'a', 0x00, 'b'},     // U+0000
+                              {'a', 0xC0, 0xAF}};   // an overlong '/'
+  for (ProtocolVersion version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    const bool v5 = version == ProtocolVersion::v5;
+    for (const Bytes& topic : bad_topics) {
+      SCOPED_TRACE(hex(topic) + (v5 ? " v5" : " v3.1.1"));
+      Conversation c(v5 ? options_v5() : options_311());
+      c.connect(v5 ? kConnAckV5 : kConnAck311);
+      Bytes publish = {0x30, std::uint8_t(v5 ? 0x07 : 0x06), 0x00, 0x03};  // PUBLISH QoS 0, topic of 3 bytes
+      publish.insert(publish.end(), topic.begin(), topic.end());
+      if (v5) publish.push_back(0x00);  // no properties
+      publish.push_back('x');
+      Output out = c.receive(publish);
+      ASSERT_EQ(event_names(out), "Disconnected");
+      EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::MalformedPacket);
+      EXPECT_TRUE(out.close_transport);
+      EXPECT_EQ(hex(out.bytes), v5 ? hex({0xE0, 0x01, 0x81}) : "");  // DISCONNECT: Malformed Packet (v5 only)
+    }
+  }
+}
+
+// EF BB BF is U+FEFF, a character like any other: a received topic keeps it.
+TEST(SessionPublish, ByteOrderMarkInATopicIsKept) {
+  for (ProtocolVersion version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const bool v5 = version == ProtocolVersion::v5;
+    Conversation c(v5 ? options_v5() : options_311());
+    c.connect(v5 ? kConnAckV5 : kConnAck311);
+    Bytes publish = {0x30, std::uint8_t(v5 ? 0x08 : 0x07),  // PUBLISH QoS 0
+                     0x00, 0x04, 0xEF, 0xBB, 0xBF, 'a'};    // topic: U+FEFF then "a"
+    if (v5) publish.push_back(0x00);  // no properties
+    publish.push_back('x');
+    Output out = c.receive(publish);
+    ASSERT_EQ(event_names(out), "Message");
+    EXPECT_EQ(event_at<MessageEvent>(out, 0)->publish.topic, "\xEF\xBB\xBF" "a");
+  }
+}
+
+// MQTT 3.1.1: a fixed header with other flags than Table 2.2 lists closes the
+// connection (no DISCONNECT: 3.1.1 has no way to say why).
+TEST(SessionPublish, V311ReservedFlagsCloseTheConnection) {
+  for (const Bytes& frame : {Bytes{0x42, 0x02, 0x00, 0x01},    // PUBACK, flags 0010
+                             Bytes{0x60, 0x02, 0x00, 0x01},    // PUBREL, flags 0000
+                             Bytes{0x91, 0x03, 0x00, 0x01, 0x00},  // SUBACK, flags 0001
+                             Bytes{0xD8, 0x00}}) {             // PINGRESP, flags 1000
+    SCOPED_TRACE(hex(frame));
+    Conversation c(options_311());
+    c.connect(kConnAck311);
+    Output out = c.receive(frame);
+    EXPECT_TRUE(out.bytes.empty());
+    EXPECT_TRUE(out.close_transport);
+    ASSERT_EQ(event_names(out), "Disconnected");
+    EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::MalformedPacket);
+  }
+}
+
+// After its DISCONNECT the client closes the connection and writes nothing
+// more on it: no publish, no subscribe, no PINGREQ, no acknowledgement.
+TEST(SessionPublish, NothingIsSentAfterDisconnect) {
+  for (ProtocolVersion version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const bool v5 = version == ProtocolVersion::v5;
+    Conversation c(v5 ? options_v5() : options_311());
+    c.connect(v5 ? kConnAckV5 : kConnAck311);
+    c.publish(message("t", "x", QoS::AtLeastOnce));
+    c.take();
+    c.session.disconnect(c.now);
+    Output out = c.take();
+    EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x00}));  // DISCONNECT, the last packet
+    EXPECT_TRUE(out.close_transport);
+    EXPECT_FALSE(c.session.publish(message("t", "y", QoS::AtMostOnce), c.now).ok());
+    EXPECT_FALSE(c.session.subscribe({Subscription{"s", QoS::AtMostOnce}}, {}, c.now).ok());
+    EXPECT_FALSE(c.session.next_deadline());
+    EXPECT_TRUE(c.at(10 * 60'000).bytes.empty());  // no PINGREQ, however long
+    Bytes late = {0x32, std::uint8_t(v5 ? 0x07 : 0x06), 0x00, 0x01, 't', 0x00, 0x03};  // PUBLISH QoS 1 id 3
+    if (v5) late.push_back(0x00);
+    late.push_back('z');
+    out = c.receive(late);
+    EXPECT_TRUE(out.bytes.empty());  // not even a PUBACK
+    EXPECT_EQ(event_names(out), "");
+  }
+}
+
+// With the send quota at zero (Receive Maximum 1, one QoS 1 PUBLISH out),
+// only QoS > 0 PUBLISH waits: everything from the server is still answered
+// and other packets still go out.
+TEST(SessionPublish, QuotaAtZeroStillAnswersEverythingElse) {
+  Conversation c(options_v5());
+  c.connect({0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x01});  // CONNACK: receive maximum 1
+  c.publish(message("a", "1", QoS::AtLeastOnce));  // id 1: the quota is used up
+  c.publish(message("b", "2", QoS::AtLeastOnce));  // waits for it
+  EXPECT_EQ(hex(c.take().bytes), hex({0x32, 0x07, 0x00, 0x01, 'a', 0x00, 0x01, 0x00, '1'}));  // only a
+  EXPECT_EQ(hex(c.receive({0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x05, 0x00, 'x'}).bytes),      // PUBLISH QoS 1 id 5
+            hex({0x40, 0x02, 0x00, 0x05}));                                                    // PUBACK 5
+  EXPECT_EQ(hex(c.receive({0x34, 0x07, 0x00, 0x01, 't', 0x00, 0x06, 0x00, 'y'}).bytes),      // PUBLISH QoS 2 id 6
+            hex({0x50, 0x02, 0x00, 0x06}));                                                    // PUBREC 6
+  EXPECT_EQ(hex(c.receive({0x62, 0x02, 0x00, 0x06}).bytes), hex({0x70, 0x02, 0x00, 0x06}));  // PUBREL 6 -> PUBCOMP 6
+  ASSERT_TRUE(c.session.unsubscribe({"s"}, {}, c.now).ok());
+  EXPECT_EQ(hex(c.take().bytes), hex({0xA2, 0x06, 0x00, 0x02, 0x00, 0x00, 0x01, 's'}));  // UNSUBSCRIBE id 2
+  EXPECT_EQ(hex(c.at(60'000).bytes), hex({0xC0, 0x00}));                                 // PINGREQ
+  EXPECT_EQ(c.session.queued_count(), 1u);
+  // The PUBACK gives the quota back, and b goes.
+  EXPECT_EQ(hex(c.receive({0x40, 0x02, 0x00, 0x01}).bytes),
+            hex({0x32, 0x07, 0x00, 0x01, 'b', 0x00, 0x03, 0x00, '2'}));  // PUBLISH b id 3
+}
+
+// Within one connection an unacknowledged PUBLISH is never sent again: the
+// only resend is on a new connection that resumes the session (4.4).
+TEST(SessionPublish, UnacknowledgedPublishIsNotResentOnTheSameConnection) {
+  for (ProtocolVersion version : {ProtocolVersion::v311, ProtocolVersion::v5}) {
+    SCOPED_TRACE(static_cast<int>(version));
+    const bool v5 = version == ProtocolVersion::v5;
+    Conversation c(v5 ? options_v5() : options_311());
+    c.connect(v5 ? kConnAckV5 : kConnAck311);
+    c.publish(message("a", "1", QoS::AtLeastOnce));
+    c.publish(message("b", "2", QoS::ExactlyOnce));
+    c.take();
+    for (std::int64_t period = 1; period <= 10; ++period) {
+      EXPECT_EQ(hex(c.at(period * 60'000).bytes), hex({0xC0, 0x00}));  // PINGREQ only
+      EXPECT_TRUE(c.receive({0xD0, 0x00}).bytes.empty());              // PINGRESP
+    }
+    EXPECT_EQ(c.session.inflight_count(), 2u);
+  }
+}
+
+// Properties of a PUBLISH are checked before it is queued: a Response Topic
+// must be a UTF-8 Topic Name without wildcards, a Content Type and both
+// strings of a User Property well-formed UTF-8.
+TEST(SessionPublish, InvalidPublishPropertiesAreRefusedAtOnce) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  std::vector<Publish> bad(4, message("t", "x", QoS::AtLeastOnce));
+  bad[0].properties.response_topic = "replies/#";                      // a wildcard
+  bad[1].properties.response_topic = "replies/\xC3";                   // truncated UTF-8
+  bad[2].properties.content_type = std::string("text\0plain", 10);     // U+0000
+  bad[3].properties.user_properties = {{"k", "\xED\xA0\x80"}};         // a surrogate in the value
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_FALSE(c.session.publish(bad[i], c.now).ok()) << i;
+  }
+  EXPECT_TRUE(c.take().bytes.empty());
+  EXPECT_EQ(c.session.inflight_count() + c.session.queued_count(), 0u);
+}
+
+// An incoming QoS 2 message with a Message Expiry Interval is acknowledged
+// to the end even when it has expired meanwhile.
+TEST(SessionPublish, InboundQoS2WithMessageExpiryCompletesTheExchange) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Output out = c.receive({0x34, 0x0C, 0x00, 0x01, 't', 0x00, 0x04,   // PUBLISH QoS 2 id 4
+                          0x05, 0x02, 0x00, 0x00, 0x00, 0x01,         // properties: message expiry 1 s
+                          'x'});
+  EXPECT_EQ(event_names(out), "Message");
+  EXPECT_EQ(hex(out.bytes), hex({0x50, 0x02, 0x00, 0x04}));  // PUBREC 4
+  c.now = 10'000;                                            // long expired
+  EXPECT_EQ(hex(c.receive({0x62, 0x02, 0x00, 0x04}).bytes), hex({0x70, 0x02, 0x00, 0x04}));  // PUBREL -> PUBCOMP
+}
+
+// Once its PUBACK is sent, a QoS 1 identifier starts a new message, DUP set
+// or not.
+TEST(SessionPublish, QoS1IdentifierAlreadyAcknowledgedStartsANewMessage) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  EXPECT_EQ(hex(c.receive({0x32, 0x07, 0x00, 0x01, 't', 0x00, 0x05, 0x00, 'x'}).bytes),  // PUBLISH QoS 1 id 5
+            hex({0x40, 0x02, 0x00, 0x05}));                                                // PUBACK 5
+  Output out = c.receive({0x3A, 0x07, 0x00, 0x01, 't', 0x00, 0x05, 0x00, 'x'});            // the same, DUP 1
+  EXPECT_EQ(event_names(out), "Message");
+  EXPECT_EQ(hex(out.bytes), hex({0x40, 0x02, 0x00, 0x05}));
+}
+
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

@@ -319,5 +319,104 @@ TEST(SessionReconnect, BytesAfterTheConnectionEndedAreIgnored) {
   EXPECT_EQ(event_names(c.receive({0x30, 0x05, 0x00, 0x01, 't', 0x00, 'x'})), "");
 }
 
+// MQTT 3.1.1 with CleanSession 0: the session outlives the connection. On
+// the next one (Session Present 1) the client resends its unacknowledged
+// PUBLISH packets (DUP 1) and PUBREL with their original identifiers, in the
+// order first sent, and still knows the QoS 2 message it is receiving.
+TEST(SessionReconnect, V311ResumedSessionResendsInOrder) {
+  SessionOptions o = options_311();
+  o.clean_start = false;
+  Conversation c(o);
+  c.connect(kConnAck311);
+  std::vector<Token> t;
+  t.push_back(c.publish(message("a", "1", QoS::AtLeastOnce)));  // id 1
+  t.push_back(c.publish(message("b", "2", QoS::ExactlyOnce)));   // id 2
+  t.push_back(c.publish(message("c", "3", QoS::ExactlyOnce)));   // id 3
+  t.push_back(c.publish(message("d", "4", QoS::AtLeastOnce)));   // id 4
+  c.take();
+  EXPECT_EQ(hex(c.receive({0x50, 0x02, 0x00, 0x03}).bytes), hex({0x62, 0x02, 0x00, 0x03}));  // PUBREC 3 -> PUBREL 3
+  const Bytes incoming = {0x34, 0x06, 0x00, 0x01, 'i', 0x00, 0x09, 'x'};                      // PUBLISH QoS 2 id 9
+  EXPECT_EQ(event_names(c.receive(incoming)), "Message");
+  c.closed();
+  c.at(1000);
+  EXPECT_EQ(hex(c.open().bytes), hex(connect_311(false)));  // the same client identifier, CleanSession 0
+  Output out = c.receive(kConnAck311Present);
+  EXPECT_EQ(hex(out.bytes), hex(concat({{0x3A, 0x06, 0x00, 0x01, 'a', 0x00, 0x01, '1'},     // PUBLISH a, DUP, id 1
+                                         {0x3C, 0x06, 0x00, 0x01, 'b', 0x00, 0x02, '2'},     // PUBLISH b, DUP, id 2
+                                         {0x62, 0x02, 0x00, 0x03},                           // PUBREL 3, not c again
+                                         {0x3A, 0x06, 0x00, 0x01, 'd', 0x00, 0x04, '4'}})));  // PUBLISH d, DUP, id 4
+  // The server's resend of id 9 is the message already delivered.
+  Output again = c.receive({0x3C, 0x06, 0x00, 0x01, 'i', 0x00, 0x09, 'x'});
+  EXPECT_EQ(event_names(again), "");
+  EXPECT_EQ(hex(again.bytes), hex({0x50, 0x02, 0x00, 0x09}));  // PUBREC 9
+  EXPECT_EQ(event_at<PublishCompleteEvent>(c.receive({0x40, 0x02, 0x00, 0x01}), 0)->token, t[0]);  // PUBACK 1
+  EXPECT_EQ(event_at<PublishCompleteEvent>(c.receive({0x70, 0x02, 0x00, 0x03}), 0)->token, t[2]);  // PUBCOMP 3
+}
+
+// MQTT 3.1.1 with CleanSession 1: nothing of the previous session is reused.
+// The unacknowledged message goes out again as a new one (new identifier,
+// DUP 0) and identifier 9 from the server is a new message.
+TEST(SessionReconnect, V311CleanSessionStartsAfresh) {
+  Conversation c(options_311());
+  c.connect(kConnAck311);
+  Token a = c.publish(message("a", "1", QoS::AtLeastOnce));  // id 1, never acknowledged
+  c.take();
+  const Bytes incoming = {0x34, 0x06, 0x00, 0x01, 'i', 0x00, 0x09, 'x'};  // PUBLISH QoS 2 id 9, no PUBREL yet
+  EXPECT_EQ(event_names(c.receive(incoming)), "Message");
+  c.closed();
+  c.at(1000);
+  EXPECT_EQ(hex(c.open().bytes), hex(connect_311(true)));
+  Output out = c.receive(kConnAck311);
+  EXPECT_EQ(hex(out.bytes), hex({0x32, 0x06, 0x00, 0x01, 'a', 0x00, 0x02, '1'}));  // PUBLISH a, DUP 0, id 2
+  EXPECT_EQ(event_names(c.receive(incoming)), "Message");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(c.receive({0x40, 0x02, 0x00, 0x02}), 0)->token, a);  // PUBACK 2
+}
+
+// Message expiry never cuts short an exchange the client has started: long
+// after a QoS 2 message expired, a resumed session sends its PUBREL, or the
+// PUBLISH again, and both complete.
+TEST(SessionReconnect, MessageExpiryDoesNotStopAnExchangeOnceSent) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Publish a = message("a", "1", QoS::ExactlyOnce);
+  a.properties.message_expiry_interval = 1;
+  Publish b = message("b", "2", QoS::ExactlyOnce);
+  b.properties.message_expiry_interval = 1;
+  Token ta = c.publish(a);  // id 1
+  Token tb = c.publish(b);  // id 2
+  c.take();
+  EXPECT_EQ(hex(c.receive({0x50, 0x02, 0x00, 0x01}).bytes), hex({0x62, 0x02, 0x00, 0x01}));  // PUBREC 1 -> PUBREL 1
+  c.now = 500;
+  c.closed();
+  c.at(10'000);  // both expired nine seconds ago
+  c.open();
+  Output out = c.receive(kConnAckV5Present);
+  EXPECT_EQ(hex(out.bytes), hex(concat({{0x62, 0x02, 0x00, 0x01},                     // PUBREL 1
+                                         {0x3C, 0x0C, 0x00, 0x01, 'b', 0x00, 0x02,    // PUBLISH b, DUP, QoS 2, id 2
+                                          0x05, 0x02, 0x00, 0x00, 0x00, 0x01,         //   message expiry 1 s
+                                          '2'}})));
+  EXPECT_EQ(event_at<PublishCompleteEvent>(c.receive({0x70, 0x02, 0x00, 0x01}), 0)->token, ta);  // PUBCOMP 1
+  EXPECT_EQ(hex(c.receive({0x50, 0x02, 0x00, 0x02}).bytes), hex({0x62, 0x02, 0x00, 0x02}));       // PUBREC 2 -> PUBREL 2
+  EXPECT_EQ(event_at<PublishCompleteEvent>(c.receive({0x70, 0x02, 0x00, 0x02}), 0)->token, tb);  // PUBCOMP 2
+}
+
+// A DISCONNECT from the server with reserved bits set, or with a reason code
+// DISCONNECT does not have, is a Malformed Packet: the client says so with
+// DISCONNECT 0x81 and closes.
+TEST(SessionReconnect, MalformedServerDisconnectGetsDisconnect0x81) {
+  for (const Bytes& frame : {Bytes{0xE2, 0x00},          // DISCONNECT, flags 0010
+                             Bytes{0xE0, 0x01, 0x01}}) {  // DISCONNECT, reason code 0x01
+    SCOPED_TRACE(hex(frame));
+    Conversation c(options_v5());
+    c.connect(kConnAckV5);
+    Output out = c.receive(frame);
+    EXPECT_EQ(hex(out.bytes), hex({0xE0, 0x01, 0x81}));  // DISCONNECT: Malformed Packet
+    EXPECT_TRUE(out.close_transport);
+    ASSERT_EQ(event_names(out), "Disconnected");
+    EXPECT_EQ(event_at<DisconnectedEvent>(out, 0)->reason.reason, ReasonCode::MalformedPacket);
+  }
+}
+
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

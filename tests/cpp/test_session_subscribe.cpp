@@ -142,5 +142,45 @@ TEST(SessionSubscribe, SubAckForUnknownIdIsReported) {
   EXPECT_EQ(c.session.state(), SessionState::Connected);
 }
 
+// Shared subscription filters are checked before sending: "$share/", a
+// ShareName of at least one character without '/', '+' or '#', then '/' and
+// a Topic Filter; No Local is refused on them.
+TEST(SessionSubscribe, SharedSubscriptionFiltersMustBeWellFormed) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  for (const char* filter : {"$share//a", "$share/g+/a", "$share/g#/a", "$share/g", "$share/g/"}) {
+    Result<Token> bad = c.session.subscribe({Subscription{filter, QoS::AtMostOnce}}, {}, c.now);
+    ASSERT_FALSE(bad.ok()) << filter;
+    EXPECT_EQ(bad.error().reason, ReasonCode::TopicFilterInvalid) << filter;
+  }
+  Result<Token> no_local =
+      c.session.subscribe({Subscription{"$share/g/a", QoS::AtMostOnce, true, false, 0}}, {}, c.now);
+  ASSERT_FALSE(no_local.ok());
+  EXPECT_EQ(no_local.error().reason, ReasonCode::ProtocolError);
+  EXPECT_TRUE(c.take().bytes.empty());
+  c.subscribe({Subscription{"$share/g/a/#", QoS::AtLeastOnce}});
+  EXPECT_EQ(hex(c.take().bytes), hex({0x82, 0x12, 0x00, 0x01, 0x00,       // SUBSCRIBE id 1, no properties
+                                      0x00, 0x0C, '$', 's', 'h', 'a', 'r', 'e', '/', 'g', '/', 'a', '/', '#',
+                                      0x01}));                            // QoS 1
+}
+
+// MQTT 3.1.1: topic filters that break 4.7 (empty, '#' not last, '+' not a
+// whole level, U+0000, ill-formed UTF-8, over 65,535 bytes) and empty lists
+// are refused before anything is written.
+TEST(SessionSubscribe, V311InvalidFiltersAreRefusedAtOnce) {
+  Conversation c(options_311());
+  c.connect(kConnAck311);
+  const std::string bad[] = {"",    "a/#/b",      "a#", "a+/b", std::string("a\0b", 3), "a/\xC0\xAF",
+                             std::string(65'536, 'a')};
+  for (const std::string& filter : bad) {
+    EXPECT_FALSE(c.session.subscribe({Subscription{filter, QoS::AtMostOnce}}, {}, c.now).ok()) << filter.size();
+    EXPECT_FALSE(c.session.unsubscribe({filter}, {}, c.now).ok()) << filter.size();
+  }
+  EXPECT_FALSE(c.session.subscribe({}, {}, c.now).ok());
+  EXPECT_FALSE(c.session.unsubscribe({}, {}, c.now).ok());
+  EXPECT_TRUE(c.take().bytes.empty());
+}
+
+
 }  // namespace
 }  // namespace tpgate::mqtt::test
