@@ -4,7 +4,8 @@
 //       number (the patterns below), nor at a ThingsPanel difference by number;
 //   (b) every `docs/thingspanel.md#<anchor>` (or a relative `thingspanel.md#<anchor>`
 //       link, or a `(#<anchor>)` link inside docs/thingspanel.md) names an anchor
-//       that page has: an `<a id>` or a heading's GitHub slug.
+//       that page has: an `<a id>` or a heading's GitHub slug;
+//   (c) every test docs/conformance.md cites exists.
 // Prints each problem as file:line and exits 1 if there is any. Reads only
 // sources: no build, no network; well under a second.
 //
@@ -105,9 +106,38 @@ for (const file of walk('', [])) {
   }
 }
 
+// (c) docs/conformance.md cites tests by file and name: every file exists and
+// every GoogleTest name `Suite.Name` (`Instance/Suite.Name/param` for
+// parameterised ones) is a TEST/TEST_F/TEST_P of tests/cpp, so the table
+// cannot point at a test that was renamed or removed.
+const CONFORMANCE = 'docs/conformance.md';
+let cited = 0;
+try {
+  const text = readFileSync(path.join(root, CONFORMANCE), 'utf8');
+  const cppTests = new Set();
+  for (const file of walk('tests/cpp', [])) {
+    const src = readFileSync(path.join(root, file), 'utf8');
+    for (const m of src.matchAll(/\bTEST(?:_F|_P)?\(\s*(\w+)\s*,\s*(\w+)\s*\)/g)) cppTests.add(`${m[1]}.${m[2]}`);
+  }
+  for (const m of text.matchAll(/`(tests\/[\w./-]+\.(?:cpp|js|mjs))`/g)) {
+    cited += 1;
+    try {
+      statSync(path.join(root, m[1]));
+    } catch {
+      report(CONFORMANCE, m.index, text, `cites ${m[1]}, which does not exist`);
+    }
+  }
+  for (const m of text.matchAll(/`(?:\w+\/)?([A-Z]\w*)\.(\w+)(?:\/[\w-]+)?`/g)) {
+    cited += 1;
+    if (!cppTests.has(`${m[1]}.${m[2]}`)) report(CONFORMANCE, m.index, text, `cites ${m[0]}, which is not a test in tests/cpp`);
+  }
+} catch (err) {
+  problems.push(`${CONFORMANCE}: cannot be read (${err.message})`);
+}
+
 if (problems.length > 0) {
   console.error(`check-doc-refs: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.join('\n')}`);
   process.exitCode = 1;
 } else {
-  console.log(`check-doc-refs: ok (${references} references to ${anchors.size} anchors of ${DOC}; nothing points outside the repository)`);
+  console.log(`check-doc-refs: ok (${references} references to ${anchors.size} anchors of ${DOC}; ${cited} tests cited by ${CONFORMANCE} exist; nothing points outside the repository)`);
 }

@@ -35,6 +35,7 @@ import {
   UNSUBSCRIBE_OPTIONS,
   checkKeys,
   checkPayload,
+  outgoingProperties,
   checkQos,
   normalizeClientOptions,
   parseUrl,
@@ -519,7 +520,7 @@ export class MqttClient extends Emitter {
           if (typeof options.retain !== 'boolean') throw new InvalidOptionError('retain', 'retain must be true or false');
           retain = options.retain;
         }
-        properties = options.properties;
+        properties = outgoingProperties(options.properties, 'properties');
       }
       let token;
       if (properties === undefined) {
@@ -549,7 +550,7 @@ export class MqttClient extends Emitter {
     if (this._ended) return Promise.reject(new ClientClosedError('subscribe() after end()'));
     return rejected(() => {
       const subscriptions = subscriptionsFrom(filter, options);
-      const result = this._session.subscribe(subscriptions, options?.properties, now());
+      const result = this._session.subscribe(subscriptions, outgoingProperties(options?.properties, 'properties'), now());
       if (!result.ok) throw operationError(result, 'subscribe');
       this._scheduleDrain();
       const filters = subscriptions.map((s) => s.filter);
@@ -571,7 +572,7 @@ export class MqttClient extends Emitter {
       if (!Array.isArray(filters) || filters.length === 0 || filters.some((f) => typeof f !== 'string')) {
         throw new InvalidOptionError('filter', 'filter must be a string or a non-empty array of strings');
       }
-      const result = this._session.unsubscribe(filters, options?.properties, now());
+      const result = this._session.unsubscribe(filters, outgoingProperties(options?.properties, 'properties'), now());
       if (!result.ok) throw operationError(result, 'unsubscribe');
       this._scheduleDrain();
       return new Promise((resolve, reject) => {

@@ -95,6 +95,40 @@ function checkProperties(value, option) {
   }
 }
 
+/**
+ * Properties to send, checked, with `userProperties` in the pair form the core
+ * takes. The MQTT.js shape, an object (`{ k: 'v', tags: ['a', 'b'] }`), is
+ * accepted too: a string value is one pair, an array of strings repeats the
+ * name once per element, in order. The pair form is the one that keeps the
+ * order across names; received properties always use it.
+ */
+export function outgoingProperties(value, option) {
+  checkProperties(value, option);
+  const user = value?.userProperties;
+  if (user === undefined || Array.isArray(user)) return value;
+  const where = `${option}.userProperties`;
+  if (!isPlainObject(user)) {
+    throw new InvalidOptionError(
+      where,
+      `${where} must be an array of [name, value] string pairs or an object of name: string | string[] (got ${user === null ? 'null' : typeof user})`,
+    );
+  }
+  const pairs = [];
+  for (const [name, v] of Object.entries(user)) {
+    if (typeof v === 'string') {
+      pairs.push([name, v]);
+    } else if (Array.isArray(v) && v.every((item) => typeof item === 'string')) {
+      for (const item of v) pairs.push([name, item]);
+    } else {
+      throw new InvalidOptionError(
+        where,
+        `${where}['${name}'] must be a string or an array of strings (got ${v === null ? 'null' : Array.isArray(v) ? 'an array with a non-string' : typeof v})`,
+      );
+    }
+  }
+  return { ...value, userProperties: pairs };
+}
+
 export function checkPayload(payload, option) {
   if (typeof payload === 'string' || payload instanceof Uint8Array) return payload;
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
@@ -179,8 +213,15 @@ export function normalizeClientOptions(options) {
   }
   checkInteger(o.keepalive, 'keepalive', 0, 65535);
   checkBoolean(o.clean, 'clean');
+  if (version === 4 && o.clientId === '' && o.clean === false) {
+    // [MQTT-3.1.3-7]; MQTT 5 allows it: the server assigns an identifier.
+    throw new InvalidOptionError(
+      'clientId',
+      "clientId '' needs clean: true with protocolVersion 4 (MQTT 3.1.1 [MQTT-3.1.3-7]): give a clientId to keep a session, or use protocolVersion 5 (the server assigns one)",
+    );
+  }
   checkInteger(o.sessionExpiryInterval, 'sessionExpiryInterval', 0, 0xffffffff);
-  checkProperties(o.properties, 'properties');
+  const connectProperties = outgoingProperties(o.properties, 'properties');
   checkInteger(o.connectTimeout, 'connectTimeout', 0, 0xffffffff);
   checkInteger(o.maxQueued, 'maxQueued', 0, Number.MAX_SAFE_INTEGER);
   checkBoolean(o.topicAliases, 'topicAliases');
@@ -205,8 +246,8 @@ export function normalizeClientOptions(options) {
       retain: o.will.retain ?? false,
     };
     checkBoolean(o.will.retain, 'will.retain');
-    checkProperties(o.will.properties, 'will.properties');
-    if (o.will.properties !== undefined) will.properties = o.will.properties;
+    const willProperties = outgoingProperties(o.will.properties, 'will.properties');
+    if (willProperties !== undefined) will.properties = willProperties;
   }
 
   let reconnect = { enabled: true };
@@ -223,7 +264,7 @@ export function normalizeClientOptions(options) {
   }
 
   const clientId = o.clientId ?? randomClientId();
-  let properties = o.properties;
+  let properties = connectProperties;
   if (o.sessionExpiryInterval !== undefined) {
     properties = { ...properties, sessionExpiryInterval: o.sessionExpiryInterval };
   }

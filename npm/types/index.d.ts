@@ -66,12 +66,22 @@ export interface Properties {
   topicAlias?: number;
   maximumQoS?: number;
   retainAvailable?: number;
-  /** In order; names may repeat. */
+  /** In order; names may repeat. Received properties always have this shape (see OutgoingProperties for what you may send). */
   userProperties?: [string, string][];
   maximumPacketSize?: number;
   wildcardSubscriptionAvailable?: number;
   subscriptionIdentifierAvailable?: number;
   sharedSubscriptionAvailable?: number;
+}
+
+/**
+ * Properties you send (connect, will, publish, subscribe, unsubscribe). `userProperties` also takes
+ * the MQTT.js shape, an object: `{ k: 'v', tags: ['a', 'b'] }` (an array value = the name repeated,
+ * in array order). The pair form `[['k', 'v'], ...]` keeps the order across names; received
+ * properties always come in the pair form.
+ */
+export interface OutgoingProperties extends Omit<Properties, 'userProperties'> {
+  userProperties?: [string, string][] | Record<string, string | string[]>;
 }
 
 export interface Will {
@@ -306,9 +316,9 @@ export interface ClientOptions extends LoadOptions {
   clean?: boolean;
   /** v5 Session Expiry Interval in seconds (shortcut for properties.sessionExpiryInterval). */
   sessionExpiryInterval?: number;
-  will?: { topic: string; payload?: string | Uint8Array; qos?: QoS; retain?: boolean; properties?: Properties };
+  will?: { topic: string; payload?: string | Uint8Array; qos?: QoS; retain?: boolean; properties?: OutgoingProperties };
   /** v5 CONNECT properties. */
-  properties?: Properties;
+  properties?: OutgoingProperties;
   /** Reconnect with exponential backoff and full jitter (ms); false = never. Default { minDelay: 500, maxDelay: 30000 }. */
   reconnect?: false | { minDelay?: number; maxDelay?: number };
   /** ms from opening the transport to CONNACK. Default 30000. */
@@ -329,7 +339,7 @@ export interface PublishOptions {
   qos?: QoS;
   retain?: boolean;
   /** v5 PUBLISH properties (userProperties, messageExpiryInterval, responseTopic, correlationData, contentType, ...). */
-  properties?: Properties;
+  properties?: OutgoingProperties;
 }
 
 export interface PublishResult {
@@ -347,7 +357,7 @@ export interface SubscribeOptions {
   retainAsPublished?: boolean;
   retainHandling?: 0 | 1 | 2;
   /** v5 SUBSCRIBE properties (subscriptionIdentifiers: [n], userProperties). */
-  properties?: Properties;
+  properties?: OutgoingProperties;
 }
 
 export interface Granted {
@@ -409,7 +419,7 @@ export interface MqttClient {
   publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<PublishResult>;
   /** Resolves with the granted QoS per filter; rejects (ERR_SUBSCRIBE_FAILED) only when every filter was refused. */
   subscribe(filter: string | string[] | Record<string, SubscribeOptions>, options?: SubscribeOptions): Promise<Granted[]>;
-  unsubscribe(filter: string | string[], options?: { properties?: Properties }): Promise<void>;
+  unsubscribe(filter: string | string[], options?: { properties?: OutgoingProperties }): Promise<void>;
   /** Messages whose topic matches `filter` (default '#'), as an async iterator; ends when the client ends. */
   messages(filter?: string): AsyncIterableIterator<Message>;
   /** Sends DISCONNECT and closes; pending operations reject with ClientClosedError. `force` skips DISCONNECT. */

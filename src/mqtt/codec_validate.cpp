@@ -60,6 +60,11 @@ Status validate(const Connect& p, ProtocolVersion) {
   if (Status s = check_version(p.version); !s) return s;
   const bool v5 = is_v5(p.version);
   if (Status s = check_string(p.client_id, "client identifier"); !s) return s;
+  if (!v5 && p.client_id.empty() && !p.clean_start) {
+    // MQTT 5 lets the server assign one and keep the session (3.1.3.1).
+    return fail(ReasonCode::ClientIdentifierNotValid,
+                "an empty client identifier needs CleanSession 1 in MQTT 3.1.1 [MQTT-3.1.3-7]");
+  }
   if (p.will) {
     if (Status s = check_qos(p.will->qos, "Will QoS"); !s) return s;
     if (Status s = validate_topic_name(p.will->topic); !s) return fail(s.error().reason, "will topic: " + s.error().message);

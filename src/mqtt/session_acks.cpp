@@ -70,8 +70,23 @@ void ClientSession::Impl::on_pubcomp(PubComp& comp, std::int64_t now) {
                 "PUBCOMP for packet id " + id_text(comp.packet_id) + ", which has no PUBREL in flight");
     return;
   }
+  std::uint8_t reason = comp.reason_code;
+  if (reason == static_cast<std::uint8_t>(ReasonCode::PacketIdentifierNotFound)) {
+    if (it->second.release_resent) {
+      // The server completed the exchange before the connection dropped and
+      // has forgotten the identifier: the message was delivered. "Not an error
+      // during recovery" (MQTT 5.0 3.7.2.1); failing it would invite a resend,
+      // a second delivery.
+      reason = 0;
+    } else {
+      error_event(ReasonCode::PacketIdentifierNotFound,
+                  "PUBCOMP for packet id " + id_text(comp.packet_id) +
+                      " says Packet Identifier not found, but the server answered its PUBLISH with PUBREC on "
+                      "this connection: the server lost the exchange, the message may not have been delivered");
+    }
+  }
   // [MQTT-4.3.3-5]
-  complete_publish(it, comp.reason_code, std::move(comp.properties), now);
+  complete_publish(it, reason, std::move(comp.properties), now);
 }
 
 void ClientSession::Impl::on_suback(SubAck& ack, std::int64_t now) {

@@ -39,7 +39,6 @@ std::string describe(std::string_view what, ReasonCode reason, const Properties&
 }  // namespace
 
 void ClientSession::Impl::start(std::int64_t now) {
-  (void)now;
   if (state() == SessionState::WaitingToReconnect) {
     // The host knows better than the timer (the network came back): try now,
     // keeping the backoff attempt count.
@@ -49,6 +48,18 @@ void ClientSession::Impl::start(std::int64_t now) {
   }
   if (state() != SessionState::Idle && state() != SessionState::Closed) return;
   reconnect_attempt = 0;
+  if (!v5() && client_id.empty() && !clean_start) {
+    // Every CONNECT would be refused [MQTT-3.1.3-7] [MQTT-3.1.3-8]: say so
+    // before a transport is opened.
+    state() = SessionState::Connecting;
+    Ending ending{make_error(ReasonCode::ClientIdentifierNotValid,
+                             "an empty client identifier needs clean start (CleanSession 1) in MQTT 3.1.1 "
+                             "[MQTT-3.1.3-7]: set a client identifier, or use MQTT 5 where the server assigns one")};
+    ending.close_transport = false;
+    ending.permanent = true;
+    end_connection(std::move(ending), now);
+    return;
+  }
   state() = SessionState::Connecting;
   out.open_transport = true;
 }
@@ -246,8 +257,29 @@ Status ClientSession::Impl::auth(Auth packet, std::int64_t now) {
     // [MQTT-4.12.0-7]
     return make_error(ReasonCode::ProtocolError, "AUTH needs an Authentication Method in the CONNECT properties");
   }
+  // Before CONNACK the client only answers the server's challenge, with 0x18
+  // [MQTT-4.12.0-3]; after it, 0x19 starts a re-authentication [MQTT-4.12.1-1]
+  // and 0x18 continues one.
+  const auto reason = static_cast<ReasonCode>(packet.reason_code);
+  const bool before_connack = state() == SessionState::AwaitingConnAck;
+  if (reason != ReasonCode::ContinueAuthentication && (before_connack || reason != ReasonCode::ReAuthenticate)) {
+    return make_error(ReasonCode::ProtocolError,
+                      "AUTH from a client carries reason code 0x18 (Continue authentication)" +
+                          std::string(before_connack ? " before CONNACK [MQTT-4.12.0-3]"
+                                                     : " or 0x19 (Re-authenticate) [MQTT-4.12.1-1]") +
+                          ", not 0x" + [](std::uint8_t c) {
+                            constexpr char kHex[] = "0123456789abcdef";
+                            return std::string{kHex[c >> 4], kHex[c & 15]};
+                          }(packet.reason_code));
+  }
   // Every AUTH carries the method of the CONNECT [MQTT-4.12.0-5] [MQTT-4.12.1-1].
-  if (!packet.properties.authentication_method) packet.properties.authentication_method = method;
+  if (!packet.properties.authentication_method) {
+    packet.properties.authentication_method = method;
+  } else if (*packet.properties.authentication_method != *method) {
+    return make_error(ReasonCode::ProtocolError, "AUTH must carry the Authentication Method of the CONNECT ('" +
+                                                     *method + "'), not '" + *packet.properties.authentication_method +
+                                                     "' [MQTT-4.12.0-5]");
+  }
   return send_kept(packet, now);
 }
 

@@ -32,6 +32,9 @@ struct Operation {
   std::uint64_t order = 0;  // call order: resends keep it [MQTT-4.6.0-1]
   std::variant<Publish, Subscribe, Unsubscribe> packet;
   bool released = false;  // QoS 2: PUBREC received and PUBREL sent [MQTT-4.3.3-4]
+  // QoS 2: the PUBREL was sent again on a resumed session, so the server may
+  // have completed the exchange already (MQTT 5.0 3.7.2.1).
+  bool release_resent = false;
 };
 
 // What the server told us in CONNACK (3.2.2.3), with the defaults that apply

@@ -60,6 +60,12 @@ Result<Token> ClientSession::Impl::publish(Publish message, std::int64_t now) {
   message.dup = false;
   message.properties.topic_alias.reset();
   if (Status valid = validate_topic_name(message.topic); !valid) return valid.error();
+  if (!message.properties.subscription_identifiers.empty()) {
+    // A received message's properties passed on as they are would carry one.
+    return make_error(ReasonCode::ProtocolError,
+                      "a PUBLISH from a client carries no Subscription Identifier [MQTT-3.3.4-6]: remove "
+                      "subscriptionIdentifiers from the properties");
+  }
   if (Status capable = check_capabilities(message); !capable) return capable.error();
   if (Status room = check_room(); !room) return room.error();
   // Too large for the server: refuse now rather than fail later
@@ -168,8 +174,14 @@ Status ClientSession::Impl::write_publish(Publish& publish, std::int64_t now) {
   Status status = send_kept(publish, now);
   if (alias.known) topic.swap(publish.topic);
   publish.properties.topic_alias.reset();
-  if (!status && !alias.known) outbound_aliases.forget(alias.alias);
-  return status;
+  if (status) return status;
+  // The alias is an optimisation of ours: it must never make a PUBLISH that
+  // fits the server's Maximum Packet Size [MQTT-3.1.2-24] too large (a new
+  // alias adds 3 bytes; a known one can too, for a 1-byte topic). Send it
+  // plain instead; the server's mappings stay as they were.
+  if (!alias.known) outbound_aliases.forget(alias.alias);
+  if (status.error().reason != ReasonCode::PacketTooLarge) return status;
+  return send_kept(publish, now);
 }
 
 ClientSession::Impl::SendResult ClientSession::Impl::try_send(Operation& op, std::int64_t now) {

@@ -33,6 +33,7 @@ void ClientSession::Impl::resume_session(std::int64_t now) {
     if (auto* publish = std::get_if<Publish>(&op.packet)) {
       if (op.released) {
         sent = send(PubRel{it->first, 0, {}}, now);
+        op.release_resent = true;
       } else {
         publish->dup = true;  // a re-delivery [MQTT-3.3.1-1]
         sent = write_publish(*publish, now);
@@ -92,7 +93,7 @@ void ClientSession::Impl::restart_session(std::int64_t now) {
   // Ahead of everything queued: the user's later subscribes and unsubscribes
   // then apply on top of them.
   for (auto it = by_identifier.rbegin(); it != by_identifier.rend(); ++it) {
-    enqueue(Operation{0, 0, std::move(it->second), false}, true);
+    enqueue(Operation{0, 0, std::move(it->second), false, false}, true);
   }
 }
 

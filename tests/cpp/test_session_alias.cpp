@@ -180,6 +180,37 @@ TEST(SessionAlias, EmptyTopicWithoutAliasIsRefused) {
   EXPECT_TRUE(out.close_transport);
 }
 
+
+// The alias is the client's optimisation: under the server's Maximum Packet
+// Size it must never turn a PUBLISH that fits into one that does not.
+TEST(SessionAlias, AliasNeverMakesPublishTooLarge) {
+  Conversation c(options_v5());
+  // CONNACK: topic alias maximum 2, maximum packet size 7
+  c.connect({0x20, 0x0B, 0x00, 0x00, 0x08, 0x22, 0x00, 0x02, 0x27, 0x00, 0x00, 0x00, 0x07});
+  const Bytes plain = {0x30, 0x05, 0x00, 0x01, 'a', 0x00, 'x'};  // PUBLISH a "x", no alias: 7 bytes, fits exactly
+  const Token token = c.publish(message("a", "x", QoS::AtMostOnce));
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex(plain));  // with a new alias it would be 10 bytes
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 0)->token, token);
+  EXPECT_EQ(sent(c, "a"), hex(plain));  // no alias was registered
+}
+
+TEST(SessionAlias, KnownAliasThatDoesNotFitSendsTheTopic) {
+  Conversation c(options_v5());
+  // CONNACK: topic alias maximum 2, maximum packet size 9
+  c.connect({0x20, 0x0B, 0x00, 0x00, 0x08, 0x22, 0x00, 0x02, 0x27, 0x00, 0x00, 0x00, 0x09});
+  c.publish(message("a", "", QoS::AtMostOnce));
+  EXPECT_EQ(hex(c.take().bytes), hex({0x30, 0x07, 0x00, 0x01, 'a', 0x03, 0x23, 0x00, 0x01}));  // maps alias 1: 9 bytes
+  // Alias alone: 30 08 00 00 03 23 00 01 'x' 'y' = 10 bytes; the topic: 8 bytes.
+  c.publish(message("a", "xy", QoS::AtMostOnce));
+  Output out = c.take();
+  EXPECT_EQ(hex(out.bytes), hex({0x30, 0x06, 0x00, 0x01, 'a', 0x00, 'x', 'y'}));
+  EXPECT_EQ(event_names(out), "PublishComplete");
+  c.publish(message("a", "", QoS::AtMostOnce));  // the mapping still holds
+  EXPECT_EQ(hex(c.take().bytes), hex({0x30, 0x06, 0x00, 0x00, 0x03, 0x23, 0x00, 0x01}));
+}
+
 // Every alias from 1 to the Topic Alias Maximum we announced is accepted.
 TEST(SessionAlias, InboundAliasesUpToOurMaximumAreAccepted) {
   Conversation c(accepting_aliases(3));

@@ -183,5 +183,48 @@ TEST(SessionAuth, OnlyAuthOrDisconnectBeforeConnAck) {
 }
 
 
+
+// [MQTT-4.12.0-3] [MQTT-4.12.1-1]: the client's AUTH is 0x18 (answering the
+// server) or, once connected, 0x19 (starting a re-authentication); anything
+// else is refused at the call and nothing is written.
+TEST(SessionAuth, ClientAuthReasonCodesAreChecked) {
+  Conversation c(scram_options());
+  c.start();
+  c.open();
+  c.receive({0xF0, 0x0A, 0x18, 0x08, 0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M'});  // AUTH: Continue
+  Status early = c.session.auth(Auth{0x19, {}}, c.now);  // re-authenticate before CONNACK
+  ASSERT_FALSE(early.ok());
+  EXPECT_NE(early.error().message.find("MQTT-4.12.0-3"), std::string::npos) << early.error().message;
+  EXPECT_FALSE(c.session.auth(Auth{0x00, {}}, c.now).ok());  // Success is the server's to send
+  EXPECT_TRUE(c.take().bytes.empty());
+  EXPECT_EQ(c.session.state(), SessionState::AwaitingConnAck);
+  EXPECT_TRUE(c.session.auth(Auth{0x18, {}}, c.now).ok());
+
+  c.receive({0x20, 0x03, 0x00, 0x00, 0x00});  // CONNACK
+  c.take();
+  Status after = c.session.auth(Auth{0x00, {}}, c.now);
+  ASSERT_FALSE(after.ok());
+  EXPECT_NE(after.error().message.find("MQTT-4.12.1-1"), std::string::npos) << after.error().message;
+  EXPECT_TRUE(c.take().bytes.empty());
+  EXPECT_TRUE(c.session.auth(Auth{0x19, {}}, c.now).ok());
+}
+
+// [MQTT-4.12.0-5]: every AUTH carries the method of the CONNECT; another one
+// given by the host is refused, not sent.
+TEST(SessionAuth, AuthWithAnotherMethodIsRefused) {
+  Conversation c(scram_options());
+  c.connect(kConnAckV5);
+  Auth other{0x19, {}};
+  other.properties.authentication_method = "PLAIN";
+  Status refused = c.session.auth(other, c.now);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().reason, ReasonCode::ProtocolError);
+  EXPECT_NE(refused.error().message.find("MQTT-4.12.0-5"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(c.take().bytes.empty());
+  Auth same{0x19, {}};
+  same.properties.authentication_method = "SCRAM";
+  EXPECT_TRUE(c.session.auth(same, c.now).ok());
+}
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

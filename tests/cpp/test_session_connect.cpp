@@ -402,4 +402,41 @@ TEST(SessionConnect, InvalidConnectIsNeverSent) {
 
 
 }  // namespace
+// [MQTT-3.1.3-7]: in 3.1.1 a zero-byte ClientId needs CleanSession 1. The
+// session says so at start(), before any transport is opened, and the codec
+// refuses to write such a CONNECT. MQTT 5 allows it (the server assigns one).
+TEST(SessionConnect, V311EmptyClientIdRequiresCleanSession) {
+  SessionOptions o = options_311();
+  o.client_id.clear();
+  o.clean_start = false;
+  Conversation c(o);
+  Output out = c.start();
+  EXPECT_FALSE(out.open_transport);
+  ASSERT_EQ(event_names(out), "Disconnected");
+  const auto* event = event_at<DisconnectedEvent>(out, 0);
+  EXPECT_EQ(event->reason.reason, ReasonCode::ClientIdentifierNotValid);
+  EXPECT_NE(event->reason.message.find("MQTT-3.1.3-7"), std::string::npos) << event->reason.message;
+  EXPECT_FALSE(event->reconnect_at.has_value());
+  EXPECT_EQ(c.session.state(), SessionState::Closed);
+
+  Connect connect;
+  connect.version = ProtocolVersion::v311;
+  connect.clean_start = false;
+  Bytes bytes;
+  Status encoded = encode(Packet{connect}, EncodeOptions{ProtocolVersion::v311, 0}, bytes);
+  ASSERT_FALSE(encoded.ok());
+  EXPECT_EQ(encoded.error().reason, ReasonCode::ClientIdentifierNotValid);
+  EXPECT_TRUE(bytes.empty());
+
+  connect.clean_start = true;  // allowed: the server assigns an identifier [MQTT-3.1.3-6]
+  EXPECT_TRUE(encode(Packet{connect}, EncodeOptions{ProtocolVersion::v311, 0}, bytes).ok());
+
+  SessionOptions v5 = options_v5();
+  v5.client_id.clear();
+  v5.clean_start = false;
+  Conversation c5(v5);
+  EXPECT_TRUE(c5.start().open_transport);
+  EXPECT_EQ(c5.open().bytes.size(), 15u);  // CONNECT with an empty client identifier, Clean Start 0
+}
+
 }  // namespace tpgate::mqtt::test

@@ -689,5 +689,22 @@ TEST(SessionPublish, QoS1IdentifierAlreadyAcknowledgedStartsANewMessage) {
 }
 
 
+
+// [MQTT-3.3.4-6]: a PUBLISH from a client carries no Subscription Identifier.
+// Passing on a received message's properties would add one: refused at the call.
+TEST(SessionPublish, SubscriptionIdentifierInAClientPublishIsRefused) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  Publish p = message("t", "x", QoS::AtLeastOnce);
+  p.properties.subscription_identifiers = {7};
+  Result<Token> token = c.session.publish(p, c.now);
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.error().reason, ReasonCode::ProtocolError);
+  EXPECT_NE(token.error().message.find("MQTT-3.3.4-6"), std::string::npos) << token.error().message;
+  EXPECT_TRUE(c.take().bytes.empty());
+  p.properties.subscription_identifiers.clear();
+  EXPECT_TRUE(c.session.publish(p, c.now).ok());
+}
+
 }  // namespace
 }  // namespace tpgate::mqtt::test

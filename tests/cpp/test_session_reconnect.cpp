@@ -149,6 +149,36 @@ TEST(SessionReconnect, SessionPresentResendsWithDupAndPubRelInOrder) {
   EXPECT_EQ(event_at<PublishCompleteEvent>(c.receive({0x40, 0x02, 0x00, 0x04}), 0)->token, t[3]);  // PUBACK 4
 }
 
+// MQTT 5.0 3.7.2.1: PUBCOMP "Packet Identifier not found" is not an error
+// during recovery. The server completed the exchange before the connection
+// dropped; the resent PUBREL finds nothing. The message was delivered.
+TEST(SessionReconnect, PubcompPacketIdNotFoundAfterResendIsSuccess) {
+  Conversation c(options_v5());
+  std::vector<Token> t = lose_connection_mid_flight(c);
+  c.receive(kConnAckV5Present);  // resends PUBREL 3
+  Output out = c.receive({0x70, 0x04, 0x00, 0x03, 0x92, 0x00});  // PUBCOMP 3, 0x92 Packet Identifier not found
+  ASSERT_EQ(event_names(out), "PublishComplete");
+  const auto* done = event_at<PublishCompleteEvent>(out, 0);
+  EXPECT_EQ(done->token, t[2]);
+  EXPECT_EQ(done->reason_code, 0) << "a delivered message must not be reported as failed";
+  EXPECT_EQ(c.session.inflight_count(), 3u);
+}
+
+// The same code on a connection that saw the PUBREC is the server losing the
+// exchange: it stays a failure, and the mismatch is reported.
+TEST(SessionReconnect, PubcompPacketIdNotFoundWithoutRecoveryIsAnError) {
+  Conversation c(options_v5());
+  c.connect(kConnAckV5);
+  const Token token = c.publish(message("b", "2", QoS::ExactlyOnce));
+  c.take();
+  EXPECT_EQ(hex(c.receive({0x50, 0x02, 0x00, 0x01}).bytes), hex({0x62, 0x02, 0x00, 0x01}));  // PUBREC 1 -> PUBREL 1
+  Output out = c.receive({0x70, 0x04, 0x00, 0x01, 0x92, 0x00});  // PUBCOMP 1, 0x92
+  ASSERT_EQ(event_names(out), "Error PublishComplete");
+  EXPECT_NE(event_at<ErrorEvent>(out, 0)->error.message.find("Packet Identifier not found"), std::string::npos);
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 1)->token, token);
+  EXPECT_EQ(event_at<PublishCompleteEvent>(out, 1)->reason_code, 0x92);
+}
+
 TEST(SessionReconnect, NoSessionRestartsUnackedPublishesAsNew) {
   Conversation c(options_v5());
   std::vector<Token> t = lose_connection_mid_flight(c);

@@ -55,6 +55,18 @@ for (const transport of ['ws', 'tcp']) {
       assert.deepEqual(atA.properties.userProperties, back);
     });
 
+    test('user properties in the MQTT.js object shape: string or string[] per name', async (t) => {
+      const topic = uniqueTopic('user-props-object');
+      const pub = await openClient(t, url(), v5);
+      const sub = await openClient(t, url(), v5);
+      const inbox = new Recorder(sub);
+      await sub.subscribe(topic, { qos: 1, properties: { userProperties: { via: 'subscribe' } } });
+      await pub.publish(topic, 'x', { qos: 1, properties: { userProperties: { k: 'v', tags: ['a', 'b'] } } });
+      const m = await inbox.next();
+      // Received properties always come as [name, value] pairs, in order.
+      assert.deepEqual(m.properties.userProperties, [['k', 'v'], ['tags', 'a'], ['tags', 'b']]);
+    });
+
     test('message expiry: the remaining interval is forwarded', async (t) => {
       const topic = uniqueTopic('expiry');
       const pub = await openClient(t, url(), v5);
@@ -253,5 +265,38 @@ describe('topic aliases (MQTT 5, mosquitto over TCP through a decoding proxy)', 
       assert.deepEqual({ topic: m.topic, payload: text(m.payload) }, { topic: name, payload: `m${i}` });
     }
     assert.deepEqual(clientMaximums, [2], 'the client announced its Topic Alias Maximum');
+  });
+});
+
+// The client's own topic alias must never make a PUBLISH that fits the
+// server's Maximum Packet Size too large: the first use of a topic would add
+// a Topic Alias property (3 bytes).
+describe('mosquitto with max_packet_size: a topic alias never makes a message too large', () => {
+  const topic = 'alias-fit/exact';
+  const payload = 'p'.repeat(40);
+  // QoS 1 PUBLISH without alias: 1 + 1 (remaining length) + 2 + topic + 2 (id) + 1 (no properties) + payload.
+  const exact = 7 + topic.length + payload.length;
+  let small;
+  before(async () => {
+    small = await startMosquitto({ config: [`max_packet_size ${exact}`] });
+  });
+  after(async () => {
+    await small?.stop();
+  });
+
+  test('a PUBLISH that fits exactly is sent, and the next ones too', async (t) => {
+    const sub = await openClient(t, small.tcpUrl, v5);
+    const inbox = new Recorder(sub);
+    await sub.subscribe(topic, { qos: 1 });
+    const pub = await openClient(t, small.tcpUrl, v5);
+    for (let i = 0; i < 3; i++) {
+      const result = await pub.publish(topic, payload, { qos: 1 });
+      assert.equal(result.reasonCode, 0);
+      const m = await inbox.next();
+      assert.equal(text(m.payload), payload);
+    }
+    // One byte more does not fit: refused at the call, the connection stays up.
+    await assert.rejects(pub.publish(topic, `${payload}!`, { qos: 1 }), { code: 'ERR_PACKET_TOO_LARGE' });
+    assert.equal(pub.connected, true);
   });
 });

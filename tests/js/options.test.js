@@ -60,6 +60,12 @@ describe('connect() refuses bad options before opening a socket', () => {
     ['a will payload that is a number', null, { will: { topic: 'w', payload: 42 } }, 'will.payload'],
     ['a clientId that is not a string', null, { clientId: 7 }, 'clientId'],
     ['reconnect.minDelay below 0', null, { reconnect: { minDelay: -1 } }, 'reconnect.minDelay'],
+    // [MQTT-3.1.3-7]: a server would refuse it with CONNACK 0x02, late.
+    ['MQTT 3.1.1, an empty clientId with clean: false', null, { protocolVersion: 4, clientId: '', clean: false }, 'clientId'],
+    ['userProperties that is a string', null, { properties: { userProperties: 'k=v' } }, 'properties.userProperties'],
+    ['a userProperties value that is a number', null, { properties: { userProperties: { k: 1 } } }, 'properties.userProperties'],
+    ['a will userProperties value with a non-string', null,
+      { will: { topic: 'w', properties: { userProperties: { k: ['a', 2] } } } }, 'will.properties.userProperties'],
   ];
   for (const [what, url, options, option] of cases) {
     test(what, async () => {

@@ -76,3 +76,39 @@ for (const version of [4, 5]) {
     }
   });
 }
+
+// [MQTT-6.0.0-1]: a receiver of a frame that is not binary closes the
+// connection. The peer answers CONNECT, then sends a text frame that happens
+// to hold a valid PUBLISH: it must not be read as one.
+test('a text frame from the server closes the connection and is not read as a packet', TIMEOUT, async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'mqtt' });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const closed = new Promise((resolve) => {
+    wss.on('connection', (ws) => {
+      ws.on('close', (code) => resolve(code));
+      ws.on('message', (data) => {
+        if (data[0] >> 4 === 1) {
+          ws.send(Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00]));  // CONNECT -> CONNACK
+        } else {
+          // Anything else (the client's PUBLISH) -> a text frame holding a PUBLISH.
+          ws.send(Buffer.from([0x30, 0x05, 0x00, 0x01, 0x74, 0x00, 0x78]).toString('latin1'));
+        }
+      });
+    });
+  });
+  try {
+    const client = await connect(`ws://127.0.0.1:${wss.address().port}/mqtt`, { protocolVersion: 5, reconnect: false });
+    const messages = [];
+    client.on('message', (topic) => messages.push(topic));
+    const error = new Promise((resolve) => client.once('offline', resolve));
+    await client.publish('t', 'go', { qos: 0 });
+    const err = await error;
+    assert.match(err.message, /text frame/);
+    assert.equal(await closed, 1003, 'the client closes with 1003 (unsupported data)');
+    assert.deepEqual(messages, []);
+    await client.end();
+  } finally {
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+  }
+});

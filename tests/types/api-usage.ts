@@ -156,6 +156,10 @@ async function useClient(): Promise<void> {
     },
   };
   const result: PublishResult = await client.publish('sensors/a', '{"t":21.5}', publishOptions);
+  // The MQTT.js shape of user properties is accepted on the way out; received ones are pairs.
+  await client.publish('sensors/a', 'x', { properties: { userProperties: { k: 'v', tags: ['a', 'b'] } } });
+  const receivedPairs: [string, string][] | undefined = result.properties.userProperties;
+  console.log(receivedPairs);
   const sent: [QoS, number, number, Properties] = [result.qos, result.packetId, result.reasonCode, result.properties];
   console.log(sent);
   await client.publish('sensors/b', new Uint8Array([1, 2, 3]));

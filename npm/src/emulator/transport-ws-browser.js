@@ -5,7 +5,9 @@ import { attachSocket, onClose, onData, onError, onOpen, webSocketWriteEnd } fro
 
 function onMessage(event) {
   if (typeof event.data === 'string') {
-    onError.call(this, new Error('received a text frame; MQTT over WebSocket uses binary frames only'));
+    // [MQTT-6.0.0-1]: a frame that is not binary closes the connection.
+    onError.call(this, new Error('received a text frame; MQTT over WebSocket uses binary frames only [MQTT-6.0.0-1]: closing the connection'));
+    this.close();
     return;
   }
   onData.call(this, new Uint8Array(event.data));

@@ -4,6 +4,16 @@
 import WebSocket from 'ws';
 import { attachSocket, onClose, onData, onError, onOpen, webSocketWriteEnd } from './transport-socket.js';
 
+function onMessage(data, isBinary) {
+  if (!isBinary) {
+    // [MQTT-6.0.0-1]: a frame that is not binary closes the connection.
+    onError.call(this, new Error('received a text frame; MQTT over WebSocket uses binary frames only [MQTT-6.0.0-1]: closing the connection'));
+    this.close(1003, 'binary frames only');
+    return;
+  }
+  onData.call(this, data);
+}
+
 /** @type {import('./host.js').FleetTransport} */
 export const wsTransport = {
   open(target, index, host, options) {
@@ -15,7 +25,7 @@ export const wsTransport = {
     socket.binaryType = 'nodebuffer';
     attachSocket(socket, host, index);
     socket.on('open', onOpen);
-    socket.on('message', onData);
+    socket.on('message', onMessage);
     socket.on('error', onError);
     socket.on('close', onClose);
     return socket;

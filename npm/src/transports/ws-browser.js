@@ -12,7 +12,9 @@ export function openWebSocket(url, options, sink) {
   socket.onopen = () => sink.open();
   socket.onmessage = (event) => {
     if (typeof event.data === 'string') {
-      sink.error(new Error('received a text frame; MQTT over WebSocket uses binary frames only'));
+      // [MQTT-6.0.0-1]: a frame that is not binary closes the connection.
+      sink.error(new Error('received a text frame; MQTT over WebSocket uses binary frames only [MQTT-6.0.0-1]: closing the connection'));
+      socket.close();
       return;
     }
     sink.data(new Uint8Array(event.data));

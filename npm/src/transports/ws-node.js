@@ -3,6 +3,8 @@
 // (the session's decoder accepts any chunking).
 import WebSocket from 'ws';
 
+const TEXT_FRAME = 'received a text frame; MQTT over WebSocket uses binary frames only [MQTT-6.0.0-1]: closing the connection';
+
 /**
  * @param {URL} url
  * @param {{wsProtocols: string[], tls?: object}} options
@@ -16,7 +18,15 @@ export function openWebSocket(url, options, sink) {
   });
   socket.binaryType = 'nodebuffer'; // a Buffer is a Uint8Array: no conversion
   socket.on('open', () => sink.open());
-  socket.on('message', (data) => sink.data(data));
+  socket.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      // [MQTT-6.0.0-1]: a frame that is not binary closes the connection.
+      sink.error(new Error(TEXT_FRAME));
+      socket.close(1003, 'binary frames only');
+      return;
+    }
+    sink.data(data);
+  });
   socket.on('error', (err) => sink.error(err));
   socket.on('close', () => sink.closed());
   return {
