@@ -1,22 +1,29 @@
-// (b) Parse and generate PUBLISH packets, tpgate's wasm codec against
-// mqtt-packet, in ops/s (one op = one packet).
+// (b) Parse and generate PUBLISH packets, tpgate against mqtt-packet, in
+// ops/s (one op = one packet).
 //
-// Both sides do the same work: parse turns bytes into a usable packet object
+// Both sides do the same work: parse turns bytes into a usable message object
 // (topic string, payload bytes, flags, packet id, properties on v5); generate
-// turns such an object into bytes. Measured two ways:
+// turns a message into bytes. Measured two ways:
 //   single  one packet per call (a WebSocket frame per packet);
 //   stream  a chunk of STREAM_PACKETS back-to-back packets per call, how a
 //           TCP socket delivers them; ops/s still counts packets.
-// tpgate is measured through the Embind API of the raw module (Decoder.feed,
-// encodePacket) and, when the module has it, through the flat C ABI of
-// bindings/fast_bindings.cpp (bench/fast-codec.mjs), each against the same
-// mqtt-packet figure.
+// tpgate is measured on two paths, each against the same mqtt-packet figure:
+//   client  what connect()'s client does: a connected ClientSession fed in
+//           place (bytes written into the wasm heap once, receiveScratch), one
+//           takeFrame() per call read by npm/src/packed.js into the message
+//           objects the client delivers; generate = writePublish +
+//           publishScratch + takeFrame, the bytes a view of the drain;
+//   Embind  the raw module's codec API (Decoder.feed, encodePacket), which
+//           builds every packet field by field across the boundary.
+// QoS 0 throughout, so that the session writes no acknowledgement that
+// mqtt-packet's parser would not.
 //
 //   node bench/codec.mjs [--version 4|5] [--ms 700]
 import { createRequire } from 'node:module';
 
 import { loadTpgate } from '../npm/src/index-node.js';
-import { createFastCodec, hasFastCodec } from './fast-codec.mjs';
+import { normalizeClientOptions } from '../npm/src/options.js';
+import { FLAG_SIDE, packedHeader, readRecords, takeFrame, topicLength, writeInput, writePublish } from '../npm/src/packed.js';
 import { alternate, opsPerSecond, progress, row, runAlone } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -42,48 +49,95 @@ function concat(chunks) {
   return out;
 }
 
+/** A ClientSession connected to nobody: CONNECT written, CONNACK fed, as the client has it. */
+function connectedSession(mod, version) {
+  const { session: options } = normalizeClientOptions({ protocolVersion: version, clientId: 'bench', reconnect: false });
+  const session = new mod.ClientSession(options);
+  session.start(0);
+  session.transportOpen(0);
+  const connack = version === 5 ? [0x20, 0x03, 0x00, 0x00, 0x00] : [0x20, 0x02, 0x00, 0x00];
+  writeInput(mod, Uint8Array.from(connack));
+  session.receiveScratch(connack.length, 0);
+  takeFrame(mod, session);
+  if (session.state() !== 'connected') throw new Error(`bench session is ${session.state()}, not connected`);
+  return session;
+}
+
+/** The client's receive path for one chunk: in place, one drain, message objects. */
+function clientReceiver(mod, session) {
+  const got = [];
+  const sink = {
+    message: (m) => got.push(m),
+    publishComplete() {},
+    event() {},
+  };
+  return (bytes) => {
+    got.length = 0;
+    writeInput(mod, bytes);
+    session.receiveScratch(bytes.length, 0);
+    const data = takeFrame(mod, session);
+    const header = packedHeader(data);
+    readRecords(data, header, (header.flags & FLAG_SIDE) !== 0 ? session.takeSide() : undefined, sink);
+    return got;
+  };
+}
+
+/** The client's publish path for one QoS 0 message: the bytes it would write. */
+function clientPublisher(mod, session) {
+  const sink = { message() {}, publishComplete() {}, event() {} };
+  return (topic, payload) => {
+    const payloadLength = writePublish(mod, topic, payload);
+    if (session.publishScratch(topicLength, payloadLength, 0, false, 0) === 0) {
+      throw new Error(`publishScratch failed: ${session.lastFailure().message}`);
+    }
+    const data = takeFrame(mod, session);
+    const header = packedHeader(data);
+    readRecords(data, header, (header.flags & FLAG_SIDE) !== 0 ? session.takeSide() : undefined, sink);
+    return header.bytes;
+  };
+}
+
 export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
   const mod = await loadTpgate();
-  const fast = hasFastCodec(mod) ? createFastCodec(mod) : null;
-  if (!fast) progress('codec: this tpgate.wasm has no flat ABI (bindings/fast_bindings.cpp); measuring Embind only');
   const rows = [];
   const opts = { protocolVersion: version };
+  const session = connectedSession(mod, version);
+  const receive = clientReceiver(mod, session);
+  const publish = clientPublisher(mod, session);
 
   for (const size of SIZES) {
     const payload = payloadOf(size);
-    const ours = { type: 'publish', topic: TOPIC, payload, qos: 1, packetId: 42 };
-    const peer = { cmd: 'publish', topic: TOPIC, payload: Buffer.from(payload), qos: 1, messageId: 42, retain: false, dup: false };
+    const ours = { type: 'publish', topic: TOPIC, payload, qos: 0 };
+    const peer = { cmd: 'publish', topic: TOPIC, payload: Buffer.from(payload), qos: 0, retain: false, dup: false };
     if (version === 5) peer.properties = {};
 
-    // Both encoders must produce the same bytes, or the comparison is void.
+    // Every path must produce the same bytes, or the comparison is void.
+    const peerBytes = mqttPacket.generate(peer, opts);
     const encoded = mod.encodePacket(ours, version);
     if (!encoded.ok) throw new Error(`encodePacket failed: ${encoded.message}`);
-    const bytes = encoded.bytes;
-    const peerBytes = mqttPacket.generate(peer, opts);
-    if (Buffer.compare(Buffer.from(bytes), peerBytes) !== 0) {
-      throw new Error(`the encoders disagree on a ${size} B PUBLISH (v${version}); fix the packets before timing`);
+    const paths = [
+      ['client', (p) => publish(p.topic, p.payload)],
+      ['Embind', (p) => mod.encodePacket(p, version).bytes],
+    ];
+    for (const [name, enc] of paths) {
+      if (Buffer.compare(Buffer.from(enc(ours)), peerBytes) !== 0) {
+        throw new Error(`${name} and mqtt-packet disagree on a ${size} B PUBLISH (v${version}); fix the packets before timing`);
+      }
     }
+    const bytes = Uint8Array.from(peerBytes);
     const stream = concat(Array.from({ length: STREAM_PACKETS }, () => bytes));
-    const peerStream = Buffer.from(stream);
-
-    const paths = [['Embind', mod.Decoder, (p) => mod.encodePacket(p, version)]];
-    if (fast) paths.push(['flat ABI', fast.Decoder, (p) => fast.encodePublish(p, version)]);
-    for (const [, , enc] of paths) {
-      const again = enc(ours);
-      if (!again.ok || Buffer.compare(Buffer.from(again.bytes), peerBytes) !== 0) throw new Error('an encode path disagrees with mqtt-packet');
-    }
 
     // generate
     let sink = 0;
     const genPeer = () => opsPerSecond((n) => {
       for (let i = 0; i < n; i++) sink += mqttPacket.generate(peer, opts).length;
     }, { ms });
-    for (const [pathName, , enc] of paths) {
+    for (const [pathName, enc] of paths) {
       progress(`codec: generate ${size} B PUBLISH v${version}, ${pathName}`);
       const gen = await alternate(
         rounds,
         () => opsPerSecond((n) => {
-          for (let i = 0; i < n; i++) sink += enc(ours).bytes.length;
+          for (let i = 0; i < n; i++) sink += enc(ours).length;
         }, { ms }),
         genPeer,
       );
@@ -91,13 +145,18 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
     }
 
     // parse, one packet per call and a stream chunk per call
-    for (const [label, ourInput, peerInput, perCall] of [
-      ['parse', bytes, Buffer.from(bytes), 1],
-      [`parse stream x${STREAM_PACKETS}`, stream, peerStream, STREAM_PACKETS],
+    const decoder = new mod.Decoder({ version });
+    const parsers = [
+      ['client', receive],
+      ['Embind', (input) => decoder.feed(input).packets],
+    ];
+    for (const [label, input, perCall] of [
+      ['parse', bytes, 1],
+      [`parse stream x${STREAM_PACKETS}`, stream, STREAM_PACKETS],
     ]) {
-      for (const [pathName, Decoder] of paths) {
+      const peerInput = Buffer.from(input);
+      for (const [pathName, parse] of parsers) {
         progress(`codec: ${label} ${size} B PUBLISH v${version}, ${pathName}`);
-        const decoder = new Decoder({ version });
         const parser = mqttPacket.parser(opts);
         let got = 0;
         parser.on('packet', (p) => {
@@ -107,10 +166,10 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
           throw err;
         });
         // Check both parse what was sent before timing.
-        const check = decoder.feed(ourInput);
-        const first = check.packets[0];
-        if (!check.ok || check.packets.length !== perCall || first.payload.length !== size || first.topic !== TOPIC || first.packetId !== 42) {
-          throw new Error(`${pathName} Decoder.feed did not return ${perCall} packets of ${size} B`);
+        const check = parse(input);
+        const first = check[0];
+        if (check.length !== perCall || first.payload.length !== size || first.topic !== TOPIC) {
+          throw new Error(`${pathName} did not parse ${perCall} packets of ${size} B`);
         }
         parser.parse(peerInput);
         if (got !== perCall) throw new Error(`mqtt-packet did not parse ${perCall} packets`);
@@ -118,18 +177,19 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
         const res = await alternate(
           rounds,
           () => perCall * opsPerSecond((n) => {
-            for (let i = 0; i < n; i++) sink += decoder.feed(ourInput).packets.length;
+            for (let i = 0; i < n; i++) sink += parse(input).length;
           }, { ms }),
           () => perCall * opsPerSecond((n) => {
             for (let i = 0; i < n; i++) parser.parse(peerInput);
           }, { ms }),
         );
-        decoder.delete();
         rows.push(row({ part: 'codec', name: `${label} PUBLISH ${size} B (v${version}), ${pathName}`, unit: 'ops/s', ...res, peerName: 'mqtt-packet', goal: 2 }));
       }
     }
+    decoder.delete();
     if (sink < 0) console.log(sink);  // keeps the results alive
   }
+  session.delete();
   return rows;
 }
 

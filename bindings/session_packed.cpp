@@ -70,6 +70,8 @@ void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& pack
   put<std::uint16_t>(packed, 0);
   put<std::uint32_t>(packed, static_cast<std::uint32_t>(output.bytes.size()));
   put<double>(packed, deadline);
+  put<std::uint32_t>(packed, 0);  // the frame's length, once known
+  put<std::uint32_t>(packed, 0);
   packed.append(output.bytes.data(), output.bytes.size());
   RecordWriter writer{packed, side};
   for (const auto& event : output.events) {
@@ -83,6 +85,8 @@ void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& pack
     }
   }
   if (!side.isUndefined() && !side.isNull()) packed.data()[0] |= 4;
+  const auto length = static_cast<std::uint32_t>(packed.size());
+  std::memcpy(packed.data() + 16, &length, sizeof length);
 }
 
 PackedBuffer::~PackedBuffer() { std::free(data_); }

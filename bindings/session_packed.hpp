@@ -7,10 +7,12 @@
 // HEAPU8.set() or TextEncoder.encodeInto(). npm/src/packed.js reads and
 // writes these layouts; keep the two in step.
 //
-// Packed output, little endian:
-//   header (16 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
+// Packed output, little endian, left in the module's packed buffer; takeFrame()
+// returns its address and JS copies it out of the heap at once (one slice):
+//   header (24 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
 //                      values waiting: call takeSide()), u8[3] zero,
-//                      u32 length of the bytes to write, f64 deadline (-1 none)
+//                      u32 length of the bytes to write, f64 deadline (-1 none),
+//                      u32 length of the whole frame (header included), u32 zero
 //   bytes              to write to the transport, in order
 //   records, in event order:
 //     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
@@ -34,7 +36,7 @@ namespace tpgate::bindings {
 inline constexpr std::uint8_t kPackedMessage = 1;
 inline constexpr std::uint8_t kPackedPublishComplete = 2;
 inline constexpr std::uint8_t kPackedOther = 3;
-inline constexpr std::size_t kPackedHeaderSize = 16;
+inline constexpr std::size_t kPackedHeaderSize = 24;
 
 // A growable byte buffer without std::vector's per-element construction and
 // destruction, which the size-optimised (-Oz) build leaves as a call per byte.

@@ -21,11 +21,9 @@ import {
   FLAG_CLOSE,
   FLAG_OPEN,
   FLAG_SIDE,
-  HEADER_SIZE,
-  NO_PROPERTIES,
-  RECORD_MESSAGE,
-  RECORD_PUBLISH_COMPLETE,
-  decodeTopic,
+  packedHeader,
+  readRecords,
+  takeFrame,
   topicLength,
   writeInput,
   writePublish,
@@ -112,6 +110,16 @@ export class MqttClient extends Emitter {
     this._inbox = []; // received chunks not yet fed to the session
     this._inboxLength = 0;
     this._drainTask = () => this._drain();
+    // What the records of a drain turn into (packed.js readRecords).
+    this._sink = {
+      message: (message) => {
+        if (this._held !== null) this._held.push(message);
+        else this._deliver(message);
+      },
+      publishComplete: (token, qos, packetId, reasonCode, properties) =>
+        this._publishComplete(token, qos, packetId, reasonCode, properties),
+      event: (event) => this._handle(event),
+    };
     this._onTimer = () => {
       this._timer = null;
       this._timerAt = Infinity;
@@ -158,51 +166,18 @@ export class MqttClient extends Emitter {
     if (session === null) return;
     if (this._inboxLength > 0) this._feedInbox(session);
     // The whole output in one Uint8Array (bindings/session_packed.hpp).
-    const data = session.takePacked();
-    const flags = data[0];
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const bytesLength = view.getUint32(4, true);
-    const deadline = view.getFloat64(8, true);
+    const data = takeFrame(this._tpgate, session);
+    const header = packedHeader(data);
+    const flags = header.flags;
     const side = (flags & FLAG_SIDE) !== 0 ? session.takeSide() : undefined;
     const transport = this._transport;
-    if (bytesLength > 0 && transport !== null && transport.opened && !transport.closing) {
-      transport.handle.send(data.subarray(HEADER_SIZE, HEADER_SIZE + bytesLength));
+    if (header.bytes.length > 0 && transport !== null && transport.opened && !transport.closing) {
+      transport.handle.send(header.bytes);
     }
     if ((flags & FLAG_CLOSE) !== 0) this._closeTransport();
     if ((flags & FLAG_OPEN) !== 0) this._openTransport();
-
-    let o = HEADER_SIZE + bytesLength;
-    let s = 0;
-    const end = data.length;
-    while (o < end) {
-      const kind = data[o];
-      if (kind === RECORD_MESSAGE) {
-        const bits = data[o + 1];
-        const tl = view.getUint32(o + 4, true);
-        const pl = view.getUint32(o + 8, true);
-        const start = o + 12;
-        const message = {
-          topic: decodeTopic(data, start, tl),
-          // A view into this drain's buffer: no copy per message.
-          payload: data.subarray(start + tl, start + tl + pl),
-          qos: bits & 3,
-          retain: (bits & 4) !== 0,
-          dup: (bits & 8) !== 0,
-          properties: (bits & 16) !== 0 ? side[s++] : NO_PROPERTIES,
-          packetId: data[o + 2] | (data[o + 3] << 8),
-        };
-        o = start + tl + pl;
-        if (this._held !== null) this._held.push(message);
-        else this._deliver(message);
-      } else if (kind === RECORD_PUBLISH_COMPLETE) {
-        const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
-        this._publishComplete(view.getUint32(o + 8, true), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
-        o += 12;
-      } else {
-        this._handle(side[s++]);
-        o += 1;
-      }
-    }
+    readRecords(data, header, side, this._sink);
+    const deadline = header.deadline;
     this._arm(deadline);
   }
 

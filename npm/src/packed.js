@@ -6,7 +6,7 @@
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-export const HEADER_SIZE = 16;
+export const HEADER_SIZE = 24;
 export const FLAG_OPEN = 1;
 export const FLAG_CLOSE = 2;
 export const FLAG_SIDE = 4;
@@ -39,6 +39,74 @@ export function decodeTopic(data, start, length) {
     cachedTopic = topic;
   }
   return topic;
+}
+
+/**
+ * One drain of `session`, copied out of the wasm heap at once (a view would
+ * die when the heap grows, and the next call overwrites the frame).
+ */
+export function takeFrame(tpgate, session) {
+  const at = session.takeFrame();
+  const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
+  const length = heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24);
+  return heap.slice(at, at + (length >>> 0));
+}
+
+/**
+ * The header of one drain (takeFrame()): flags, the bytes to write (a view
+ * into `data`) and the next deadline (-1 none).
+ */
+export function packedHeader(data) {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const bytesLength = view.getUint32(4, true);
+  return {
+    flags: data[0],
+    bytes: data.subarray(HEADER_SIZE, HEADER_SIZE + bytesLength),
+    deadline: view.getFloat64(8, true),
+    view,
+  };
+}
+
+/**
+ * Reads the records of one drain after its header, in event order: a message
+ * as `sink.message({topic, payload, qos, retain, dup, properties, packetId})`
+ * (the payload a view into `data`: no copy per message), a publish completion
+ * as `sink.publishComplete(token, qos, packetId, reasonCode, properties)`, any
+ * other event as `sink.event(object)`. `side` is session.takeSide() when the
+ * header's FLAG_SIDE is set. The only reader of the layout of
+ * bindings/session_packed.hpp.
+ */
+export function readRecords(data, header, side, sink) {
+  const view = header.view;
+  let o = HEADER_SIZE + header.bytes.length;
+  let s = 0;
+  const end = data.length;
+  while (o < end) {
+    const kind = data[o];
+    if (kind === RECORD_MESSAGE) {
+      const bits = data[o + 1];
+      const tl = view.getUint32(o + 4, true);
+      const pl = view.getUint32(o + 8, true);
+      const start = o + 12;
+      sink.message({
+        topic: decodeTopic(data, start, tl),
+        payload: data.subarray(start + tl, start + tl + pl),
+        qos: bits & 3,
+        retain: (bits & 4) !== 0,
+        dup: (bits & 8) !== 0,
+        properties: (bits & 16) !== 0 ? side[s++] : NO_PROPERTIES,
+        packetId: data[o + 2] | (data[o + 3] << 8),
+      });
+      o = start + tl + pl;
+    } else if (kind === RECORD_PUBLISH_COMPLETE) {
+      const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
+      sink.publishComplete(view.getUint32(o + 8, true), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
+      o += 12;
+    } else {
+      sink.event(side[s++]);
+      o += 1;
+    }
+  }
 }
 
 let lastTopic = null;

@@ -209,13 +209,15 @@ export interface ClientSession {
   inflightCount(): number;
   queuedCount(): number;
   /**
-   * Hot path: the whole output of one drain as a single Uint8Array, laid out as
-   * bindings/session_packed.hpp describes (header with flags, bytes length and
-   * deadline; the bytes to write; then message / publishComplete / other
-   * records). Use instead of takeOutput(), not together with it.
+   * Hot path: the whole output of one drain as one frame in the module's heap;
+   * returns its address. Laid out as bindings/session_packed.hpp describes
+   * (24-byte header with flags, bytes length, deadline and the frame's length;
+   * the bytes to write; then message / publishComplete / other records). Valid
+   * until the next call into the module: copy it out at once (packed.js
+   * takeFrame does). Use instead of takeOutput(), not together with it.
    */
-  takePacked(): Uint8Array;
-  /** The side values (properties objects and other events) of the last takePacked(), or undefined. */
+  takeFrame(): number;
+  /** The side values (properties objects and other events) of the last takeFrame(), or undefined. */
   takeSide(): unknown[] | undefined;
   /** Hot path: `length` received bytes that the host copied to reserveScratch(). */
   receiveScratch(length: number, now: number): void;

@@ -10,7 +10,18 @@
 
 namespace tpgate::mqtt {
 
-bool Properties::empty() const { return *this == Properties{}; }
+bool Properties::empty() const {
+  // Field by field: comparing with a default-constructed Properties builds
+  // one on every call, and this sits on every packet's hot path.
+  return !payload_format_indicator && !message_expiry_interval && !content_type && !response_topic &&
+         !correlation_data && subscription_identifiers.empty() && !session_expiry_interval &&
+         !assigned_client_identifier && !server_keep_alive && !authentication_method && !authentication_data &&
+         !request_problem_information && !will_delay_interval && !request_response_information &&
+         !response_information && !server_reference && !reason_string && !receive_maximum &&
+         !topic_alias_maximum && !topic_alias && !maximum_qos && !retain_available && user_properties.empty() &&
+         !maximum_packet_size && !wildcard_subscription_available && !subscription_identifier_available &&
+         !shared_subscription_available;
+}
 
 std::string_view property_name(std::uint8_t id) {
   switch (static_cast<PropertyId>(id)) {
@@ -232,6 +243,7 @@ Status check_values(const Properties& p, PropertyContext context) {
 
 // Writes (or counts) the property list, without Property Length.
 void write_list(wire::Writer& out, const Properties& p) {
+  if (p.empty()) return;  // most packets carry none
   for_each_present(p, [&out](PropertyId id, const auto& value) {
     using T = std::decay_t<decltype(value)>;
     out.varint(static_cast<std::uint8_t>(id));
@@ -357,6 +369,7 @@ std::string_view property_context_name(PropertyContext context) {
 }
 
 Status validate_properties(const Properties& properties, PropertyContext context) {
+  if (properties.empty()) return ok_status();  // most packets carry none
   Status result = ok_status();
   for_each_present(properties, [&](PropertyId id, const auto& value) {
     if (!result) return;
