@@ -21,12 +21,12 @@ DecoderOptions decoder_options(const SessionOptions& options) {
 
 }  // namespace
 
-ClientSession::Impl::Impl(ClientSession& owner)
-    : self(&owner),
-      decoder(decoder_options(owner.options_)),
-      client_id(owner.options_.client_id),
-      clean_start(owner.options_.clean_start),
-      jitter(owner.options_.random_seed) {}
+ClientSession::Impl::Impl(SessionOptions session_options)
+    : options_(std::move(session_options)),
+      decoder(decoder_options(options_)),
+      client_id(options_.client_id),
+      clean_start(options_.clean_start),
+      jitter(options_.random_seed) {}
 
 bool ClientSession::Impl::transport_up() const {
   return state() == SessionState::AwaitingConnAck || state() == SessionState::Connected;
@@ -34,7 +34,7 @@ bool ClientSession::Impl::transport_up() const {
 
 Status ClientSession::Impl::send(const Packet& packet, std::int64_t now) {
   EncodeOptions options;
-  options.version = self->options_.version;
+  options.version = options_.version;
   options.max_packet_size = server.maximum_packet_size;
   Status status = encode(packet, options, out.bytes);
   // Keep alive counts from the last packet sent [MQTT-3.1.2-20].
@@ -104,25 +104,14 @@ std::optional<std::int64_t> ClientSession::Impl::next_deadline() const {
 
 // --- ClientSession ------------------------------------------------------------
 
-ClientSession::ClientSession(SessionOptions options)
-    : options_(std::move(options)), impl_(std::make_unique<Impl>(*this)) {}
+ClientSession::ClientSession(SessionOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 ClientSession::~ClientSession() = default;
+ClientSession::ClientSession(ClientSession&&) noexcept = default;
+ClientSession& ClientSession::operator=(ClientSession&&) noexcept = default;
 
-ClientSession::ClientSession(ClientSession&& other) noexcept
-    : options_(std::move(other.options_)), state_(other.state_), impl_(std::move(other.impl_)) {
-  if (impl_) impl_->self = this;
-}
-
-ClientSession& ClientSession::operator=(ClientSession&& other) noexcept {
-  if (this != &other) {
-    options_ = std::move(other.options_);
-    state_ = other.state_;
-    impl_ = std::move(other.impl_);
-    if (impl_) impl_->self = this;
-  }
-  return *this;
-}
+SessionState ClientSession::state() const { return impl_->state(); }
+const SessionOptions& ClientSession::options() const { return impl_->options(); }
 
 void ClientSession::start(std::int64_t now) { impl_->start(now); }
 void ClientSession::transport_open(std::int64_t now) { impl_->transport_open(now); }

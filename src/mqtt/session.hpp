@@ -193,16 +193,14 @@ class ClientSession {
   Output take_output();
   bool has_output() const;
   std::optional<std::int64_t> next_deadline() const;
-  SessionState state() const { return state_; }
-  const SessionOptions& options() const { return options_; }
+  SessionState state() const;
+  const SessionOptions& options() const;
   // Counts for diagnostics and tests.
   std::size_t inflight_count() const;
   std::size_t queued_count() const;
 
  private:
-  struct Impl;
-  SessionOptions options_;
-  SessionState state_ = SessionState::Idle;
+  struct Impl;  // every piece of state (session_impl.hpp)
   std::unique_ptr<Impl> impl_;
 
  public:

@@ -76,12 +76,12 @@ struct Ending {
 };
 
 struct ClientSession::Impl {
-  explicit Impl(ClientSession& owner);
+  explicit Impl(SessionOptions session_options);
 
   // --- session.cpp ----------------------------------------------------------
-  const SessionOptions& options() const { return self->options_; }
-  SessionState& state() { return self->state_; }
-  SessionState state() const { return self->state_; }
+  const SessionOptions& options() const { return options_; }
+  SessionState& state() { return state_; }
+  SessionState state() const { return state_; }
   bool v5() const { return options().version == ProtocolVersion::v5; }
   bool transport_up() const;
   void tick(std::int64_t now);
@@ -160,7 +160,9 @@ struct ClientSession::Impl {
   void on_pubrel(const PubRel& rel, std::int64_t now);
   void on_server_disconnect(Disconnect& disconnect, std::int64_t now);
 
-  ClientSession* self;
+  // All of the session's state lives here, so ClientSession moves as one pointer.
+  SessionOptions options_;
+  SessionState state_ = SessionState::Idle;
   Decoder decoder;
   Output out;
 
