@@ -5,6 +5,7 @@
 
 #include "emulator/json_writer.hpp"
 #include "emulator/random.hpp"
+#include "json/read.hpp"
 
 namespace tpgate::emulator {
 namespace {
@@ -111,12 +112,12 @@ void advance(const Generator& g, Slot& s, std::int64_t now_ms) {
   }
 }
 
-void append_value(std::string& out, const Generator& g, const Slot& s, const std::vector<std::string>& owned) {
+void write_value(tpgate::json::Writer& w, const Generator& g, const Slot& s, const std::vector<std::string>& owned) {
   switch (s.kind) {
-    case SlotKind::Number: append_number(out, s.held ? s.number : round_to(s.number, g.decimals)); return;
-    case SlotKind::Bool: out += s.number != 0 ? "true" : "false"; return;
-    case SlotKind::SharedText: out += s.text < g.texts.size() ? g.texts[s.text] : "null"; return;
-    case SlotKind::OwnedText: out += s.text < owned.size() ? owned[s.text] : "null"; return;
+    case SlotKind::Number: write_number(w, s.held ? s.number : round_to(s.number, g.decimals)); return;
+    case SlotKind::Bool: w.boolean(s.number != 0); return;
+    case SlotKind::SharedText: w.raw(s.text < g.texts.size() ? std::string_view(g.texts[s.text]) : "null"); return;
+    case SlotKind::OwnedText: w.raw(s.text < owned.size() ? std::string_view(owned[s.text]) : "null"); return;
   }
 }
 
@@ -130,8 +131,8 @@ json slot_value(const Generator& g, const Slot& s, const std::vector<std::string
     }
     case SlotKind::Bool: return s.number != 0;
     case SlotKind::SharedText:
-      return s.text < g.texts.size() ? json::parse(g.texts[s.text], nullptr, false) : json(nullptr);
-    case SlotKind::OwnedText: return s.text < owned.size() ? json::parse(owned[s.text], nullptr, false) : json(nullptr);
+      return s.text < g.texts.size() ? tpgate::json::parse(g.texts[s.text]) : json(nullptr);
+    case SlotKind::OwnedText: return s.text < owned.size() ? tpgate::json::parse(owned[s.text]) : json(nullptr);
   }
   return nullptr;
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/scenario.hpp"
+#include "json/writer.hpp"
 
 namespace tpgate::emulator {
 
@@ -40,8 +41,8 @@ Slot make_slot(const Generator& g, std::uint64_t seed);
 // Moves the slot to its next value; `now_ms` drives sine.
 void advance(const Generator& g, Slot& slot, std::int64_t now_ms);
 
-// Appends the slot's current value as JSON text (decimals applied to numbers).
-void append_value(std::string& out, const Generator& g, const Slot& slot, const std::vector<std::string>& owned_texts);
+// Writes the slot's current value (decimals applied to numbers).
+void write_value(tpgate::json::Writer& w, const Generator& g, const Slot& slot, const std::vector<std::string>& owned_texts);
 // The same as a JSON value (for the rarer reports built as trees).
 json slot_value(const Generator& g, const Slot& slot, const std::vector<std::string>& owned_texts);
 

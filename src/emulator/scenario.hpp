@@ -4,8 +4,6 @@
 // and only indexes into this model, so ten thousand gateways share one copy.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,10 +14,11 @@
 #include <vector>
 
 #include "emulator/topology.hpp"
+#include "json/value.hpp"
 
 namespace tpgate::emulator {
 
-using json = nlohmann::json;
+using json = tpgate::json::Value;
 
 enum class GeneratorType : std::uint8_t { Constant, Uniform, RandomWalk, Sine, Sequence, Counter, Toggle, Choice };
 std::string_view generator_type_name(GeneratorType type);

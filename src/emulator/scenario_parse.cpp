@@ -4,46 +4,15 @@
 
 #include "emulator/identity.hpp"
 #include "emulator/scenario_parse_parts.hpp"
+#include "json/read.hpp"
 
 namespace tpgate::emulator {
 namespace {
 
 constexpr std::uint32_t kMaxGateways = 1'000'000;
 
-// Finds where text stops being JSON. nlohmann's non-throwing parse() only says "discarded";
-// its SAX interface reports the byte position and a message naming line and column.
-struct ErrorOnlySax {
-  std::size_t position = 0;
-  std::string message;
-  bool null() { return true; }
-  bool boolean(bool) { return true; }
-  bool number_integer(json::number_integer_t) { return true; }
-  bool number_unsigned(json::number_unsigned_t) { return true; }
-  bool number_float(json::number_float_t, const std::string&) { return true; }
-  bool string(std::string&) { return true; }
-  bool binary(json::binary_t&) { return true; }
-  bool start_object(std::size_t) { return true; }
-  bool key(std::string&) { return true; }
-  bool end_object() { return true; }
-  bool start_array(std::size_t) { return true; }
-  bool end_array() { return true; }
-  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& ex) {
-    position = pos;
-    message = ex.what();
-    return false;
-  }
-};
-
 ScenarioError json_error(std::string_view text) {
-  ErrorOnlySax sax;
-  json::sax_parse(text, &sax, json::input_format_t::json, false);
-  std::string message = sax.message;
-  // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> "parse error at ..."
-  if (const auto bracket = message.find("] "); message.rfind("[json.exception", 0) == 0 && bracket != std::string::npos) {
-    message = message.substr(bracket + 2);
-  }
-  if (message.empty()) message = "invalid JSON at byte " + std::to_string(sax.position);
-  return ScenarioError{"$", "valid JSON", "$: invalid JSON: " + message};
+  return ScenarioError{"$", "valid JSON", "$: invalid JSON: " + tpgate::json::parse_error(text)};
 }
 
 bool parse_broker(Reader& r, const json& v, const std::string& path, BrokerSpec& b) {
@@ -211,7 +180,7 @@ ScenarioResult parse_scenario_value(const json& v) {
 }
 
 ScenarioResult parse_scenario(std::string_view json_text) {
-  json value = json::parse(json_text, nullptr, false);
+  json value = tpgate::json::parse(json_text);
   if (value.is_discarded()) return ScenarioResult{nullptr, json_error(json_text)};
   return parse_scenario_value(value);
 }

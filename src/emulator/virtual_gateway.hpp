@@ -126,8 +126,8 @@ class VirtualGateway {
   void report_telemetry(std::int64_t now);
   bool device_included(std::uint32_t device, std::int64_t now) const;
   bool node_has_content(std::uint32_t node, std::int64_t now) const;
-  void write_node(std::string& out, std::uint32_t node, std::int64_t now);
-  void write_device_values(std::string& out, std::uint32_t device, std::int64_t now);
+  void write_node(tpgate::json::Writer& w, std::uint32_t node, std::int64_t now);
+  void write_device_values(tpgate::json::Writer& w, std::uint32_t device, std::int64_t now);
   void report_attributes(std::optional<std::uint32_t> only_device, std::int64_t now);
   json device_attributes(std::uint32_t device, const std::vector<std::string>* keys) const;
   void fire_event(std::size_t event, std::int64_t now);

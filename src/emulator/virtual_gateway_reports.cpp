@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "emulator/json_writer.hpp"
+#include "json/read.hpp"
 #include "emulator/random.hpp"
 #include "emulator/virtual_gateway.hpp"
 #include "gateway/topics.hpp"
@@ -31,79 +32,60 @@ bool VirtualGateway::node_has_content(std::uint32_t node, std::int64_t now) cons
   return false;
 }
 
-void VirtualGateway::write_device_values(std::string& out, std::uint32_t device, std::int64_t now) {
+void VirtualGateway::write_device_values(tpgate::json::Writer& w, std::uint32_t device, std::int64_t now) {
   (void)now;
   const FlatDevice& d = topo().devices[device];
-  out += '{';
-  bool first = true;
+  w.begin_object();
   for (std::size_t k = 0; k < d.spec->telemetry.size(); ++k) {
-    if (!first) out += ',';
-    first = false;
-    append_key(out, d.spec->telemetry[k].key);
-    append_value(out, d.spec->telemetry[k].generator, slots_[d.first_telemetry_slot + k], owned_texts_);
+    w.key(d.spec->telemetry[k].key);
+    write_value(w, d.spec->telemetry[k].generator, slots_[d.first_telemetry_slot + k], owned_texts_);
   }
   for (const Extra& e : extras_) {
     if (e.device != device || e.attribute) continue;
-    if (!first) out += ',';
-    first = false;
-    append_key(out, e.key);
-    out += e.text;
+    w.key(e.key).raw(e.text);
   }
-  out += '}';
+  w.end_object();
 }
 
 // Spec "Multi-Level Gateway": gateway_data, sub_device_data, sub_gateway_data (recursive),
 // each present only when some device in it is due.
-void VirtualGateway::write_node(std::string& out, std::uint32_t node, std::int64_t now) {
+void VirtualGateway::write_node(tpgate::json::Writer& w, std::uint32_t node, std::int64_t now) {
   const FlatNode& n = topo().nodes[node];
   const auto body = [&](std::uint32_t device) {
     if (topo().devices[device].spec->historical_batch > 0) {
-      // Historical mode (docs/thingspanel.md#historical-mode): [{"ts":ms,"values":{...}}, ...].
-      out += '[';
-      out += history_[device];
-      out += ']';
+      // Historical mode (docs/thingspanel.md#historical-mode): [{"ts":ms,"values":{...}}, ...],
+      // the records joined by commas as they were sampled.
+      w.begin_array().raw(history_[device]).end_array();
       history_[device].clear();
       history_count_[device] = 0;
     } else {
-      write_device_values(out, device, now);
+      write_device_values(w, device, now);
     }
   };
-  out += '{';
-  bool first = true;
+  w.begin_object();
   if (device_included(n.device, now)) {
-    out += "\"gateway_data\":";
+    w.key("gateway_data");
     body(n.device);
-    first = false;
   }
   bool open = false;
   for (std::uint32_t d : n.sub_devices) {
     if (!device_included(d, now)) continue;
-    if (!open) {
-      out += first ? "\"sub_device_data\":{" : ",\"sub_device_data\":{";
-      open = true;
-      first = false;
-    } else {
-      out += ',';
-    }
-    append_key(out, topo().devices[d].address);
+    if (!open) w.key("sub_device_data").begin_object();
+    open = true;
+    w.key(topo().devices[d].address);
     body(d);
   }
-  if (open) out += '}';
+  if (open) w.end_object();
   open = false;
   for (std::uint32_t g : n.sub_gateways) {
     if (!node_has_content(g, now)) continue;
-    if (!open) {
-      out += first ? "\"sub_gateway_data\":{" : ",\"sub_gateway_data\":{";
-      open = true;
-      first = false;
-    } else {
-      out += ',';
-    }
-    append_key(out, topo().devices[topo().nodes[g].device].address);
-    write_node(out, g, now);
+    if (!open) w.key("sub_gateway_data").begin_object();
+    open = true;
+    w.key(topo().devices[topo().nodes[g].device].address);
+    write_node(w, g, now);
   }
-  if (open) out += '}';
-  out += '}';
+  if (open) w.end_object();
+  w.end_object();
 }
 
 void VirtualGateway::report_telemetry(std::int64_t now) {
@@ -118,12 +100,13 @@ void VirtualGateway::report_telemetry(std::int64_t now) {
     if (d.spec->historical_batch > 0) {
       std::string& h = history_[i];
       if (!h.empty()) h += ',';
+      tpgate::json::Writer w(h);
       // docs/thingspanel.md#timestamps: produce milliseconds.
-      h += "{\"ts\":";
-      append_number(h, static_cast<double>(now));
-      h += ",\"values\":";
-      write_device_values(h, i, now);
-      h += '}';
+      w.begin_object().key("ts");
+      write_number(w, static_cast<double>(now));
+      w.key("values");
+      write_device_values(w, i, now);
+      w.end_object();
       ++history_count_[i];
     }
   }
@@ -131,7 +114,10 @@ void VirtualGateway::report_telemetry(std::int64_t now) {
   if (node_has_content(0, now)) {
     std::string payload;
     payload.reserve(256);
-    write_node(payload, 0, now);
+    {
+      tpgate::json::Writer w(payload);
+      write_node(w, 0, now);
+    }
     publish(gateway::telemetry_topic(), payload, static_cast<std::uint8_t>(scenario_->broker.qos), now);
   }
   // 3. Next due times; a late tick skips the missed intervals instead of bursting.
@@ -158,7 +144,7 @@ json VirtualGateway::device_attributes(std::uint32_t device, const std::vector<s
     if (wanted(named.key)) values[named.key] = slot_value(named.generator, slots_[d.first_attribute_slot + k], owned_texts_);
   }
   for (const Extra& e : extras_) {
-    if (e.device == device && e.attribute && wanted(e.key)) values[e.key] = json::parse(e.text, nullptr, false);
+    if (e.device == device && e.attribute && wanted(e.key)) values[e.key] = tpgate::json::parse(e.text);
   }
   return values;
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "emulator/json_writer.hpp"
+#include "json/read.hpp"
 #include "emulator/random.hpp"
 #include "emulator/virtual_gateway.hpp"
 
@@ -248,7 +249,7 @@ json VirtualGateway::telemetry_value(const std::string& device, const std::strin
     }
   }
   for (const Extra& e : extras_) {
-    if (e.device == it->second && !e.attribute && e.key == key) return json::parse(e.text, nullptr, false);
+    if (e.device == it->second && !e.attribute && e.key == key) return tpgate::json::parse(e.text);
   }
   return nullptr;
 }

@@ -1,8 +1,10 @@
 #include "gateway/payload_parse.hpp"
 
-#include <algorithm>
 #include <type_traits>
 #include <utility>
+
+#include "json/read.hpp"
+#include "json/scan.hpp"
 
 namespace tpgate::gateway {
 namespace {
@@ -14,29 +16,6 @@ mqtt::Error parse_error(const std::string& path, std::string_view what) {
 
 std::string member(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
-}
-
-// Deepest object/array nesting in JSON text, counted outside strings; stops early once
-// past `limit`. Malformed text is left for the parser to reject.
-int json_nesting(std::string_view text, int limit) {
-  int depth = 0;
-  int deepest = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) break;
-    } else if (c == '}' || c == ']') --depth;
-  }
-  return deepest;
 }
 
 struct NodeParser {
@@ -108,10 +87,11 @@ mqtt::Result<json> parse_json_text(std::string_view text, const PayloadLimits& l
                             "(root): payload of " + std::to_string(text.size()) +
                                 " bytes exceeds the limit of " + std::to_string(limits.max_payload_bytes));
   }
-  if (json_nesting(text, limits.max_json_nesting) > limits.max_json_nesting) {
+  // Refused before parsing, so hostile input cannot make the parser build it.
+  if (tpgate::json::nesting_depth(text, limits.max_json_nesting) > limits.max_json_nesting) {
     return parse_error("", "JSON nesting deeper than " + std::to_string(limits.max_json_nesting));
   }
-  json value = json::parse(text.begin(), text.end(), nullptr, false);
+  json value = tpgate::json::parse(text);
   if (value.is_discarded()) return parse_error("", "not valid JSON");
   return value;
 }

@@ -5,16 +5,16 @@
 // message kind (payload_body.hpp).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "json/value.hpp"
+
 namespace tpgate::gateway {
 
-using json = nlohmann::json;
+using json = tpgate::json::Value;
 
 struct GatewayNode;
 

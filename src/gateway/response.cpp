@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include <nlohmann/json.hpp>
+#include "json/read.hpp"
 
 namespace tpgate::gateway {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 // A ts of 10^11 or more cannot be seconds (year 5138); it is milliseconds (docs/thingspanel.md#timestamps).
 constexpr double kMillisecondsFrom = 1e11;
 
-std::int64_t to_seconds(const nlohmann::json& ts) {
+std::int64_t to_seconds(const tpgate::json::Value& ts) {
   double value = 0;
   if (ts.is_number_unsigned()) {
     value = static_cast<double>(ts.get<std::uint64_t>());
@@ -28,7 +28,7 @@ std::int64_t to_seconds(const nlohmann::json& ts) {
   return static_cast<std::int64_t>(value);
 }
 
-std::string_view type_name(const nlohmann::json& j) {
+std::string_view type_name(const tpgate::json::Value& j) {
   if (j.is_string()) return "a string";
   if (j.is_boolean()) return "a boolean";
   if (j.is_null()) return "null";
@@ -79,8 +79,7 @@ std::string build_response(const Response& response) {
 ParsedResponse parse_response(std::string_view payload) {
   ParsedResponse out;
   out.response.success = false;
-  // Non-throwing parse: the wasm build has no exceptions (JSON_NOEXCEPTION).
-  const nlohmann::json j = nlohmann::json::parse(payload.begin(), payload.end(), nullptr, false);
+  const tpgate::json::Value j = tpgate::json::parse(payload);
   if (j.is_discarded()) {
     out.problem = "payload is not JSON";
     return out;

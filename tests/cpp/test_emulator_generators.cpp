@@ -31,7 +31,10 @@ std::vector<std::string> run(const Generator& g, std::uint64_t seed, int n, std:
   for (int i = 0; i < n; ++i) {
     advance(g, s, i * step_ms);
     std::string text;
-    append_value(text, g, s, owned);
+    {
+      tpgate::json::Writer w(text);
+      write_value(w, g, s, owned);
+    }
     out.push_back(text);
   }
   return out;

@@ -2,10 +2,11 @@
 //   - fast_route_telemetry() answers only where parse_gateway_payload() +
 //     route() would give the same targets and values with no warning, and
 //     stays out of the way (nullopt) everywhere else;
-//   - unwrap_envelope()'s scanner agrees with reading the envelope as JSON;
+//   - unwrap_envelope()'s scan agrees with reading the envelope as JSON;
 //   - outputs_json() writes the events in the shape the JS API emits.
-// Besides hand-picked cases, random mutations of real payloads check the
-// first two against the full paths.
+// Besides hand-picked cases, the tricky inputs every JSON fast path is checked
+// with (json_tricky_inputs.hpp) and random mutations of real payloads check
+// the first two against the full paths.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,6 +23,7 @@
 #include "gateway/platform_role.hpp"
 #include "gateway/telemetry_fast.hpp"
 #include "gateway_seed_examples.hpp"
+#include "json_tricky_inputs.hpp"
 
 namespace tpgate::gateway {
 namespace {
@@ -142,6 +144,27 @@ TEST(PlatformFastTelemetry, KeepsTheLimits) {
   EXPECT_FALSE(check(text, warn_early));
 }
 
+// Each tricky value as a reading, a key, an address, and each tricky text
+// whole: wherever the fast path answers, the full path agrees.
+TEST(PlatformFastTelemetry, TrickyInputsNeverDisagree) {
+  int answered = 0;
+  for (const std::string& v : json_testing::tricky_values()) {
+    for (const std::string& text : {
+             R"({"gateway_data":{"t":)" + v + "}}",
+             R"({"gateway_data":{"a":1,"t":)" + v + R"(},"sub_device_data":{"s":{"t":)" + v + "}}}",
+             R"({"gateway_data":{)" + v + ":1}}",
+             R"({"sub_device_data":{)" + v + R"(:{"x":1}}})",
+             R"({"sub_gateway_data":{)" + v + R"(:{"gateway_data":{"x":)" + v + "}}}}",
+             "{" + v + R"(:{"x":1}})",
+         }) {
+      answered += check(text);
+    }
+    if (HasFailure()) return;
+  }
+  for (const std::string& text : json_testing::tricky_texts()) check(text);
+  EXPECT_GT(answered, 50);
+}
+
 // Random byte edits of real payloads: wherever the fast path answers, the full
 // path agrees (check() asserts it).
 TEST(PlatformFastTelemetry, MutationsNeverDisagree) {
@@ -221,6 +244,22 @@ TEST(PlatformFastEnvelope, AgreesWithTheJsonReading) {
        }) {
     expect_same_envelope(text);
   }
+}
+
+TEST(PlatformFastEnvelope, TrickyInputsNeverDisagree) {
+  for (const std::string& v : json_testing::tricky_values()) {
+    for (const std::string& text : {
+             R"({"device_id":)" + v + R"(,"values":"QQ=="})",
+             R"({"values":)" + v + R"(,"device_id":"d"})",
+             "{" + v + R"(:"d","values":"QQ=="})",
+             R"({"device_id":"d",)" + v + R"(:"QQ=="})",
+             R"({"device_id":"d","values":"QQ==",)" + v + ":1}",
+         }) {
+      expect_same_envelope(text);
+    }
+    if (HasFailure()) return;
+  }
+  for (const std::string& text : json_testing::tricky_texts()) expect_same_envelope(text);
 }
 
 TEST(PlatformFastEnvelope, MutationsNeverDisagree) {

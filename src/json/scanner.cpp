@@ -1,0 +1,147 @@
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "json/scan.hpp"
+
+namespace tpgate::json {
+namespace {
+
+// 10^0 .. 10^22: every one exactly representable as a double.
+constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Past the UTF-8 sequence whose lead byte is at `p` (>= 0x80), checked as
+// nlohmann's lexer checks it (RFC 3629: no overlong forms, no surrogates), or
+// nullptr.
+const char* utf8_sequence(const char* p, const char* end) {
+  const auto lead = static_cast<unsigned char>(*p++);
+  auto in = [&](unsigned char lo, unsigned char hi) {
+    if (p == end) return false;
+    const auto b = static_cast<unsigned char>(*p);
+    if (b < lo || b > hi) return false;
+    ++p;
+    return true;
+  };
+  bool ok = false;
+  if (lead >= 0xC2 && lead <= 0xDF) ok = in(0x80, 0xBF);
+  else if (lead == 0xE0) ok = in(0xA0, 0xBF) && in(0x80, 0xBF);
+  else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) ok = in(0x80, 0xBF) && in(0x80, 0xBF);
+  else if (lead == 0xED) ok = in(0x80, 0x9F) && in(0x80, 0xBF);
+  else if (lead == 0xF0) ok = in(0x90, 0xBF) && in(0x80, 0xBF) && in(0x80, 0xBF);
+  else if (lead >= 0xF1 && lead <= 0xF3) ok = in(0x80, 0xBF) && in(0x80, 0xBF) && in(0x80, 0xBF);
+  else if (lead == 0xF4) ok = in(0x80, 0x8F) && in(0x80, 0xBF) && in(0x80, 0xBF);
+  return ok ? p : nullptr;
+}
+
+}  // namespace
+
+bool Scanner::string(std::string_view& out) {
+  if (!take('"')) return false;
+  const char* p = p_;
+  const char* const start = p;
+  while (p != end_) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"') {
+      out = std::string_view(start, static_cast<std::size_t>(p - start));
+      p_ = p + 1;
+      return true;
+    }
+    // An escape would make the value differ from the bytes; a control
+    // character is not JSON.
+    if (c == '\\' || c < 0x20) return false;
+    if (c < 0x80) {
+      ++p;
+    } else if ((p = utf8_sequence(p, end_)) == nullptr) {
+      return false;
+    }
+  }
+  return false;
+}
+
+// -?(0|[1-9][0-9]*)(.[0-9]+)? only. A float only when the decimal is exact in
+// one division (at most 15 significant digits, 10^22 at most): m / 10^k is
+// then the correctly rounded double that strtod, which nlohmann uses, gives.
+bool Scanner::number(Value& out) {
+  const bool negative = take('-');
+  const char* p = p_;
+  if (p == end_) return false;
+  std::uint64_t mantissa = 0;
+  int significant = 0;
+  int fraction = 0;
+  auto digit = [&](char c) {
+    if (mantissa != 0 || c != '0') ++significant;
+    mantissa = mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+  };
+  if (*p == '0') {
+    ++p;
+  } else if (*p >= '1' && *p <= '9') {
+    while (p != end_ && is_digit(*p)) {
+      if (significant >= 18) return false;  // past 10^18: may not fit int64 (nlohmann then reads a float)
+      digit(*p++);
+    }
+  } else {
+    return false;
+  }
+  const bool has_fraction = p != end_ && *p == '.';
+  if (has_fraction) {
+    ++p;
+    if (p == end_ || !is_digit(*p)) return false;
+    while (p != end_ && is_digit(*p)) {
+      if (significant >= 15 || fraction >= 22) return false;
+      digit(*p++);
+      ++fraction;
+    }
+  }
+  if (p != end_ && (*p == 'e' || *p == 'E')) return false;
+  p_ = p;
+  if (has_fraction) {
+    const double value = static_cast<double>(mantissa) / kPowersOfTen[fraction];
+    out = Value(static_cast<Value::number_float_t>(negative ? -value : value));
+  } else if (negative) {
+    out = Value(-static_cast<Value::number_integer_t>(mantissa));  // |value| < 10^18 fits
+  } else {
+    out = Value(static_cast<Value::number_unsigned_t>(mantissa));
+  }
+  return true;
+}
+
+bool Scanner::literal(std::string_view word) {
+  if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+  p_ += word.size();
+  return true;
+}
+
+bool Scanner::scalar(Value& out) {
+  switch (peek()) {
+    case '"': {
+      std::string_view s;
+      if (!string(s)) return false;
+      out = Value(std::string(s));
+      return true;
+    }
+    case 't': out = Value(true); return literal("true");
+    case 'f': out = Value(false); return literal("false");
+    case 'n': out = Value(nullptr); return literal("null");
+    default: return number(out);
+  }
+}
+
+bool Scanner::flat_object(Value& out) {
+  if (!take('{')) return false;
+  out = Value::object();
+  auto& object = out.get_ref<Value::object_t&>();
+  if (take('}')) return true;
+  do {
+    std::string_view name;
+    Value value;
+    if (!key(name) || !scalar(value)) return false;
+    // nlohmann keeps the last of repeated keys; not worth handling here.
+    if (!object.emplace(std::string(name), std::move(value)).second) return false;
+  } while (take(','));
+  return take('}');
+}
+
+}  // namespace tpgate::json
