@@ -3,6 +3,8 @@
 // on top of them) is checked against nlohmann with.
 #pragma once
 
+#include <cstddef>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,22 @@ inline std::vector<std::string> tricky_texts() {
     out.push_back(object);
   }
   return out;
+}
+
+// One to three random edits (replace, insert or erase a character drawn from
+// `alphabet`) of `text`, for the differential mutation tests.
+inline std::string mutated(std::string text, const std::string& alphabet, std::mt19937& rng) {
+  const int edits = 1 + static_cast<int>(rng() % 3);
+  for (int e = 0; e < edits && !text.empty(); ++e) {
+    const std::size_t at = rng() % text.size();
+    const char c = alphabet[rng() % alphabet.size()];
+    switch (rng() % 3) {
+      case 0: text[at] = c; break;
+      case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+      default: text.erase(at, 1); break;
+    }
+  }
+  return text;
 }
 
 }  // namespace tpgate::json_testing

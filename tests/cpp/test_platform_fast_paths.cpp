@@ -176,17 +176,7 @@ TEST(PlatformFastTelemetry, MutationsNeverDisagree) {
   std::mt19937 rng(20261125);
   int answered = 0;
   for (int round = 0; round < 20000; ++round) {
-    std::string text = seeds[rng() % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !text.empty(); ++e) {
-      const std::size_t at = rng() % text.size();
-      const char c = alphabet[rng() % alphabet.size()];
-      switch (rng() % 3) {
-        case 0: text[at] = c; break;
-        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        default: text.erase(at, 1); break;
-      }
-    }
+    const std::string text = json_testing::mutated(seeds[rng() % seeds.size()], alphabet, rng);
     if (check(text)) ++answered;
     if (HasFailure()) return;
   }
