@@ -257,17 +257,7 @@ TEST(PlatformFastEnvelope, MutationsNeverDisagree) {
   const std::string alphabet = "{}[]\":, dvaluesice_id=AQ\\\x80\xC3\xA9";
   std::mt19937 rng(7);
   for (int round = 0; round < 20000; ++round) {
-    std::string text = seed;
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !text.empty(); ++e) {
-      const std::size_t at = rng() % text.size();
-      const char c = alphabet[rng() % alphabet.size()];
-      switch (rng() % 3) {
-        case 0: text[at] = c; break;
-        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        default: text.erase(at, 1); break;
-      }
-    }
+    const std::string text = json_testing::mutated(seed, alphabet, rng);
     expect_same_envelope(text);
     if (HasFailure()) return;
   }
