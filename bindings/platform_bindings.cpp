@@ -1,8 +1,9 @@
 // Embind registration of the platform role (docs/thingspanel.md#roles): `new PlatformRole(options)`,
 // a sans-I/O object the JS host (npm/src/platform.js) feeds with received
-// messages and a clock. Every call returns one plain JS object; JSON values
-// (telemetry values, params, views) cross as JSON text and are parsed once in
-// JS. Nothing throws: failures are {ok: false, code, reason, message}.
+// messages and a clock. What a received message or a tick causes comes back as
+// one frame (session_packed.hpp); the other calls return one plain JS object,
+// JSON values (params, views) as JSON text parsed once in JS. Nothing throws:
+// failures are {ok: false, code, reason, message}.
 #include <emscripten/bind.h>
 
 #include <algorithm>
@@ -15,8 +16,8 @@
 #include <vector>
 
 #include "convert.hpp"
-#include "gateway/platform_json.hpp"
 #include "gateway/platform_role.hpp"
+#include "json/writer.hpp"
 #include "session_packed.hpp"
 
 namespace tpgate::bindings {
@@ -34,17 +35,6 @@ mqtt::Error bad_argument(std::string message) {
 std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::int64_t ms_from_js(double now) { return static_cast<std::int64_t>(now); }
-
-// {subGateways: [...], subDevice: string | null, path: "gateway_001/sensor_101"}
-val target_to_js(const Target& target) {
-  val out = val::object();
-  val gateways = val::array();
-  for (const auto& address : target.sub_gateways) gateways.call<void>("push", address);
-  out.set("subGateways", gateways);
-  out.set("subDevice", target.sub_device ? val(*target.sub_device) : val::null());
-  out.set("path", target.to_string());
-  return out;
-}
 
 // An array [...subGateways, subDevice] (the last element is the sub-device;
 // [] is the gateway itself) or {subGateways, subDevice} (which can also name a
@@ -137,96 +127,286 @@ val publication_to_js(const pf::Publication& p) {
   return out;
 }
 
-struct EventToJs {
-  val operator()(const pf::TelemetryReceived& e) const {
-    val out = val::object();
-    out.set("type", std::string("telemetry"));
-    out.set("gateway", e.gateway);
-    out.set("target", target_to_js(e.target));
-    out.set("values", json_text(e.values));
-    out.set("ts", static_cast<double>(e.ts_ms));
-    return out;
+using Writer = tpgate::json::Writer;
+
+// {"code","reason","message"}
+void write_error(Writer& w, const mqtt::Error& error) {
+  const auto code = static_cast<std::uint8_t>(error.reason);
+  w.begin_object().key("code").integer(code).key("reason").string(mqtt::reason_code_name(code));
+  w.key("message").string(error.message).end_object();
+}
+
+// {"path":[...sub-gateways, sub-device?],"subGateways":[...],"subDevice":...,"name":...}
+void write_target(Writer& w, const Target& target) {
+  w.begin_object().key("path").begin_array();
+  for (const auto& gw : target.sub_gateways) w.string(gw);
+  if (target.sub_device) w.string(*target.sub_device);
+  w.end_array().key("subGateways").begin_array();
+  for (const auto& gw : target.sub_gateways) w.string(gw);
+  w.end_array();
+  if (target.sub_device) w.key("subDevice").string(*target.sub_device);
+  w.key("name").string(target.to_string()).end_object();
+}
+
+// {"type":..., "event":{...}}: the shape the JS API emits; the caller closes both.
+Writer& open_event(Writer& w, std::string_view type) {
+  return w.begin_object().key("type").string(type).key("event").begin_object();
+}
+
+// The events that are not telemetry, as the JSON text of a kJsonEvent record.
+struct EventWriter {
+  Writer& w;
+
+  void operator()(const pf::TelemetryReceived&) const {}  // a kTelemetry record instead
+  void operator()(const pf::AttributesReceived& e) const {
+    open_event(w, "attributes").key("gateway").string(e.gateway).key("target");
+    write_target(w, e.target);
+    w.key("values").value(e.values).key("ts").integer(e.ts_ms).key("messageId").string(e.message_id);
+    w.end_object().end_object();
   }
-  val operator()(const pf::AttributesReceived& e) const {
-    val out = val::object();
-    out.set("type", std::string("attributes"));
-    out.set("gateway", e.gateway);
-    out.set("target", target_to_js(e.target));
-    out.set("values", json_text(e.values));
-    out.set("ts", static_cast<double>(e.ts_ms));
-    out.set("messageId", e.message_id);
-    return out;
+  void operator()(const pf::EventReceived& e) const {
+    open_event(w, "event").key("gateway").string(e.gateway).key("target");
+    write_target(w, e.target);
+    w.key("method").string(e.method).key("params").value(e.params).key("ts").integer(e.ts_ms);
+    w.key("messageId").string(e.message_id).end_object().end_object();
   }
-  val operator()(const pf::EventReceived& e) const {
-    val out = val::object();
-    out.set("type", std::string("event"));
-    out.set("gateway", e.gateway);
-    out.set("target", target_to_js(e.target));
-    out.set("method", e.method);
-    out.set("params", json_text(e.params));
-    out.set("ts", static_cast<double>(e.ts_ms));
-    out.set("messageId", e.message_id);
-    return out;
+  void operator()(const pf::StatusChanged& e) const {
+    open_event(w, "status").key("deviceId").string(e.device_id).key("online").boolean(e.online);
+    w.end_object().end_object();
   }
-  val operator()(const pf::StatusChanged& e) const {
-    val out = val::object();
-    out.set("type", std::string("status"));
-    out.set("deviceId", e.device_id);
-    out.set("online", e.online);
-    return out;
+  void operator()(const pf::Warning& e) const {
+    open_event(w, "warning").key("topic").string(e.topic).key("gateway").string(e.gateway);
+    w.key("message").string(e.message).end_object().end_object();
   }
-  val operator()(const pf::RequestCompleted& e) const {
+  // The request outcomes carry their fields beside "type".
+  void operator()(const pf::RequestCompleted& e) const {
     const auto& r = e.response.response;
-    val out = val::object();
-    out.set("type", std::string("requestCompleted"));
-    out.set("token", static_cast<double>(e.token));
-    out.set("success", r.success);
-    out.set("result", e.response.result ? val(*e.response.result) : val::null());
-    out.set("errcode", r.errcode);
-    out.set("message", r.message);
-    out.set("ts", static_cast<double>(r.ts));
-    out.set("method", r.method ? val(*r.method) : val::null());
-    out.set("problem", e.response.problem);
-    out.set("rttMs", static_cast<double>(e.rtt_ms));
-    out.set("report", e.report ? val(json_text(*e.report)) : val::null());
-    return out;
+    w.begin_object().key("type").string("requestCompleted");
+    w.key("token").integer(static_cast<std::int64_t>(e.token)).key("success").boolean(r.success).key("result");
+    if (e.response.result) {
+      w.value(json(*e.response.result));
+    } else {
+      w.null();
+    }
+    w.key("errcode").string(r.errcode).key("message").string(r.message).key("ts").integer(r.ts).key("method");
+    if (r.method) {
+      w.string(*r.method);
+    } else {
+      w.null();
+    }
+    w.key("problem").string(e.response.problem).key("rttMs").integer(e.rtt_ms).key("report");
+    if (e.report) {
+      w.value(*e.report);
+    } else {
+      w.null();
+    }
+    w.end_object();
   }
-  val operator()(const pf::RequestTimedOut& e) const {
-    val out = val::object();
-    out.set("type", std::string("requestTimedOut"));
-    out.set("token", static_cast<double>(e.token));
-    out.set("message", e.message);
-    return out;
+  void operator()(const pf::RequestTimedOut& e) const {
+    w.begin_object().key("type").string("requestTimedOut");
+    w.key("token").integer(static_cast<std::int64_t>(e.token)).key("message").string(e.message).end_object();
   }
-  val operator()(const pf::ProtocolError& e) const {
-    val out = val::object();
-    out.set("type", std::string("protocolError"));
-    out.set("topic", e.topic);
-    out.set("gateway", e.gateway);
-    out.set("error", error_to_js(e.error));
-    return out;
-  }
-  val operator()(const pf::Warning& e) const {
-    val out = val::object();
-    out.set("type", std::string("warning"));
-    out.set("topic", e.topic);
-    out.set("gateway", e.gateway);
-    out.set("message", e.message);
-    return out;
+  void operator()(const pf::ProtocolError& e) const {
+    w.begin_object().key("type").string("protocolError");
+    w.key("topic").string(e.topic).key("gateway").string(e.gateway).key("error");
+    write_error(w, e.error);
+    w.end_object();
   }
 };
 
-// {publications: [{topic, payload, qos, retain}], events: [{type, ...}]}
-val outputs_to_js(const pf::Outputs& outputs) {
-  val publications = val::array();
-  for (const auto& p : outputs.publications) publications.call<void>("push", publication_to_js(p));
-  val events = val::array();
-  for (const auto& e : outputs.events) events.call<void>("push", std::visit(EventToJs{}, e));
-  val out = val::object();
-  out.set("publications", publications);
-  out.set("events", events);
-  return out;
-}
+// Writes the platform role's outputs as one frame (session_packed.hpp: the
+// publication, JSON event, telemetry, device and key records). Device and key
+// records announce an id once per role; the reader keeps them.
+class PlatformFrame {
+ public:
+  // Starts a frame: the header, filled in by finish().
+  void begin() {
+    out_.clear();
+    std::memset(out_.grow(kPackedHeaderSize), 0, kPackedHeaderSize);
+  }
+
+  void publication(const pf::Publication& p) {
+    put_u8(kPackedPublication);
+    put_u8(static_cast<std::uint8_t>(static_cast<unsigned>(p.qos) | (p.retain ? 4U : 0U)));
+    put_u16(0);
+    put_u32(static_cast<std::uint32_t>(p.topic.size()));
+    put_u32(static_cast<std::uint32_t>(p.payload.size()));
+    out_.append(p.topic.data(), p.topic.size());
+    out_.append(p.payload.data(), p.payload.size());
+  }
+
+  void event(const pf::PlatformEvent& e) {
+    if (const auto* t = std::get_if<pf::TelemetryReceived>(&e)) {
+      device(t->device, t->gateway, t->target);
+      announce_keys(t->values);
+      telemetry_head(t->device, t->ts_ms);
+      write_value(t->values);
+      return;
+    }
+    text_.clear();
+    {
+      Writer w(text_);
+      std::visit(EventWriter{w}, e);
+    }
+    put_u8(kPackedJsonEvent);
+    put_u8(0);
+    put_u16(0);
+    put_u32(static_cast<std::uint32_t>(text_.size()));
+    out_.append(text_.data(), text_.size());
+  }
+
+  void fast(const pf::FastOutputs& f) {
+    const auto& targets = f.telemetry.targets;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      device(f.devices[i], f.gateway, targets[i].target);
+      const auto readings = f.telemetry.readings_of(targets[i]);
+      for (const auto& r : readings) key_id(r.key);
+      telemetry_head(f.devices[i], f.ts_ms);
+      put_u8(kValueObject);
+      put_u32(static_cast<std::uint32_t>(readings.size()));
+      for (const auto& r : readings) {
+        key(r.key);
+        scalar(r.value);
+      }
+    }
+  }
+
+  // Fills in the header; returns the frame's address.
+  unsigned finish(std::optional<std::int64_t> deadline) {
+    std::uint8_t* head = out_.data();
+    const double d = deadline ? static_cast<double>(*deadline) : -1.0;
+    const auto length = static_cast<std::uint32_t>(out_.size());
+    std::memcpy(head + 8, &d, sizeof d);
+    std::memcpy(head + 16, &length, sizeof length);
+    return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(head));
+  }
+
+ private:
+  // Past this many keys, new keys are written in place (a payload of random keys must not grow the table for good).
+  static constexpr std::size_t kMaxKeys = 4096;
+  static constexpr std::uint32_t kInlineKey = 0xFFFFFFFF;
+
+  void put_u8(std::uint8_t v) { *out_.grow(1) = v; }
+  void put_u16(std::uint16_t v) { std::memcpy(out_.grow(2), &v, 2); }
+  void put_u32(std::uint32_t v) { std::memcpy(out_.grow(4), &v, 4); }
+  void put_f64(double v) { std::memcpy(out_.grow(8), &v, 8); }
+  void put_string(std::string_view s) {
+    put_u32(static_cast<std::uint32_t>(s.size()));
+    out_.append(s.data(), s.size());
+  }
+
+  void telemetry_head(std::uint32_t device, std::int64_t ts) {
+    put_u8(kPackedTelemetry);
+    put_u8(0);
+    put_u16(0);
+    put_u32(device);
+    put_f64(static_cast<double>(ts));
+  }
+
+  // A device record the first time `id` is written.
+  void device(std::uint32_t id, const std::string& gateway, const Target& target) {
+    if (id < announced_.size() && announced_[id]) return;
+    if (id >= announced_.size()) announced_.resize(id + 1, false);
+    announced_[id] = true;
+    put_u8(kPackedDevice);
+    put_u8(target.sub_device ? 1 : 0);
+    put_u16(static_cast<std::uint16_t>(target.sub_gateways.size()));
+    put_u32(id);
+    put_string(gateway);
+    for (const auto& gw : target.sub_gateways) put_string(gw);
+    if (target.sub_device) put_string(*target.sub_device);
+  }
+
+  // The id of `name`, announcing it in a key record when new; kInlineKey when the table is full.
+  std::uint32_t key_id(std::string_view name) {
+    auto it = keys_.find(name);
+    if (it != keys_.end()) return it->second;
+    if (keys_.size() >= kMaxKeys) return kInlineKey;
+    const auto id = static_cast<std::uint32_t>(keys_.size());
+    keys_.emplace(std::string(name), id);
+    put_u8(kPackedKey);
+    put_u8(0);
+    put_u16(0);
+    put_u32(id);
+    put_string(name);
+    return id;
+  }
+
+  // A member name inside a value: announced before the value started (key_id()).
+  void key(std::string_view name) {
+    auto it = keys_.find(name);
+    if (it != keys_.end()) {
+      put_u32(it->second);
+    } else {
+      put_u32(kInlineKey);
+      put_string(name);
+    }
+  }
+
+  void scalar(const tpgate::json::Scalar& s) {
+    using Kind = tpgate::json::Scalar::Kind;
+    switch (s.kind) {
+      case Kind::Null: put_u8(kValueNull); break;
+      case Kind::False: put_u8(kValueFalse); break;
+      case Kind::True: put_u8(kValueTrue); break;
+      case Kind::String:
+        put_u8(kValueString);
+        put_string(s.text);
+        break;
+      default:
+        put_u8(kValueNumber);
+        put_f64(s.as_double());
+        break;
+    }
+  }
+
+  // Announces every member name of `v` (at any depth) before it is written.
+  void announce_keys(const json& v) {
+    if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        key_id(it.key());
+        announce_keys(it.value());
+      }
+    } else if (v.is_array()) {
+      for (const auto& item : v) announce_keys(item);
+    }
+  }
+
+  void write_value(const json& v) {
+    switch (v.type()) {
+      case json::value_t::object:
+        put_u8(kValueObject);
+        put_u32(static_cast<std::uint32_t>(v.size()));
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          key(it.key());
+          write_value(it.value());
+        }
+        break;
+      case json::value_t::array:
+        put_u8(kValueArray);
+        put_u32(static_cast<std::uint32_t>(v.size()));
+        for (const auto& item : v) write_value(item);
+        break;
+      case json::value_t::string:
+        put_u8(kValueString);
+        put_string(v.get_ref<const std::string&>());
+        break;
+      case json::value_t::boolean: put_u8(v.get<bool>() ? kValueTrue : kValueFalse); break;
+      case json::value_t::number_integer:
+      case json::value_t::number_unsigned:
+      case json::value_t::number_float:
+        put_u8(kValueNumber);
+        put_f64(v.get<double>());
+        break;
+      default: put_u8(kValueNull); break;
+    }
+  }
+
+  PackedBuffer out_;
+  std::string text_;
+  std::vector<bool> announced_;
+  std::map<std::string, std::uint32_t, std::less<>> keys_;
+};
 
 // {ok: true, token, messageId, publication} or a failure.
 val sent_to_js(const mqtt::Result<pf::Sent>& sent) {
@@ -239,7 +419,7 @@ val sent_to_js(const mqtt::Result<pf::Sent>& sent) {
   return out;
 }
 
-json values_to_json(const std::map<std::string, gateway::ValueAt>& values) {
+json values_to_json(const gateway::ValuesAt& values) {
   json out = json::object();
   for (const auto& [key, v] : values) out[key] = json{{"value", v.value}, {"ts", v.ts_ms}};
   return out;
@@ -271,51 +451,29 @@ class PlatformRoleBinding {
     return out;
   }
 
-  // payload: Uint8Array or string; sender: string or undefined.
-  val receive(std::string topic, val payload, double now, val sender) {
-    if (!role_) return outputs_to_js({});
-    auto bytes = bytes_from_js(payload);
-    std::string text;
-    if (bytes) text.assign(bytes->begin(), bytes->end());
-    std::string from = sender.isString() ? sender.as<std::string>() : std::string();
-    return outputs_to_js(role_->receive(topic, text, ms_from_js(now), from));
-  }
-
-  // The hot path (npm/src/platform.js): topic and payload were written back to
-  // back at reserveScratch(); returns the address of [u32 length][JSON text],
-  // the outputs and the next deadline as gateway/platform_json.hpp lays them
-  // out, valid until the next call on this role. One call and one JSON.parse
-  // per message instead of an Embind object per event and field.
+  // The receive path (npm/src/platform.js): topic and payload were written
+  // back to back at reserveScratch(); returns the address of the frame of
+  // outputs (session_packed.hpp), valid until the next call on this role.
   unsigned receiveScratch(unsigned topic_length, unsigned payload_length, double now, std::string sender) {
     const auto data = scratch(std::size_t{topic_length} + payload_length);
     const auto* bytes = reinterpret_cast<const char*>(data.data());
     const std::size_t topic_size = std::min<std::size_t>(topic_length, data.size());
     const std::string_view topic(bytes, topic_size);
     const std::string_view payload(bytes + topic_size, data.size() - topic_size);
-    if (!role_) return packed({}, std::nullopt);
-    auto outputs = role_->receive(topic, payload, ms_from_js(now), sender);
-    return packed(outputs, role_->next_deadline());
+    frame_.begin();
+    if (!role_) return frame_.finish(std::nullopt);
+    auto outputs = role_->receive(topic, payload, ms_from_js(now), sender, &fast_);
+    write(outputs);
+    if (fast_.taken) frame_.fast(fast_);
+    return frame_.finish(role_->next_deadline());
   }
 
-  // The same as JSON text, for hosts without the scratch area; payload is a
-  // Uint8Array or a string.
-  std::string receiveJson(std::string topic, std::string payload, double now, std::string sender) {
-    if (!role_) return pf::outputs_json({}, std::nullopt);
-    auto outputs = role_->receive(topic, payload, ms_from_js(now), sender);
-    return pf::outputs_json(outputs, role_->next_deadline());
-  }
-
-  std::string tickJson(double now) {
-    if (!role_) return pf::outputs_json({}, std::nullopt);
-    auto outputs = role_->tick(ms_from_js(now));
-    return pf::outputs_json(outputs, role_->next_deadline());
-  }
-
-  // tick() packed like receiveScratch().
-  unsigned tickPacked(double now) {
-    if (!role_) return packed({}, std::nullopt);
-    auto outputs = role_->tick(ms_from_js(now));
-    return packed(outputs, role_->next_deadline());
+  // Requests whose deadline is <= now time out; the frame as receiveScratch().
+  unsigned tick(double now) {
+    frame_.begin();
+    if (!role_) return frame_.finish(std::nullopt);
+    write(role_->tick(ms_from_js(now)));
+    return frame_.finish(role_->next_deadline());
   }
 
   val sendCommand(val dn, val target, val method, val params_json, double now) {
@@ -375,8 +533,6 @@ class PlatformRoleBinding {
     return sent_to_js(role_->send_control(*d, *t, *v, ms_from_js(now)));
   }
 
-  val tick(double now) { return role_ ? outputs_to_js(role_->tick(ms_from_js(now))) : outputs_to_js({}); }
-
   // ms, or null when nothing waits.
   val nextDeadline() const {
     if (!role_) return val::null();
@@ -416,16 +572,14 @@ class PlatformRoleBinding {
   }
 
  private:
-  unsigned packed(const pf::Outputs& outputs, std::optional<std::int64_t> deadline) {
-    packed_.assign(4, '\0');
-    pf::append_outputs_json(packed_, outputs, deadline);
-    const auto length = static_cast<std::uint32_t>(packed_.size() - 4);
-    std::memcpy(packed_.data(), &length, sizeof length);
-    return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(packed_.data()));
+  void write(const pf::Outputs& outputs) {
+    for (const auto& p : outputs.publications) frame_.publication(p);
+    for (const auto& e : outputs.events) frame_.event(e);
   }
 
   std::optional<pf::PlatformRole> role_;
-  std::string packed_;  // the last receiveScratch()/tickPacked() result
+  PlatformFrame frame_;  // the last receiveScratch()/tick() result
+  pf::FastOutputs fast_;
   std::optional<mqtt::Error> options_error_;
 };
 
@@ -438,11 +592,7 @@ EMSCRIPTEN_BINDINGS(tpgate_platform) {
       .constructor<emscripten::val>()
       .function("optionsError", &PlatformRoleBinding::optionsError)
       .function("subscriptions", &PlatformRoleBinding::subscriptions)
-      .function("receive", &PlatformRoleBinding::receive)
       .function("receiveScratch", &PlatformRoleBinding::receiveScratch)
-      .function("receiveJson", &PlatformRoleBinding::receiveJson)
-      .function("tickPacked", &PlatformRoleBinding::tickPacked)
-      .function("tickJson", &PlatformRoleBinding::tickJson)
       .function("sendCommand", &PlatformRoleBinding::sendCommand)
       .function("sendAttributeSet", &PlatformRoleBinding::sendAttributeSet)
       .function("sendAttributeGet", &PlatformRoleBinding::sendAttributeGet)

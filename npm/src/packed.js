@@ -13,6 +13,12 @@ export const FLAG_SIDE = 4;
 export const RECORD_MESSAGE = 1;
 export const RECORD_PUBLISH_COMPLETE = 2;
 export const RECORD_OTHER = 3;
+export const RECORD_PUBLICATION = 4;
+export const RECORD_JSON_EVENT = 6;
+export const RECORD_TELEMETRY = 7;
+export const RECORD_DEVICE = 9;
+export const RECORD_KEY = 10;
+const INLINE_KEY = 0xffffffff;
 
 /** Shared by every message and result without properties; frozen so no one writes into it. */
 export const NO_PROPERTIES = Object.freeze({});
@@ -46,10 +52,93 @@ export function decodeTopic(data, start, length) {
  * die when the heap grows, and the next call overwrites the frame).
  */
 export function takeFrame(tpgate, session) {
-  const at = session.takeFrame();
+  return frameAt(tpgate, session.takeFrame());
+}
+
+/** The frame at address `at` of the wasm heap, copied out (see takeFrame()). */
+export function frameAt(tpgate, at) {
   const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
   const length = heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24);
   return heap.slice(at, at + (length >>> 0));
+}
+
+/**
+ * What a frame's device and key records announced, for the records after
+ * them: one per writer (a platform role), kept as long as it lives.
+ */
+export function createIdTables() {
+  return { keys: [], devices: [] };
+}
+
+/**
+ * The target object events carry: {path, subGateways, subDevice?, name}.
+ * Frozen: one object serves every event of that device.
+ */
+export function makeTarget(subGateways, subDevice) {
+  const path = subDevice === undefined ? subGateways.slice() : [...subGateways, subDevice];
+  const target = { path: Object.freeze(path), subGateways: Object.freeze(subGateways) };
+  if (subDevice !== undefined) target.subDevice = subDevice;
+  target.name = path.length === 0 ? 'gateway' : path.join('/');
+  return Object.freeze(target);
+}
+
+// The reading position of readValue() and readString().
+let at = 0;
+
+function readString(data, view) {
+  const length = view.getUint32(at, true);
+  const start = at + 4;
+  at = start + length;
+  // Short ASCII (most keys and values) without TextDecoder's call overhead.
+  if (length <= 24) {
+    let text = '';
+    for (let i = start; i < at; i++) {
+      const c = data[i];
+      if (c >= 0x80) return decoder.decode(data.subarray(start, at));
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+  return decoder.decode(data.subarray(start, at));
+}
+
+function readValue(data, view, keys) {
+  const tag = data[at++];
+  switch (tag) {
+    case 0: return null;
+    case 1: return false;
+    case 2: return true;
+    case 3: {
+      const number = view.getFloat64(at, true);
+      at += 8;
+      return number;
+    }
+    case 4: return readString(data, view);
+    case 5: {
+      const count = view.getUint32(at, true);
+      at += 4;
+      const object = {};
+      for (let i = 0; i < count; i++) {
+        const id = view.getUint32(at, true);
+        at += 4;
+        const key = id === INLINE_KEY ? readString(data, view) : keys[id];
+        const value = readValue(data, view, keys);
+        // As JSON.parse: "__proto__" is an own property, not the prototype.
+        if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+        else object[key] = value;
+      }
+      return object;
+    }
+    case 6: {
+      const count = view.getUint32(at, true);
+      at += 4;
+      const array = new Array(count);
+      for (let i = 0; i < count; i++) array[i] = readValue(data, view, keys);
+      return array;
+    }
+    default:
+      throw new Error(`tpgate frame: unknown value tag ${tag} at offset ${at - 1}`);
+  }
 }
 
 /**
@@ -73,10 +162,14 @@ export function packedHeader(data) {
  * (the payload a view into `data`: no copy per message), a publish completion
  * as `sink.publishComplete(token, qos, packetId, reasonCode, properties)`, any
  * other event as `sink.event(object)`. `side` is session.takeSide() when the
- * header's FLAG_SIDE is set. The only reader of the layout of
+ * header's FLAG_SIDE is set. A platform role's frame: a publication as
+ * `sink.publication(topic, payload, qos, retain)`, a JSON event as
+ * `sink.jsonEvent(object)`, telemetry as `sink.telemetry(device, ts, values)`
+ * (device = tables.devices[id]: {gateway, target}); device and key records
+ * fill `tables` (createIdTables()). The only reader of the layout of
  * bindings/session_packed.hpp.
  */
-export function readRecords(data, header, side, sink) {
+export function readRecords(data, header, side, sink, tables = null) {
   const view = header.view;
   let o = HEADER_SIZE + header.bytes.length;
   let s = 0;
@@ -102,9 +195,44 @@ export function readRecords(data, header, side, sink) {
       const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
       sink.publishComplete(view.getUint32(o + 8, true), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
       o += 12;
-    } else {
+    } else if (kind === RECORD_OTHER) {
       sink.event(side[s++]);
       o += 1;
+    } else if (kind === RECORD_TELEMETRY) {
+      const device = tables.devices[view.getUint32(o + 4, true)];
+      const ts = view.getFloat64(o + 8, true);
+      at = o + 16;
+      const values = readValue(data, view, tables.keys);
+      o = at;
+      sink.telemetry(device, ts, values);
+    } else if (kind === RECORD_KEY) {
+      at = o + 8;
+      tables.keys[view.getUint32(o + 4, true)] = readString(data, view);
+      o = at;
+    } else if (kind === RECORD_DEVICE) {
+      const hasDevice = data[o + 1] !== 0;
+      const count = data[o + 2] | (data[o + 3] << 8);
+      const id = view.getUint32(o + 4, true);
+      at = o + 8;
+      const gateway = readString(data, view);
+      const subGateways = [];
+      for (let i = 0; i < count; i++) subGateways.push(readString(data, view));
+      const subDevice = hasDevice ? readString(data, view) : undefined;
+      o = at;
+      tables.devices[id] = { gateway, target: makeTarget(subGateways, subDevice) };
+    } else if (kind === RECORD_JSON_EVENT) {
+      const length = view.getUint32(o + 4, true);
+      sink.jsonEvent(JSON.parse(decoder.decode(data.subarray(o + 8, o + 8 + length))));
+      o += 8 + length;
+    } else if (kind === RECORD_PUBLICATION) {
+      const bits = data[o + 1];
+      const tl = view.getUint32(o + 4, true);
+      const pl = view.getUint32(o + 8, true);
+      const start = o + 12;
+      sink.publication(decodeTopic(data, start, tl), decoder.decode(data.subarray(start + tl, start + tl + pl)), bits & 3, (bits & 4) !== 0);
+      o = start + tl + pl;
+    } else {
+      throw new Error(`tpgate frame: unknown record kind ${kind} at offset ${o}`);
     }
   }
 }

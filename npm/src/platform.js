@@ -7,7 +7,7 @@
 import { Emitter } from './emitter.js';
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
 import { authOptionsError } from './gateway.js';
-import { topicLength, writePublish } from './packed.js';
+import { createIdTables, frameAt, packedHeader, readRecords, topicLength, writePublish } from './packed.js';
 
 const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
 
@@ -23,6 +23,27 @@ function parseJson(text) {
   return text === null || text === undefined ? null : JSON.parse(text);
 }
 
+// Receives the records of the role's frames (npm/src/packed.js) for one PlatformClient.
+class FrameSink {
+  constructor(platform) {
+    this.platform = platform;
+  }
+
+  publication(topic, payload, qos, retain) {
+    this.platform._publish(topic, payload, qos, retain);
+  }
+
+  jsonEvent(e) {
+    // Attributes, event, status, warning: emitted as they come.
+    if (e.event !== undefined) this.platform.emit(e.type, e.event);
+    else this.platform._event(e);
+  }
+
+  telemetry(device, ts, values) {
+    this.platform.emit('telemetry', { gateway: device.gateway, target: device.target, values, ts });
+  }
+}
+
 function jsonText(value, option) {
   let text;
   try {
@@ -34,21 +55,20 @@ function jsonText(value, option) {
   return text;
 }
 
-const decoder = new TextDecoder();
-
 export class PlatformClient extends Emitter {
   /**
    * @param client  the MQTT client ('message' events, publish(), end())
    * @param role    a wasm PlatformRole, owned (deleted by end())
-   * @param tpgate  the module the role lives in: its scratch area and heap carry
-   *                each message in and the packed outputs out (without it, the
-   *                role's receiveJson() is used: same result, one more copy)
+   * @param tpgate  the module the role lives in: its scratch area and heap
+   *                carry each message in and the role's frames out
    */
-  constructor(client, role, tpgate = null) {
+  constructor(client, role, tpgate) {
     super();
     this.client = client;
     this._role = role;
     this._tpgate = tpgate;
+    this._tables = createIdTables();
+    this._sink = new FrameSink(this);
     this._pending = new Map(); // token -> {resolve, reject, kind}
     this._timer = null;
     this._timerAt = Infinity;
@@ -58,65 +78,32 @@ export class PlatformClient extends Emitter {
     client.on('message', this._onMessage);
   }
 
-  // The hot path: one call into the wasm per message, whose outputs come back
-  // as one JSON text (src/gateway/platform_json.hpp) parsed once here; the
-  // events in it have the shape they are emitted in, telemetry a compact one.
+  // The hot path: topic and payload into the wasm heap, one call, and the
+  // frame of what it caused read back (bindings/session_packed.hpp).
   _receive(topic, payload) {
     if (this._role === null) return;
-    const tpgate = this._tpgate;
-    if (tpgate === null) {
-      this._apply(JSON.parse(this._role.receiveJson(topic, payload, now(), '')));
-      return;
-    }
-    const length = writePublish(tpgate, topic, payload);
-    this._apply(this._readPacked(this._role.receiveScratch(topicLength, length, now(), '')));
-  }
-
-  // [u32 length][UTF-8 JSON] at `ptr` in the wasm heap.
-  _readPacked(ptr) {
-    const heap = this._tpgate.HEAPU8;
-    const length = heap[ptr] | (heap[ptr + 1] << 8) | (heap[ptr + 2] << 16) | (heap[ptr + 3] << 24);
-    return JSON.parse(decoder.decode(heap.subarray(ptr + 4, ptr + 4 + length)));
+    const length = writePublish(this._tpgate, topic, payload);
+    this._apply(this._role.receiveScratch(topicLength, length, now(), ''));
   }
 
   _tick() {
     if (this._role === null) return;
-    if (this._tpgate === null) {
-      this._apply(JSON.parse(this._role.tickJson(now())));
-      return;
-    }
-    this._apply(this._readPacked(this._role.tickPacked(now())));
+    this._apply(this._role.tick(now()));
   }
 
-  _apply(outputs) {
-    const { publications, events, telemetry } = outputs;
+  // The frame at address `at`: publications, events and telemetry in order.
+  _apply(at) {
+    const data = frameAt(this._tpgate, at);
+    const header = packedHeader(data);
     const sent = this._sent;
-    for (let i = 0; i < publications.length; i++) this._publish(publications[i]);
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i];
-      // Attributes, event, status, warning: emitted as they come.
-      if (e.event !== undefined) this.emit(e.type, e.event);
-      else this._event(e);
-    }
-    // [subGateways, subDevice | null, values, ts], all from outputs.gateway.
-    for (let i = 0; i < telemetry.length; i++) {
-      const [subGateways, subDevice, values, ts] = telemetry[i];
-      let target;
-      if (subDevice === null) {
-        target = { path: subGateways.slice(), subGateways, name: subGateways.length === 0 ? 'gateway' : subGateways.join('/') };
-      } else {
-        const path = [...subGateways, subDevice];
-        target = { path, subGateways, subDevice, name: path.join('/') };
-      }
-      this.emit('telemetry', { gateway: outputs.gateway, target, values, ts });
-    }
+    readRecords(data, header, null, this._sink, this._tables);
     // A listener that sent a request moved the deadline the role gave us.
-    if (this._sent === sent) this._arm(outputs.deadline);
+    if (this._sent === sent) this._arm(header.deadline < 0 ? null : header.deadline);
     else this._schedule();
   }
 
-  _publish(p) {
-    this.client.publish(p.topic, p.payload, { qos: p.qos, retain: p.retain }).catch((err) => {
+  _publish(topic, payload, qos, retain) {
+    this.client.publish(topic, payload, { qos, retain }).catch((err) => {
       if (!this._ended) this.emit('error', err);
     });
   }

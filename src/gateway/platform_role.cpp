@@ -61,8 +61,9 @@ void PlatformRole::map_device(std::string device_id, std::string device_number) 
 }
 
 Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payload, std::int64_t now_ms,
-                              std::string_view sender) {
+                              std::string_view sender, FastOutputs* fast) {
   Outputs out;
+  if (fast != nullptr) fast->taken = false;
   const std::string topic(topic_view);
   auto info = parse_topic(topic_view, TopicDirection::Uplink);
   if (!info) {
@@ -76,7 +77,6 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
   }
 
   Sender from;
-  std::string unwrapped;
   auto envelope = unwrap_envelope(payload, options_.limits);
   if (!envelope) {
     // An envelope whose values is not base64: the device's payload is lost.
@@ -89,15 +89,15 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
     from.gateway = e.device_id;
     auto mapped = device_numbers_.find(e.device_id);
     from.dn = mapped != device_numbers_.end() ? mapped->second : e.device_id;
-    unwrapped = std::move(e.payload);
-    payload = unwrapped;
+    unwrapped_ = std::move(e.payload);
+    payload = unwrapped_;
   } else {
     from.gateway = sender.empty() ? options_.default_gateway : std::string(sender);
     from.dn = from.gateway;
   }
 
   switch (info->kind) {
-    case TopicKind::Telemetry: on_telemetry(*info, topic, from, payload, now_ms, out); break;
+    case TopicKind::Telemetry: on_telemetry(topic, from, payload, now_ms, out, fast); break;
     case TopicKind::AttributeReport:
     case TopicKind::EventReport: on_report(*info, topic, from, payload, now_ms, out); break;
     case TopicKind::CommandResponse:
@@ -111,12 +111,33 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
   return out;
 }
 
-void PlatformRole::on_telemetry(const TopicInfo&, const std::string& topic, const Sender& from,
-                                std::string_view payload, std::int64_t now_ms, Outputs& out) {
+void PlatformRole::on_telemetry(const std::string& topic, const Sender& from, std::string_view payload,
+                                std::int64_t now_ms, Outputs& out, FastOutputs* fast) {
   // The common clean message is read straight into its targets
   // (telemetry_fast.hpp); anything else takes the full parser.
-  std::optional<std::vector<Routed>> routed = fast_route_telemetry(payload, options_.limits);
-  if (!routed) {
+  FastTelemetry& read = fast != nullptr ? fast->telemetry : scratch_;
+  if (fast_route_telemetry(payload, options_.limits, read)) {
+    if (fast != nullptr) {
+      fast->taken = true;
+      fast->gateway = from.gateway;
+      fast->ts_ms = now_ms;
+      fast->devices.clear();
+    }
+    out.events.reserve(out.events.size() + read.targets.size());
+    for (auto& entry : read.targets) {
+      const auto readings = read.readings_of(entry);
+      const std::uint32_t device = view_.put_telemetry(from.gateway, entry.target, readings, now_ms);
+      if (fast != nullptr) {
+        fast->devices.push_back(device);
+      } else {
+        out.events.push_back(
+            TelemetryReceived{from.gateway, std::move(entry.target), readings_value(readings), now_ms, device});
+      }
+    }
+    return;
+  }
+  std::optional<std::vector<Routed>> routed;
+  {
     auto parsed = parse_gateway_payload(PayloadKind::Telemetry, payload, options_.limits);
     if (!parsed) {
       out.events.push_back(ProtocolError{topic, from.gateway, with_topic(topic, parsed.error())});
@@ -134,9 +155,9 @@ void PlatformRole::on_telemetry(const TopicInfo&, const std::string& topic, cons
     for (std::size_t i = 0; i < records.size(); ++i) {
       TelemetryRecord& record = records[i];
       const std::int64_t ts = record.ts_ms.value_or(now_ms);
-      view_.put_telemetry(from.gateway, r.target, record.values, ts);
+      const std::uint32_t device = view_.put_telemetry(from.gateway, r.target, record.values, ts);
       Target target = i + 1 == records.size() ? std::move(r.target) : r.target;
-      out.events.push_back(TelemetryReceived{from.gateway, std::move(target), std::move(record.values), ts});
+      out.events.push_back(TelemetryReceived{from.gateway, std::move(target), std::move(record.values), ts, device});
     }
   }
 }

@@ -39,6 +39,7 @@
 #include "gateway/payload_tree.hpp"
 #include "gateway/platform_view.hpp"
 #include "gateway/response.hpp"
+#include "gateway/telemetry_fast.hpp"
 #include "gateway/topics.hpp"
 #include "mqtt/types.hpp"
 
@@ -66,6 +67,7 @@ struct TelemetryReceived {
   Target target;
   json values;
   std::int64_t ts_ms = 0;  // the record's ts (s or ms on the wire, docs/thingspanel.md#timestamps), else now
+  std::uint32_t device = 0;  // the target's id in the view (DeviceView::id)
 };
 struct AttributesReceived {
   std::string gateway;
@@ -125,6 +127,18 @@ struct Outputs {
   std::vector<PlatformEvent> events;
 };
 
+// Clean real-time telemetry as read (telemetry_fast.hpp), for a host that
+// takes it without JSON values: receive() fills this instead of adding
+// TelemetryReceived events. Readings point into the payload (or the role's
+// copy of an enveloped one): valid until the next call on the role.
+struct FastOutputs {
+  bool taken = false;  // false: the message went the usual way, into Outputs
+  std::string gateway;
+  std::int64_t ts_ms = 0;              // now: real-time records carry no ts
+  FastTelemetry telemetry;             // targets in route() order
+  std::vector<std::uint32_t> devices;  // the view id of each target
+};
+
 // What a send_* call produced: the publication and the token its answer will
 // carry (0 for control, which has no answer).
 struct Sent {
@@ -153,8 +167,9 @@ class PlatformRole {
   mqtt::Result<std::vector<std::string>> subscriptions() const;
 
   // One received message. `sender` identifies the gateway when no envelope does.
+  // With `fast`, clean real-time telemetry is handed over there (see FastOutputs).
   Outputs receive(std::string_view topic, std::string_view payload, std::int64_t now_ms,
-                  std::string_view sender = {});
+                  std::string_view sender = {}, FastOutputs* fast = nullptr);
 
   // Downlinks, one target each as the backend shapes them (docs/thingspanel.md#one-target-per-downlink).
   // Command and attribute set complete on their response (same message_id).
@@ -205,8 +220,8 @@ class PlatformRole {
     std::int64_t deadline_ms;
   };
 
-  void on_telemetry(const TopicInfo& info, const std::string& topic, const Sender& from,
-                    std::string_view payload, std::int64_t now_ms, Outputs& out);
+  void on_telemetry(const std::string& topic, const Sender& from, std::string_view payload,
+                    std::int64_t now_ms, Outputs& out, FastOutputs* fast);
   void on_report(const TopicInfo& info, const std::string& topic, const Sender& from, std::string_view payload,
                  std::int64_t now_ms, Outputs& out);
   void on_response(const TopicInfo& info, const std::string& topic, const Sender& from,
@@ -227,6 +242,8 @@ class PlatformRole {
   std::map<RequestToken, PendingRequest> requests_;
   std::vector<PendingGet> gets_;
   std::map<std::string, std::string, std::less<>> device_numbers_;
+  std::string unwrapped_;  // the last enveloped payload, which fast telemetry points into
+  FastTelemetry scratch_;  // the fast path's buffers when the caller takes Outputs
 };
 
 }  // namespace tpgate::gateway::platform

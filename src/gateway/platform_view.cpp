@@ -6,7 +6,7 @@ namespace tpgate::gateway {
 
 namespace {
 
-void put_values(std::map<std::string, ValueAt>& into, const json& values, std::int64_t ts_ms) {
+void put_values(ValuesAt& into, const json& values, std::int64_t ts_ms) {
   if (!values.is_object()) return;
   for (auto it = values.begin(); it != values.end(); ++it) {
     auto found = into.lower_bound(it.key());
@@ -19,6 +19,18 @@ void put_values(std::map<std::string, ValueAt>& into, const json& values, std::i
   }
 }
 
+void put_values(ValuesAt& into, std::span<const FastReading> values, std::int64_t ts_ms) {
+  for (const FastReading& r : values) {
+    auto found = into.lower_bound(r.key);
+    if (found == into.end() || found->first != r.key) {
+      into.emplace_hint(found, std::string(r.key), ValueAt{tpgate::json::to_value(r.value), ts_ms});
+    } else if (ts_ms >= found->second.ts_ms) {
+      found->second.value = tpgate::json::to_value(r.value);
+      found->second.ts_ms = ts_ms;
+    }
+  }
+}
+
 }  // namespace
 
 DeviceView& PlatformView::slot(const std::string& gateway, const Target& target) {
@@ -26,13 +38,23 @@ DeviceView& PlatformView::slot(const std::string& gateway, const Target& target)
   auto it = devices_.lower_bound(ref);
   if (it == devices_.end() || KeyLess{}(ref, it->first)) {
     it = devices_.emplace_hint(it, Key{gateway, target.sub_gateways, target.sub_device}, DeviceView{});
+    it->second.id = next_id_++;
   }
   return it->second;
 }
 
-void PlatformView::put_telemetry(const std::string& gateway, const Target& target, const json& values,
-                                 std::int64_t ts_ms) {
-  put_values(slot(gateway, target).telemetry, values, ts_ms);
+std::uint32_t PlatformView::put_telemetry(const std::string& gateway, const Target& target, const json& values,
+                                          std::int64_t ts_ms) {
+  DeviceView& device = slot(gateway, target);
+  put_values(device.telemetry, values, ts_ms);
+  return device.id;
+}
+
+std::uint32_t PlatformView::put_telemetry(const std::string& gateway, const Target& target,
+                                          std::span<const FastReading> values, std::int64_t ts_ms) {
+  DeviceView& device = slot(gateway, target);
+  put_values(device.telemetry, values, ts_ms);
+  return device.id;
 }
 
 void PlatformView::put_attributes(const std::string& gateway, const Target& target, const json& values,

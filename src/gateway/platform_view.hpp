@@ -14,8 +14,11 @@
 #include <tuple>
 #include <vector>
 
+#include <span>
+
 #include "gateway/payload_body.hpp"
 #include "gateway/payload_tree.hpp"
+#include "gateway/telemetry_fast.hpp"
 
 namespace tpgate::gateway {
 
@@ -26,9 +29,12 @@ struct ValueAt {
   friend bool operator==(const ValueAt&, const ValueAt&) = default;
 };
 
+using ValuesAt = std::map<std::string, ValueAt, std::less<>>;
+
 struct DeviceView {
-  std::map<std::string, ValueAt> telemetry;
-  std::map<std::string, ValueAt> attributes;
+  std::uint32_t id = 0;  // 0, 1, 2, ... in the order devices were first heard
+  ValuesAt telemetry;
+  ValuesAt attributes;
   std::deque<EventRecord> events;  // oldest first, ts_ms always set
 };
 
@@ -39,7 +45,11 @@ class PlatformView {
   // A value replaces the stored one only if it is not older: historical
   // records (docs/thingspanel.md#historical-mode) arriving after a real-time report must not roll
   // the view back.
-  void put_telemetry(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
+  // Each put_* returns the device's id.
+  std::uint32_t put_telemetry(const std::string& gateway, const Target& target, const json& values,
+                              std::int64_t ts_ms);
+  std::uint32_t put_telemetry(const std::string& gateway, const Target& target,
+                              std::span<const FastReading> values, std::int64_t ts_ms);
   void put_attributes(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
   // Keeps the last max_events, in arrival order.
   void put_event(const std::string& gateway, const Target& target, EventRecord event);
@@ -81,6 +91,7 @@ class PlatformView {
   DeviceView& slot(const std::string& gateway, const Target& target);
 
   std::size_t max_events_;
+  std::uint32_t next_id_ = 0;
   std::map<Key, DeviceView, KeyLess> devices_;
   std::map<std::string, bool, std::less<>> online_;
 };

@@ -28,6 +28,23 @@ int nesting_depth(std::string_view text, int limit);
 
 enum class Match { No, Yes, NotHandled };
 
+// A scalar as Scanner reads it, without building a Value (no allocation): its
+// kind and number, or for a string its bytes in the scanned text (which hold
+// no escape). to_value() gives the Value parse() would have built.
+struct Scalar {
+  enum class Kind : unsigned char { Null, False, True, Unsigned, Integer, Float, String };
+  Kind kind = Kind::Null;
+  std::string_view text;  // Kind::String
+  union {
+    unsigned long long unsigned_value = 0;
+    long long integer_value;
+    double float_value;
+  };
+  // The number as JavaScript's JSON.parse() reads it (a double); 0 for others.
+  double as_double() const;
+};
+Value to_value(const Scalar& scalar);
+
 // Whether `text` is an object whose members are exactly `names` (distinct),
 // each a string; on Yes, values[i] is the value of names[i] (its bytes in
 // `text`, which then holds no escapes there). No is certain: not JSON, not an
@@ -75,6 +92,7 @@ class Scanner {
   // negative one, float with a fraction, as parse() types them), true, false
   // or null.
   bool scalar(Value& out);
+  bool scalar(Scalar& out);
   // An object of scalars with distinct keys: {"t":26.5,"on":true}. A repeated
   // key is not handled.
   bool flat_object(Value& out);
@@ -86,7 +104,7 @@ class Scanner {
     while (p != end_ && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) ++p;
     p_ = p;
   }
-  bool number(Value& out);
+  bool number(Scalar& out);
   bool literal(std::string_view word);
 
   const char* p_;

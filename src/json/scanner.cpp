@@ -64,7 +64,7 @@ bool Scanner::string(std::string_view& out) {
 // -?(0|[1-9][0-9]*)(.[0-9]+)? only. A float only when the decimal is exact in
 // one division (at most 15 significant digits, 10^22 at most): m / 10^k is
 // then the correctly rounded double that strtod, which nlohmann uses, gives.
-bool Scanner::number(Value& out) {
+bool Scanner::number(Scalar& out) {
   const bool negative = take('-');
   const char* p = p_;
   if (p == end_) return false;
@@ -99,11 +99,14 @@ bool Scanner::number(Value& out) {
   p_ = p;
   if (has_fraction) {
     const double value = static_cast<double>(mantissa) / kPowersOfTen[fraction];
-    out = Value(static_cast<Value::number_float_t>(negative ? -value : value));
+    out.kind = Scalar::Kind::Float;
+    out.float_value = negative ? -value : value;
   } else if (negative) {
-    out = Value(-static_cast<Value::number_integer_t>(mantissa));  // |value| < 10^18 fits
+    out.kind = Scalar::Kind::Integer;
+    out.integer_value = -static_cast<long long>(mantissa);  // |value| < 10^18 fits
   } else {
-    out = Value(static_cast<Value::number_unsigned_t>(mantissa));
+    out.kind = Scalar::Kind::Unsigned;
+    out.unsigned_value = mantissa;
   }
   return true;
 }
@@ -114,19 +117,43 @@ bool Scanner::literal(std::string_view word) {
   return true;
 }
 
-bool Scanner::scalar(Value& out) {
+bool Scanner::scalar(Scalar& out) {
   switch (peek()) {
-    case '"': {
-      std::string_view s;
-      if (!string(s)) return false;
-      out = Value(std::string(s));
-      return true;
-    }
-    case 't': out = Value(true); return literal("true");
-    case 'f': out = Value(false); return literal("false");
-    case 'n': out = Value(nullptr); return literal("null");
+    case '"': out.kind = Scalar::Kind::String; return string(out.text);
+    case 't': out.kind = Scalar::Kind::True; return literal("true");
+    case 'f': out.kind = Scalar::Kind::False; return literal("false");
+    case 'n': out.kind = Scalar::Kind::Null; return literal("null");
     default: return number(out);
   }
+}
+
+bool Scanner::scalar(Value& out) {
+  Scalar s;
+  if (!scalar(s)) return false;
+  out = to_value(s);
+  return true;
+}
+
+double Scalar::as_double() const {
+  switch (kind) {
+    case Kind::Unsigned: return static_cast<double>(unsigned_value);
+    case Kind::Integer: return static_cast<double>(integer_value);
+    case Kind::Float: return float_value;
+    default: return 0;
+  }
+}
+
+Value to_value(const Scalar& s) {
+  switch (s.kind) {
+    case Scalar::Kind::Null: return Value(nullptr);
+    case Scalar::Kind::False: return Value(false);
+    case Scalar::Kind::True: return Value(true);
+    case Scalar::Kind::Unsigned: return Value(static_cast<Value::number_unsigned_t>(s.unsigned_value));
+    case Scalar::Kind::Integer: return Value(static_cast<Value::number_integer_t>(s.integer_value));
+    case Scalar::Kind::Float: return Value(static_cast<Value::number_float_t>(s.float_value));
+    case Scalar::Kind::String: return Value(std::string(s.text));
+  }
+  return Value(nullptr);
 }
 
 bool Scanner::flat_object(Value& out) {

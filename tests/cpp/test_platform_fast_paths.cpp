@@ -3,7 +3,7 @@
 //     route() would give the same targets and values with no warning, and
 //     stays out of the way (nullopt) everywhere else;
 //   - unwrap_envelope()'s scan agrees with reading the envelope as JSON;
-//   - outputs_json() writes the events in the shape the JS API emits.
+//   - receive() with FastOutputs hands over what it would have reported.
 // Besides hand-picked cases, the tricky inputs every JSON fast path is checked
 // with (json_tricky_inputs.hpp) and random mutations of real payloads check
 // the first two against the full paths.
@@ -19,7 +19,6 @@
 
 #include "gateway/base64.hpp"
 #include "gateway/envelope.hpp"
-#include "gateway/platform_json.hpp"
 #include "gateway/platform_role.hpp"
 #include "gateway/telemetry_fast.hpp"
 #include "gateway_seed_examples.hpp"
@@ -263,98 +262,53 @@ TEST(PlatformFastEnvelope, MutationsNeverDisagree) {
   }
 }
 
-TEST(PlatformOutputsJson, WritesEventsInTheShapeJsEmits) {
-  platform::PlatformRole role;
-  auto out = role.receive("gateway/telemetry", kTelemetryMultiLevel, 1'700'000'000'000, "gw-1");
-  const json packed = json::parse(platform::outputs_json(out, std::nullopt));
-  EXPECT_EQ(packed["publications"], json::array());
-  EXPECT_EQ(packed["events"], json::array());
-  EXPECT_TRUE(packed["deadline"].is_null());
-  EXPECT_EQ(packed["gateway"], "gw-1");
-  ASSERT_EQ(packed["telemetry"].size(), 4u);
-  EXPECT_EQ(packed["telemetry"][3],
-            json::parse(R"([["gateway_001"],"sensor_101",{"temperature":27.5,"humidity":55.0},1700000000000])"));
-  EXPECT_EQ(packed["telemetry"][0][0], json::array());
-  EXPECT_TRUE(packed["telemetry"][0][1].is_null());
-  EXPECT_EQ(packed["telemetry"][2], json::parse(R"([["gateway_001"],null,
-      {"temperature":28.0,"version":"1.5.0","switch":true},1700000000000])"));
-}
-
-TEST(PlatformOutputsJson, WritesValuesAsDumpDoes) {
-  for (const json& values : {
-           json::parse(R"({"a":26.0,"b":-0.0,"c":0.1,"d":1e300,"e":-5,"f":18446744073709551615,"g":-9223372036854775808,
-                           "h":"q\"b\\s\n\r\t\b\f\u0001\u001f\u007f","i":"温度 é 𐍈","j":null,"k":true,"l":false,
-                           "m":{"n":[1,2.5,{"o":[]}],"p":{}},"q":[],"r":123456789.123456789,"s":5e-324})"),
-           json::object(),
-           json(std::numeric_limits<double>::infinity()),
-       }) {
-    platform::Outputs out;
-    out.events.push_back(platform::TelemetryReceived{"g", Target{}, values, 1});
-    const std::string text = platform::outputs_json(out, std::nullopt);
-    const std::string want = "null," + values.dump(-1, ' ', false, json::error_handler_t::replace) + ",1]";
-    EXPECT_NE(text.find(want), std::string::npos) << text << "\nwanted " << want;
+TEST(PlatformFastOutputs, HandsOverWhatReceiveWouldReport) {
+  for (const std::string payload : {std::string(kTelemetryMultiLevel),
+                                    std::string(R"({"sub_device_data":{"b":{"z":1,"a":"x"},"a":{"on":true}}})")}) {
+    platform::PlatformRole plain;
+    platform::PlatformRole fast_role;
+    const auto want = plain.receive("gateway/telemetry", payload, 1'700'000'000'000, "gw-1");
+    platform::FastOutputs fast;
+    const auto got = fast_role.receive("gateway/telemetry", payload, 1'700'000'000'000, "gw-1", &fast);
+    ASSERT_TRUE(fast.taken) << payload;
+    EXPECT_TRUE(got.events.empty());
+    EXPECT_TRUE(got.publications.empty());
+    EXPECT_EQ(fast.gateway, "gw-1");
+    EXPECT_EQ(fast.ts_ms, 1'700'000'000'000);
+    ASSERT_EQ(fast.telemetry.targets.size(), want.events.size());
+    ASSERT_EQ(fast.devices.size(), want.events.size());
+    for (std::size_t i = 0; i < want.events.size(); ++i) {
+      const auto& e = std::get<platform::TelemetryReceived>(want.events[i]);
+      const auto& entry = fast.telemetry.targets[i];
+      EXPECT_EQ(entry.target, e.target);
+      EXPECT_EQ(readings_value(fast.telemetry.readings_of(entry)).dump(), e.values.dump());
+      EXPECT_EQ(fast.devices[i], e.device);
+      // Both views hold the same.
+      const auto* a = plain.view().device("gw-1", e.target);
+      const auto* b = fast_role.view().device("gw-1", e.target);
+      ASSERT_TRUE(a != nullptr && b != nullptr);
+      EXPECT_EQ(a->telemetry, b->telemetry);
+      EXPECT_EQ(a->id, b->id);
+    }
   }
+  // Anything else goes the usual way.
+  platform::PlatformRole role;
+  platform::FastOutputs fast;
+  const auto out = role.receive("gateway/telemetry", R"({"gateway_data":[{"ts":1,"values":{"t":1}}]})", 5, "gw", &fast);
+  EXPECT_FALSE(fast.taken);
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<platform::TelemetryReceived>(out.events[0]));
 }
 
-TEST(PlatformOutputsJson, KeepsTheOrderOfEvents) {
-  const platform::TelemetryReceived t{"gw", Target{}, json{{"x", 1}}, 5};
-  const platform::Warning w{"gateway/telemetry", "gw", "deep"};
-  platform::Outputs usual;
-  usual.events = {w, t, t};
-  const json split = json::parse(platform::outputs_json(usual, std::nullopt));
-  ASSERT_EQ(split["events"].size(), 1u);
-  EXPECT_EQ(split["events"][0]["type"], "warning");
-  EXPECT_EQ(split["telemetry"].size(), 2u);
-  // Telemetry from two gateways: the full form, in order.
-  platform::Outputs two;
-  two.events = {t, platform::TelemetryReceived{"other", Target{}, json::object(), 6}};
-  const json both = json::parse(platform::outputs_json(two, std::nullopt));
-  EXPECT_EQ(both["telemetry"], json::array());
-  EXPECT_FALSE(both.contains("gateway"));
-  ASSERT_EQ(both["events"].size(), 2u);
-  EXPECT_EQ(both["events"][1]["event"]["gateway"], "other");
-  platform::Outputs mixed;
-  mixed.events = {t, w};
-  const json kept = json::parse(platform::outputs_json(mixed, std::nullopt));
-  EXPECT_EQ(kept["telemetry"], json::array());
-  ASSERT_EQ(kept["events"].size(), 2u);
-  EXPECT_EQ(kept["events"][0], json::parse(R"({"type":"telemetry","event":{"gateway":"gw",
-      "target":{"path":[],"subGateways":[],"name":"gateway"},"values":{"x":1},"ts":5}})"));
-  EXPECT_EQ(kept["events"][1]["type"], "warning");
+TEST(PlatformView, GivesEachDeviceAnIdInTheOrderFirstHeard) {
+  PlatformView view;
+  EXPECT_EQ(view.put_telemetry("g", Target{}, json{{"t", 1}}, 1), 0u);
+  EXPECT_EQ(view.put_telemetry("g", Target{{}, "s"}, json{{"t", 1}}, 1), 1u);
+  EXPECT_EQ(view.put_telemetry("h", Target{}, json{{"t", 1}}, 1), 2u);
+  EXPECT_EQ(view.put_telemetry("g", Target{{}, "s"}, json{{"t", 2}}, 2), 1u);
+  EXPECT_EQ(view.device("g", Target{{}, "s"})->telemetry.at("t").value, 2);
 }
 
-TEST(PlatformOutputsJson, EscapesStringsAndWritesEveryKind) {
-  platform::Outputs out;
-  out.publications.push_back(platform::Publication{"a/\"b\"", "{\"result\":0}\n"});
-  out.events.push_back(platform::StatusChanged{"dev\\1", true});
-  out.events.push_back(platform::Warning{"t", "g\x01", "line\nbreak"});
-  out.events.push_back(platform::RequestTimedOut{7, "late"});
-  out.events.push_back(platform::ProtocolError{"t", "g", mqtt::make_error(mqtt::ReasonCode::PayloadFormatInvalid, "bad")});
-  platform::RequestCompleted done;
-  done.token = 3;
-  done.response.response.success = false;
-  done.response.response.errcode = "E1";
-  done.response.response.message = "no";
-  done.response.response.ts = 1700000000;
-  done.response.result = 1.5;
-  done.rtt_ms = 12;
-  done.report = json::parse(R"({"gateway_data":{"ip":"1.2.3.4"}})");
-  out.events.push_back(done);
-  out.events.push_back(platform::EventReceived{"g", Target{{"gw"}, std::nullopt}, "Boot", json::object(), 5, "0000001"});
-  const json packed = json::parse(platform::outputs_json(out, 1234));
-  EXPECT_EQ(packed["deadline"], 1234);
-  EXPECT_EQ(packed["publications"][0], json::parse(R"({"topic":"a/\"b\"","payload":"{\"result\":0}\n","qos":1,"retain":false})"));
-  const json& events = packed["events"];
-  EXPECT_EQ(events[0], json::parse(R"({"type":"status","event":{"deviceId":"dev\\1","online":true}})"));
-  EXPECT_EQ(events[1]["event"], json::parse(R"({"topic":"t","gateway":"g\u0001","message":"line\nbreak"})"));
-  EXPECT_EQ(events[2], json::parse(R"({"type":"requestTimedOut","token":7,"message":"late"})"));
-  EXPECT_EQ(events[3]["error"]["code"], 0x99);
-  EXPECT_EQ(events[3]["error"]["message"], "bad");
-  EXPECT_EQ(events[4], json::parse(R"({"type":"requestCompleted","token":3,"success":false,"result":1.5,"errcode":"E1",
-      "message":"no","ts":1700000000,"method":null,"problem":"","rttMs":12,"report":{"gateway_data":{"ip":"1.2.3.4"}}})"));
-  EXPECT_EQ(events[5]["event"], json::parse(R"({"gateway":"g","target":{"path":["gw"],"subGateways":["gw"],"name":"gw"},
-      "method":"Boot","params":{},"ts":5,"messageId":"0000001"})"));
-}
 
 }  // namespace
 }  // namespace tpgate::gateway

@@ -272,9 +272,11 @@ describe('connectPlatform with MQTT.js as the gateway (mosquitto)', () => {
 });
 
 // The receive path without a broker: a fake MQTT client feeds messages to a
-// PlatformClient built over the module (the scratch area and one JSON text
-// per message, as connectPlatform() builds it) and to one built without it
-// (role.receiveJson()); both must emit the same events, in the same order.
+// PlatformClient built over the module as connectPlatform() builds it (the
+// scratch area in, one frame out per message), so that every record kind of
+// the frame (bindings/session_packed.hpp) is written by the C++ and read by
+// npm/src/packed.js: publication, JSON event, telemetry (fast and full
+// path), device and key, and the value tags.
 class FakeClient extends Emitter {
   constructor() {
     super();
@@ -294,19 +296,16 @@ class FakeClient extends Emitter {
 describe('PlatformClient receive path (fake client)', () => {
   const EVENTS = ['telemetry', 'attributes', 'event', 'status', 'warning', 'error'];
 
-  async function platformPair(t, roleOptions = {}) {
+  async function platformFor(t, roleOptions = {}) {
     const tpgate = await loadTpgateGateway({});
-    const make = (withModule) => {
-      const fake = new FakeClient();
-      const pf = new PlatformClient(fake, new tpgate.PlatformRole(roleOptions), withModule ? tpgate : null);
-      const seen = [];
-      for (const name of EVENTS) {
-        pf.on(name, (e) => seen.push(name === 'error' ? { name, code: e.code, message: e.message } : { name, e }));
-      }
-      t.after(() => pf.end(true));
-      return { fake, pf, seen };
-    };
-    return [make(true), make(false)];
+    const fake = new FakeClient();
+    const pf = new PlatformClient(fake, new tpgate.PlatformRole(roleOptions), tpgate);
+    const seen = [];
+    for (const name of EVENTS) {
+      pf.on(name, (e) => seen.push(name === 'error' ? { name, code: e.code, message: e.message } : { name, e }));
+    }
+    t.after(() => pf.end(true));
+    return { fake, pf, seen };
   }
 
   const b64 = (text) => Buffer.from(text).toString('base64');
@@ -328,17 +327,29 @@ describe('PlatformClient receive path (fake client)', () => {
     ['gateway/nothing', '{}'],
   ];
 
-  test('with and without the module, every message gives the same events', TIMEOUT, async (t) => {
-    const [fast, plain] = await platformPair(t, { defaultGateway: DN });
-    for (const [topic, text] of MESSAGES) {
-      fast.fake.emit('message', topic, new TextEncoder().encode(text));
-      plain.fake.emit('message', topic, new TextEncoder().encode(text));
-    }
-    const strip = (seen) => seen.map((s) => (s.e && 'ts' in s.e && s.name !== 'event' ? { ...s, e: { ...s.e, ts: typeof s.e.ts } } : s));
-    assert.deepEqual(strip(fast.seen), strip(plain.seen));
-    assert.deepEqual(fast.fake.published, plain.fake.published);
+  test('every record kind of the frame reads back as the role wrote it', TIMEOUT, async (t) => {
+    const fast = await platformFor(t, { defaultGateway: DN });
+    for (const [topic, text] of MESSAGES) fast.fake.emit('message', topic, new TextEncoder().encode(text));
+    // Telemetry of the seed, plain and enveloped: what JSON.parse and a walk give.
+    const telemetry0 = fast.seen.filter((s) => s.name === 'telemetry').map((s) => s.e);
+    const seedValues = [SEED_TELEMETRY.gateway_data, ...Object.values(SEED_TELEMETRY.sub_device_data),
+      SEED_TELEMETRY.sub_gateway_data.gateway_001.gateway_data, SEED_TELEMETRY.sub_gateway_data.gateway_001.sub_device_data.sensor_101];
+    assert.deepEqual(telemetry0.slice(0, 4).map((e) => e.values), seedValues);
+    assert.deepEqual(telemetry0.slice(4, 8).map((e) => e.values), seedValues);
+    assert.deepEqual(telemetry0.slice(0, 8).map((e) => e.gateway), [DN, DN, DN, DN, 'dev-9', 'dev-9', 'dev-9', 'dev-9']);
+    for (const e of telemetry0) assert.equal(typeof e.ts, 'number');
+    // The acks: publication records.
+    assert.deepEqual(fast.fake.published.map((p) => [p.topic, JSON.parse(p.payload).result, p.options]), [
+      [`gateway/attributes/response/${DN}/0000001`, 0, { qos: 1, retain: false }],
+      [`gateway/event/response/${DN}/0000002`, 0, { qos: 1, retain: false }],
+    ]);
+    assert.deepEqual(fast.seen.filter((s) => s.name === 'status').map((s) => s.e), [{ deviceId: 'dev-9', online: true }]);
+    const attributes = fast.seen.find((s) => s.name === 'attributes').e;
+    assert.deepEqual([attributes.target.name, attributes.values, attributes.messageId], ['gateway', { ip: '10.0.0.1' }, '0000001']);
+    const event = fast.seen.find((s) => s.name === 'event').e;
+    assert.deepEqual([event.target.name, event.method, event.params], ['s1', 'Boot', { mode: 'normal' }]);
     // Spot checks of the shapes.
-    const telemetry = fast.seen.filter((s) => s.name === 'telemetry').map((s) => s.e);
+    const telemetry = telemetry0;
     assert.deepEqual(telemetry[0].target, { path: [], subGateways: [], name: 'gateway' });
     assert.deepEqual(telemetry[3].target, {
       path: ['gateway_001', 'sensor_101'], subGateways: ['gateway_001'], subDevice: 'sensor_101', name: 'gateway_001/sensor_101',
@@ -362,8 +373,43 @@ describe('PlatformClient receive path (fake client)', () => {
     assert.equal(fast.fake.published.length, 2); // the attribute and event acks
   });
 
+  test('values cross the frame as JSON.parse gives them', TIMEOUT, async (t) => {
+    const { fake, seen } = await platformFor(t, { defaultGateway: DN });
+    const send = (text) => fake.emit('message', 'gateway/telemetry', new TextEncoder().encode(text));
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i % 7 === 0 ? `v${i}` : i / 4]));
+    const payloads = [
+      // The fast path: flat objects of plain scalars.
+      '{"gateway_data":{"__proto__":1,"constructor":"c","long":"a string longer than twenty-four bytes","温度":"é 𐍈","n":-0.0,"z":0,"big":123456789012345678,"t":true,"f":false,"x":null}}',
+      // The full path: exponents, escapes, historical records.
+      '{"gateway_data":{"e":1e300,"s":"q\\"\\u0001","tiny":5e-324,"-":-1.5e-7}}',
+      '{"gateway_data":[{"ts":1700000000000,"values":{"__proto__":"p","m":true}}]}',
+      // More keys than the key table holds: the rest are written in place.
+      JSON.stringify({ gateway_data: many }),
+      JSON.stringify({ sub_gateway_data: { g: { sub_device_data: { s: many } } } }),
+    ];
+    for (const text of payloads) send(text);
+    const got = seen.filter((s) => s.name === 'telemetry').map((s) => s.e.values);
+    const want = payloads.map((text) => {
+      const m = JSON.parse(text);
+      if (Array.isArray(m.gateway_data)) return m.gateway_data[0].values;
+      return m.gateway_data ?? m.sub_gateway_data.g.sub_device_data.s;
+    });
+    assert.equal(got.length, want.length, JSON.stringify(seen.filter((s) => s.name !== 'telemetry')));
+    for (let i = 0; i < want.length; i++) {
+      assert.deepStrictEqual(got[i], want[i], `payload ${i}`);
+      assert.deepStrictEqual(Object.keys(got[i]).sort(), Object.keys(want[i]).sort());
+    }
+    assert.ok(Object.hasOwn(got[0], '__proto__') && got[0].__proto__ === 1 && Object.getPrototypeOf(got[0]) === Object.prototype);
+    assert.ok(Object.is(got[0].n, -0));
+    // One frozen target object per device, shared by its events.
+    const targets = seen.filter((s) => s.name === 'telemetry').map((s) => s.e.target);
+    assert.equal(targets[0], targets[3]);
+    assert.ok(Object.isFrozen(targets[0]) && Object.isFrozen(targets[0].path));
+    assert.deepEqual(targets[4], { path: ['g', 's'], subGateways: ['g'], subDevice: 's', name: 'g/s' });
+  });
+
   test('a request sent from a telemetry listener still times out', TIMEOUT, async (t) => {
-    const [fast] = await platformPair(t, { defaultGateway: DN, requestTimeout: 50 });
+    const fast = await platformFor(t, { defaultGateway: DN, requestTimeout: 50 });
     let sent = null;
     fast.pf.once('telemetry', () => {
       sent = fast.pf.sendCommand(DN, [], 'Ping', {});
