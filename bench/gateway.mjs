@@ -14,8 +14,10 @@
 //         wasm PlatformRole; each message goes through the client's 'message'
 //         handler -> topic and payload into the wasm heap -> one
 //         role.receiveScratch() (envelope, parse, route, view, all outputs
-//         written as one JSON text) -> one JSON.parse -> the events
-//         ({gateway, target, values, ts}) emitted as 'telemetry'.
+//         written as one frame: telemetry as binary values with interned
+//         keys, bindings/session_packed.hpp) -> npm/src/packed.js builds the
+//         values -> the events ({gateway, target, values, ts}) emitted as
+//         'telemetry'.
 //   bare  role.receiveScratch() alone (seed payload): the wasm side, its
 //         result left as bytes in the heap; the floor of "ours".
 //   peer  a straightforward JS implementation: (for the envelope: JSON.parse,
@@ -35,7 +37,6 @@ import { writePublish, topicLength } from '../npm/src/packed.js';
 import { opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
 
 const TOPIC = 'gateway/telemetry';
-const SENDER = 'gw-bench';
 const PAYLOAD = new TextEncoder().encode(TELEMETRY);
 
 /** One telemetry of the default scenario, as the emulator writes it (5 targets). */
@@ -148,7 +149,7 @@ export async function run({ ms = 700, rounds = 2 } = {}) {
     const runBare = () => opsPerSecond((n) => {
       for (let i = 0; i < n; i++) {
         const length = writePublish(tpgate, TOPIC, PAYLOAD);
-        last = role.receiveScratch(topicLength, length, Date.now(), SENDER);
+        last = role.receiveScratch(topicLength, length, 0, Date.now());
       }
     }, { ms });
 

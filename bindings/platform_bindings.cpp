@@ -214,6 +214,55 @@ struct EventWriter {
   }
 };
 
+// Member names by id, for the key records: an open-addressing hash table
+// (FNV-1a), so that each reading costs one hash and one compare, not a tree
+// walk of string compares.
+class KeyTable {
+ public:
+  static constexpr std::uint32_t kMissing = 0xFFFFFFFF;
+
+  std::size_t size() const { return names_.size(); }
+
+  std::uint32_t find(std::string_view name) const {
+    if (slots_.empty()) return kMissing;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash(name) & mask;; i = (i + 1) & mask) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) return kMissing;
+      if (names_[slot - 1] == name) return slot - 1;
+    }
+  }
+
+  // Adds `name` (not in the table) and returns its id.
+  std::uint32_t add(std::string_view name) {
+    if ((names_.size() + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
+    names_.emplace_back(name);
+    const auto id = static_cast<std::uint32_t>(names_.size() - 1);
+    place(id);
+    return id;
+  }
+
+ private:
+  static std::size_t hash(std::string_view name) {
+    std::uint32_t h = 2166136261U;
+    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+    return h;
+  }
+  void place(std::uint32_t id) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash(names_[id]) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = id + 1;
+  }
+  void rehash(std::size_t size) {
+    slots_.assign(size, 0);
+    for (std::uint32_t id = 0; id < names_.size(); ++id) place(id);
+  }
+
+  std::vector<std::string> names_;
+  std::vector<std::uint32_t> slots_;  // id + 1; 0 is empty
+};
+
 // Writes the platform role's outputs as one frame (session_packed.hpp: the
 // publication, JSON event, telemetry, device and key records). Device and key
 // records announce an id once per role; the reader keeps them.
@@ -260,14 +309,60 @@ class PlatformFrame {
     for (std::size_t i = 0; i < targets.size(); ++i) {
       device(f.devices[i], f.gateway, targets[i].target);
       const auto readings = f.telemetry.readings_of(targets[i]);
-      for (const auto& r : readings) key_id(r.key);
-      telemetry_head(f.devices[i], f.ts_ms);
-      put_u8(kValueObject);
-      put_u32(static_cast<std::uint32_t>(readings.size()));
+      // Keys first (a key record may come before the telemetry record), and
+      // the most the record can take, to reserve it at once.
+      ids_.clear();
+      std::size_t bound = 16 + 5;
       for (const auto& r : readings) {
-        key(r.key);
-        scalar(r.value);
+        const std::uint32_t id = key_id(r.key);
+        ids_.push_back(id);
+        bound += 4 + 9 + (id == kInlineKey ? 4 + r.key.size() : 0);
+        if (r.value.kind == tpgate::json::Scalar::Kind::String) bound += r.value.text.size();
       }
+      std::uint8_t* const start = out_.grow(bound);
+      std::uint8_t* p = start;
+      const auto u32 = [&p](std::uint32_t v) {
+        std::memcpy(p, &v, 4);
+        p += 4;
+      };
+      const auto bytes = [&p, &u32](std::string_view text) {
+        u32(static_cast<std::uint32_t>(text.size()));
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+      };
+      *p++ = kPackedTelemetry;
+      *p++ = 0;
+      *p++ = 0;
+      *p++ = 0;
+      u32(f.devices[i]);
+      const double ts = static_cast<double>(f.ts_ms);
+      std::memcpy(p, &ts, 8);
+      p += 8;
+      *p++ = kValueObject;
+      u32(static_cast<std::uint32_t>(readings.size()));
+      for (std::size_t k = 0; k < readings.size(); ++k) {
+        u32(ids_[k]);
+        if (ids_[k] == kInlineKey) bytes(readings[k].key);
+        const auto& v = readings[k].value;
+        using Kind = tpgate::json::Scalar::Kind;
+        switch (v.kind) {
+          case Kind::Null: *p++ = kValueNull; break;
+          case Kind::False: *p++ = kValueFalse; break;
+          case Kind::True: *p++ = kValueTrue; break;
+          case Kind::String:
+            *p++ = kValueString;
+            bytes(v.text);
+            break;
+          default: {
+            *p++ = kValueNumber;
+            const double d = v.as_double();
+            std::memcpy(p, &d, 8);
+            p += 8;
+            break;
+          }
+        }
+      }
+      out_.shrink(bound - static_cast<std::size_t>(p - start));
     }
   }
 
@@ -319,11 +414,10 @@ class PlatformFrame {
 
   // The id of `name`, announcing it in a key record when new; kInlineKey when the table is full.
   std::uint32_t key_id(std::string_view name) {
-    auto it = keys_.find(name);
-    if (it != keys_.end()) return it->second;
+    const std::uint32_t known = keys_.find(name);
+    if (known != KeyTable::kMissing) return known;
     if (keys_.size() >= kMaxKeys) return kInlineKey;
-    const auto id = static_cast<std::uint32_t>(keys_.size());
-    keys_.emplace(std::string(name), id);
+    const std::uint32_t id = keys_.add(name);
     put_u8(kPackedKey);
     put_u8(0);
     put_u16(0);
@@ -334,9 +428,9 @@ class PlatformFrame {
 
   // A member name inside a value: announced before the value started (key_id()).
   void key(std::string_view name) {
-    auto it = keys_.find(name);
-    if (it != keys_.end()) {
-      put_u32(it->second);
+    const std::uint32_t id = keys_.find(name);
+    if (id != KeyTable::kMissing) {
+      put_u32(id);
     } else {
       put_u32(kInlineKey);
       put_string(name);
@@ -353,10 +447,13 @@ class PlatformFrame {
         put_u8(kValueString);
         put_string(s.text);
         break;
-      default:
-        put_u8(kValueNumber);
-        put_f64(s.as_double());
+      default: {
+        std::uint8_t* at = out_.grow(9);
+        const double d = s.as_double();
+        *at = kValueNumber;
+        std::memcpy(at + 1, &d, sizeof d);
         break;
+      }
     }
   }
 
@@ -405,7 +502,8 @@ class PlatformFrame {
   PackedBuffer out_;
   std::string text_;
   std::vector<bool> announced_;
-  std::map<std::string, std::uint32_t, std::less<>> keys_;
+  KeyTable keys_;
+  std::vector<std::uint32_t> ids_;  // scratch of fast()
 };
 
 // {ok: true, token, messageId, publication} or a failure.
@@ -451,15 +549,16 @@ class PlatformRoleBinding {
     return out;
   }
 
-  // The receive path (npm/src/platform.js): topic and payload were written
+  // The receive path (npm/src/platform.js): topic, payload and sender (the
+  // gateway's identity when no envelope names it; may be empty) were written
   // back to back at reserveScratch(); returns the address of the frame of
   // outputs (session_packed.hpp), valid until the next call on this role.
-  unsigned receiveScratch(unsigned topic_length, unsigned payload_length, double now, std::string sender) {
-    const auto data = scratch(std::size_t{topic_length} + payload_length);
-    const auto* bytes = reinterpret_cast<const char*>(data.data());
-    const std::size_t topic_size = std::min<std::size_t>(topic_length, data.size());
-    const std::string_view topic(bytes, topic_size);
-    const std::string_view payload(bytes + topic_size, data.size() - topic_size);
+  unsigned receiveScratch(unsigned topic_length, unsigned payload_length, unsigned sender_length, double now) {
+    const auto data = scratch(std::size_t{topic_length} + payload_length + sender_length);
+    const std::string_view all(reinterpret_cast<const char*>(data.data()), data.size());
+    const std::string_view topic = all.substr(0, topic_length);
+    const std::string_view payload = all.substr(topic.size(), payload_length);
+    const std::string_view sender = all.substr(topic.size() + payload.size());
     frame_.begin();
     if (!role_) return frame_.finish(std::nullopt);
     auto outputs = role_->receive(topic, payload, ms_from_js(now), sender, &fast_);

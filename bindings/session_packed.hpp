@@ -84,6 +84,8 @@ class PackedBuffer {
   // Makes room for `more` bytes past size() and returns where they go.
   std::uint8_t* grow(std::size_t more);
   void append(const void* data, std::size_t size);
+  // Gives back the last `less` bytes of a grow() that reserved more than it used.
+  void shrink(std::size_t less) { size_ -= less; }
   // Gives back memory above `keep` bytes (after a one-off burst).
   void trim(std::size_t keep);
   std::uint8_t* data() { return data_; }

@@ -23,6 +23,7 @@ import {
   FLAG_SIDE,
   packedHeader,
   readRecords,
+  reserveScratch,
   takeFrame,
   topicLength,
   writeInput,
@@ -189,7 +190,7 @@ export class MqttClient extends Emitter {
     if (inbox.length === 1) {
       writeInput(this._tpgate, inbox[0]);
     } else {
-      const ptr = this._tpgate.reserveScratch(total);
+      const ptr = reserveScratch(this._tpgate, total);
       const heap = this._tpgate.HEAPU8;
       let at = ptr;
       for (let i = 0; i < inbox.length; i++) {

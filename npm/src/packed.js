@@ -170,10 +170,26 @@ export function packedHeader(data) {
  * bindings/session_packed.hpp.
  */
 export function readRecords(data, header, side, sink, tables = null) {
-  const view = header.view;
-  let o = HEADER_SIZE + header.bytes.length;
+  readRange(data, header.view, HEADER_SIZE + header.bytes.length, data.length, side, sink, tables);
+}
+
+/**
+ * The frame at address `at` of the wasm heap, read in place (no copy): the
+ * caller makes no call into the module until it returns, so the sink must
+ * not either (collect, then act). Returns the frame's deadline (-1 none).
+ */
+export function readFrameAt(tpgate, at, sink, tables) {
+  const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
+  if (heapView === null || heapView.buffer !== heap.buffer) heapView = new DataView(heap.buffer);
+  const length = heapView.getUint32(at + 16, true);
+  readRange(heap, heapView, at + HEADER_SIZE + heapView.getUint32(at + 4, true), at + length, null, sink, tables);
+  return heapView.getFloat64(at + 8, true);
+}
+
+let heapView = null;
+
+function readRange(data, view, o, end, side, sink, tables) {
   let s = 0;
-  const end = data.length;
   while (o < end) {
     const kind = data[o];
     if (kind === RECORD_MESSAGE) {
@@ -237,6 +253,21 @@ export function readRecords(data, header, side, sink, tables = null) {
   }
 }
 
+// The module's scratch area as last reserved, per module: it moves only when
+// reserveScratch() grows or trims it, so most writes need no call for it.
+const scratchAreas = new WeakMap();
+const KEEP = 1 << 20; // the module trims a larger area back to this when asked for less
+
+/** The address of at least `size` bytes of the module's scratch area. */
+export function reserveScratch(tpgate, size) {
+  const area = scratchAreas.get(tpgate);
+  if (area !== undefined && size <= area.size && (area.size <= KEEP || size > KEEP)) return area.ptr;
+  const want = Math.max(size, 4096);
+  const ptr = tpgate.reserveScratch(want);
+  scratchAreas.set(tpgate, { ptr, size: want > KEEP && size <= KEEP ? KEEP : want });
+  return ptr;
+}
+
 let lastTopic = null;
 let lastTopicBytes = new Uint8Array(0);
 
@@ -257,13 +288,13 @@ export function writePublish(tpgate, topic, payload) {
   if (typeof payload === 'string') {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const max = tl + payload.length * 3;
-    const ptr = tpgate.reserveScratch(max);
+    const ptr = reserveScratch(tpgate, max);
     const heap = tpgate.HEAPU8; // read after reserving: growing the heap replaces it
     heap.set(lastTopicBytes, ptr);
     if (payload.length === 0) return 0;
     return encoder.encodeInto(payload, heap.subarray(ptr + tl, ptr + max)).written;
   }
-  const ptr = tpgate.reserveScratch(tl + payload.length);
+  const ptr = reserveScratch(tpgate, tl + payload.length);
   const heap = tpgate.HEAPU8;
   heap.set(lastTopicBytes, ptr);
   heap.set(payload, ptr + tl);
@@ -272,6 +303,6 @@ export function writePublish(tpgate, topic, payload) {
 
 /** Copies received bytes into the scratch area for receiveScratch(). */
 export function writeInput(tpgate, bytes) {
-  const ptr = tpgate.reserveScratch(bytes.length);
+  const ptr = reserveScratch(tpgate, bytes.length);
   tpgate.HEAPU8.set(bytes, ptr);
 }

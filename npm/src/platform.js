@@ -7,7 +7,7 @@
 import { Emitter } from './emitter.js';
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
 import { authOptionsError } from './gateway.js';
-import { createIdTables, frameAt, packedHeader, readRecords, topicLength, writePublish } from './packed.js';
+import { createIdTables, readFrameAt, topicLength, writePublish } from './packed.js';
 
 const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
 
@@ -23,36 +23,55 @@ function parseJson(text) {
   return text === null || text === undefined ? null : JSON.parse(text);
 }
 
-// Receives the records of the role's frames (npm/src/packed.js) for one PlatformClient.
+// Collects the records of one frame (npm/src/packed.js reads it in place, so
+// nothing may call into the module meanwhile), then acts on them in order.
 class FrameSink {
   constructor(platform) {
     this.platform = platform;
+    this.kinds = [];
+    this.items = [];
+    this.spareKinds = null;
+    this.spareItems = null;
   }
 
   publication(topic, payload, qos, retain) {
-    this.platform._publish(topic, payload, qos, retain);
+    this.kinds.push(0);
+    this.items.push({ topic, payload, qos, retain });
   }
 
   jsonEvent(e) {
-    // Attributes, event, status, warning: emitted as they come.
-    if (e.event !== undefined) this.platform.emit(e.type, e.event);
-    else this.platform._event(e);
+    this.kinds.push(1);
+    this.items.push(e);
   }
 
   telemetry(device, ts, values) {
-    this.platform.emit('telemetry', { gateway: device.gateway, target: device.target, values, ts });
+    this.kinds.push(2);
+    this.items.push({ gateway: device.gateway, target: device.target, values, ts });
   }
-}
 
-function jsonText(value, option) {
-  let text;
-  try {
-    text = JSON.stringify(value === undefined ? {} : value);
-  } catch (err) {
-    throw new InvalidOptionError(option, `${option} cannot be written as JSON: ${err.message}`);
+  flush() {
+    const { kinds, items, platform } = this;
+    const n = kinds.length;
+    if (n === 0) return;
+    // A listener may make another frame be read (and flushed) meanwhile: it
+    // collects into other arrays; these are reused once done.
+    this.kinds = this.spareKinds ?? [];
+    this.items = this.spareItems ?? [];
+    this.spareKinds = null;
+    this.spareItems = null;
+    for (let i = 0; i < n; i++) {
+      const item = items[i];
+      if (kinds[i] === 2) platform.emit('telemetry', item);
+      else if (kinds[i] === 0) platform._publish(item.topic, item.payload, item.qos, item.retain);
+      // Attributes, event, status, warning: emitted as they come.
+      else if (item.event !== undefined) platform.emit(item.type, item.event);
+      else platform._event(item);
+    }
+    kinds.length = 0;
+    items.length = 0;
+    this.spareKinds = kinds;
+    this.spareItems = items;
   }
-  if (text === undefined) throw new InvalidOptionError(option, `${option} cannot be written as JSON`);
-  return text;
 }
 
 export class PlatformClient extends Emitter {
@@ -83,7 +102,7 @@ export class PlatformClient extends Emitter {
   _receive(topic, payload) {
     if (this._role === null) return;
     const length = writePublish(this._tpgate, topic, payload);
-    this._apply(this._role.receiveScratch(topicLength, length, now(), ''));
+    this._apply(this._role.receiveScratch(topicLength, length, 0, now()));
   }
 
   _tick() {
@@ -93,12 +112,11 @@ export class PlatformClient extends Emitter {
 
   // The frame at address `at`: publications, events and telemetry in order.
   _apply(at) {
-    const data = frameAt(this._tpgate, at);
-    const header = packedHeader(data);
+    const deadline = readFrameAt(this._tpgate, at, this._sink, this._tables);
     const sent = this._sent;
-    readRecords(data, header, null, this._sink, this._tables);
+    this._sink.flush();
     // A listener that sent a request moved the deadline the role gave us.
-    if (this._sent === sent) this._arm(header.deadline < 0 ? null : header.deadline);
+    if (this._sent === sent) this._arm(deadline < 0 ? null : deadline);
     else this._schedule();
   }
 

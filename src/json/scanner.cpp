@@ -13,6 +13,15 @@ constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// Bytes a string takes as they are: printable ASCII but '"' and '\\'.
+struct PlainTable {
+  bool value[256];
+  constexpr PlainTable() : value() {
+    for (int c = 0x20; c < 0x80; ++c) value[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainTable kPlain;
+
 // Past the UTF-8 sequence whose lead byte is at `p` (>= 0x80), checked as
 // nlohmann's lexer checks it (RFC 3629: no overlong forms, no surrogates), or
 // nullptr.
@@ -43,6 +52,14 @@ bool Scanner::string(std::string_view& out) {
   const char* p = p_;
   const char* const start = p;
   while (p != end_) {
+    // Runs of plain bytes, four at a time where there is room.
+    while (end_ - p >= 4 && kPlain.value[static_cast<unsigned char>(p[0])] &&
+           kPlain.value[static_cast<unsigned char>(p[1])] && kPlain.value[static_cast<unsigned char>(p[2])] &&
+           kPlain.value[static_cast<unsigned char>(p[3])]) {
+      p += 4;
+    }
+    while (p != end_ && kPlain.value[static_cast<unsigned char>(*p)]) ++p;
+    if (p == end_) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c == '"') {
       out = std::string_view(start, static_cast<std::size_t>(p - start));
