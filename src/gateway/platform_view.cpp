@@ -1,5 +1,6 @@
 #include "gateway/platform_view.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace tpgate::gateway {
@@ -33,13 +34,78 @@ void put_values(ValuesAt& into, std::span<const FastReading> values, std::int64_
 
 }  // namespace
 
+namespace {
+
+// FNV-1a over the key's parts, each followed by a byte no address holds alone.
+std::size_t hash_key(std::string_view gateway, const std::vector<std::string>& sub_gateways,
+                     const std::optional<std::string>& sub_device) {
+  std::uint32_t h = 2166136261U;
+  const auto add = [&h](std::string_view part, unsigned char end) {
+    for (const char c : part) h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+    h = (h ^ end) * 16777619U;
+  };
+  add(gateway, 1);
+  for (const auto& gw : sub_gateways) add(gw, 2);
+  if (sub_device) add(*sub_device, 3);
+  return h;
+}
+
+}  // namespace
+
+PlatformView::PlatformView(const PlatformView& other)
+    : max_events_(other.max_events_), next_id_(other.next_id_), devices_(other.devices_), online_(other.online_) {
+  rebuild();
+}
+
+PlatformView& PlatformView::operator=(const PlatformView& other) {
+  if (this != &other) *this = PlatformView(other);
+  return *this;
+}
+
+DeviceView* PlatformView::find_indexed(std::size_t hash, const KeyRef& ref) const {
+  if (slots_.empty()) return nullptr;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.key == nullptr) return nullptr;
+    if (s.hash == hash && std::string_view(s.key->gateway) == ref.gateway && s.key->sub_gateways == ref.sub_gateways &&
+        s.key->sub_device == ref.sub_device) {
+      return s.device;
+    }
+  }
+}
+
+void PlatformView::index(std::size_t hash, const Key& key, DeviceView& device) {
+  if (devices_.size() * 2 > slots_.size()) {
+    rebuild();  // device is in devices_ already
+    return;
+  }
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots_[i].key != nullptr) i = (i + 1) & mask;
+  slots_[i] = Slot{hash, &key, &device};
+}
+
+void PlatformView::rebuild() {
+  std::size_t size = 64;
+  while (size < devices_.size() * 2) size *= 2;
+  slots_.assign(size, Slot{});
+  const std::size_t mask = size - 1;
+  for (auto& [k, d] : devices_) {
+    const std::size_t hash = hash_key(k.gateway, k.sub_gateways, k.sub_device);
+    std::size_t i = hash & mask;
+    while (slots_[i].key != nullptr) i = (i + 1) & mask;
+    slots_[i] = Slot{hash, &k, &d};
+  }
+}
+
 DeviceView& PlatformView::slot(const std::string& gateway, const Target& target) {
   const KeyRef ref{gateway, target.sub_gateways, target.sub_device};
-  auto it = devices_.lower_bound(ref);
-  if (it == devices_.end() || KeyLess{}(ref, it->first)) {
-    it = devices_.emplace_hint(it, Key{gateway, target.sub_gateways, target.sub_device}, DeviceView{});
-    it->second.id = next_id_++;
-  }
+  const std::size_t hash = hash_key(gateway, target.sub_gateways, target.sub_device);
+  if (DeviceView* found = find_indexed(hash, ref)) return *found;
+  auto it = devices_.emplace(Key{gateway, target.sub_gateways, target.sub_device}, DeviceView{}).first;
+  it->second.id = next_id_++;
+  index(hash, it->first, it->second);
   return it->second;
 }
 
@@ -72,8 +138,8 @@ void PlatformView::put_event(const std::string& gateway, const Target& target, E
 void PlatformView::put_status(const std::string& device_id, bool online) { online_[device_id] = online; }
 
 const DeviceView* PlatformView::device(std::string_view gateway, const Target& target) const {
-  auto it = devices_.find(KeyRef{gateway, target.sub_gateways, target.sub_device});
-  return it == devices_.end() ? nullptr : &it->second;
+  return find_indexed(hash_key(gateway, target.sub_gateways, target.sub_device),
+                      KeyRef{gateway, target.sub_gateways, target.sub_device});
 }
 
 std::optional<bool> PlatformView::online(std::string_view device_id) const {

@@ -41,6 +41,11 @@ struct DeviceView {
 class PlatformView {
  public:
   explicit PlatformView(std::size_t max_events = 16) : max_events_(max_events) {}
+  // The index points into devices_: a copy indexes its own (a move keeps the nodes).
+  PlatformView(const PlatformView& other);
+  PlatformView& operator=(const PlatformView& other);
+  PlatformView(PlatformView&&) = default;
+  PlatformView& operator=(PlatformView&&) = default;
 
   // A value replaces the stored one only if it is not older: historical
   // records (docs/thingspanel.md#historical-mode) arriving after a real-time report must not roll
@@ -89,10 +94,21 @@ class PlatformView {
     }
   };
   DeviceView& slot(const std::string& gateway, const Target& target);
+  // An index in front of devices_ (one hash and one comparison per lookup,
+  // where the tree compares the gateway's name at every level).
+  struct Slot {
+    std::size_t hash = 0;
+    const Key* key = nullptr;  // null: empty
+    DeviceView* device = nullptr;
+  };
+  DeviceView* find_indexed(std::size_t hash, const KeyRef& ref) const;
+  void index(std::size_t hash, const Key& key, DeviceView& device);
+  void rebuild();
 
   std::size_t max_events_;
   std::uint32_t next_id_ = 0;
   std::map<Key, DeviceView, KeyLess> devices_;
+  std::vector<Slot> slots_;  // size a power of two, at most half full
   std::map<std::string, bool, std::less<>> online_;
 };
 

@@ -300,6 +300,33 @@ TEST(PlatformFastOutputs, HandsOverWhatReceiveWouldReport) {
   EXPECT_TRUE(std::holds_alternative<platform::TelemetryReceived>(out.events[0]));
 }
 
+TEST(PlatformView, FindsEveryDeviceAcrossGrowthAndCopies) {
+  PlatformView view;
+  const auto target = [](int i) {
+    Target t;
+    if (i % 3 != 0) t.sub_gateways.push_back("g" + std::to_string(i % 7));
+    if (i % 2 == 0) t.sub_device = "d" + std::to_string(i);
+    return t;
+  };
+  for (int i = 0; i < 500; ++i) view.put_telemetry("gw-" + std::to_string(i % 11), target(i), json{{"i", i}}, i);
+  const PlatformView copy = view;
+  PlatformView assigned;
+  assigned = copy;
+  for (int i = 0; i < 500; ++i) {
+    for (const PlatformView* v : {static_cast<const PlatformView*>(&view), &copy, static_cast<const PlatformView*>(&assigned)}) {
+      const auto* d = v->device("gw-" + std::to_string(i % 11), target(i));
+      ASSERT_NE(d, nullptr) << i;
+      EXPECT_EQ(d->telemetry.count("i"), 1u);
+    }
+  }
+  EXPECT_EQ(view.device("gw-0", Target{{"nowhere"}, std::nullopt}), nullptr);
+  // "a" + sub-gateway "b" is not gateway "ab", nor sub-device "b".
+  view.put_telemetry("a", Target{{"b"}, std::nullopt}, json{{"x", 1}}, 1);
+  EXPECT_EQ(view.device("ab", Target{}), nullptr);
+  EXPECT_EQ(view.device("a", Target{{}, "b"}), nullptr);
+  EXPECT_NE(view.device("a", Target{{"b"}, std::nullopt}), nullptr);
+}
+
 TEST(PlatformView, GivesEachDeviceAnIdInTheOrderFirstHeard) {
   PlatformView view;
   EXPECT_EQ(view.put_telemetry("g", Target{}, json{{"t", 1}}, 1), 0u);
