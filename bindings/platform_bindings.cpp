@@ -307,7 +307,10 @@ class PlatformFrame {
   void fast(const pf::FastOutputs& f) {
     const auto& targets = f.telemetry.targets;
     for (std::size_t i = 0; i < targets.size(); ++i) {
-      device(f.devices[i], f.gateway, targets[i].target);
+      // Fast path addresses are never empty: an empty sub_device is the gateway itself.
+      const std::string_view sub_device = targets[i].sub_device;
+      device(f.devices[i], f.gateway, f.telemetry.sub_gateways_of(targets[i]),
+             sub_device.empty() ? nullptr : &sub_device);
       const auto readings = f.telemetry.readings_of(targets[i]);
       // Keys first (a key record may come before the telemetry record), and
       // the most the record can take, to reserve it at once.
@@ -398,18 +401,23 @@ class PlatformFrame {
     put_f64(static_cast<double>(ts));
   }
 
-  // A device record the first time `id` is written.
-  void device(std::uint32_t id, const std::string& gateway, const Target& target) {
+  // A device record the first time `id` is written (sub_device null: none).
+  template <class Parts>
+  void device(std::uint32_t id, std::string_view gateway, const Parts& sub_gateways, const std::string_view* sub_device) {
     if (id < announced_.size() && announced_[id]) return;
     if (id >= announced_.size()) announced_.resize(id + 1, false);
     announced_[id] = true;
     put_u8(kPackedDevice);
-    put_u8(target.sub_device ? 1 : 0);
-    put_u16(static_cast<std::uint16_t>(target.sub_gateways.size()));
+    put_u8(sub_device != nullptr ? 1 : 0);
+    put_u16(static_cast<std::uint16_t>(sub_gateways.size()));
     put_u32(id);
     put_string(gateway);
-    for (const auto& gw : target.sub_gateways) put_string(gw);
-    if (target.sub_device) put_string(*target.sub_device);
+    for (const auto& gw : sub_gateways) put_string(gw);
+    if (sub_device != nullptr) put_string(*sub_device);
+  }
+  void device(std::uint32_t id, std::string_view gateway, const Target& target) {
+    const std::string_view name = target.sub_device ? std::string_view(*target.sub_device) : std::string_view();
+    device(id, gateway, target.sub_gateways, target.sub_device ? &name : nullptr);
   }
 
   // The id of `name`, announcing it in a key record when new; kInlineKey when the table is full.

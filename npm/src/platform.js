@@ -30,47 +30,48 @@ class FrameSink {
     this.platform = platform;
     this.kinds = [];
     this.items = [];
-    this.spareKinds = null;
-    this.spareItems = null;
+    this.count = 0;
   }
 
   publication(topic, payload, qos, retain) {
-    this.kinds.push(0);
-    this.items.push({ topic, payload, qos, retain });
+    this.add(0, { topic, payload, qos, retain });
   }
 
   jsonEvent(e) {
-    this.kinds.push(1);
-    this.items.push(e);
+    this.add(1, e);
   }
 
   telemetry(device, ts, values) {
-    this.kinds.push(2);
-    this.items.push({ gateway: device.gateway, target: device.target, values, ts });
+    this.add(2, { gateway: device.gateway, target: device.target, values, ts });
+  }
+
+  add(kind, item) {
+    this.kinds[this.count] = kind;
+    this.items[this.count++] = item;
   }
 
   flush() {
-    const { kinds, items, platform } = this;
-    const n = kinds.length;
+    const n = this.count;
     if (n === 0) return;
+    const { kinds, items, platform } = this;
     // A listener may make another frame be read (and flushed) meanwhile: it
-    // collects into other arrays; these are reused once done.
-    this.kinds = this.spareKinds ?? [];
-    this.items = this.spareItems ?? [];
-    this.spareKinds = null;
-    this.spareItems = null;
+    // collects into arrays of its own.
+    this.kinds = [];
+    this.items = [];
+    this.count = 0;
     for (let i = 0; i < n; i++) {
       const item = items[i];
+      items[i] = undefined;
       if (kinds[i] === 2) platform.emit('telemetry', item);
       else if (kinds[i] === 0) platform._publish(item.topic, item.payload, item.qos, item.retain);
       // Attributes, event, status, warning: emitted as they come.
       else if (item.event !== undefined) platform.emit(item.type, item.event);
       else platform._event(item);
     }
-    kinds.length = 0;
-    items.length = 0;
-    this.spareKinds = kinds;
-    this.spareItems = items;
+    if (this.count === 0) {
+      this.kinds = kinds;
+      this.items = items;
+    }
   }
 }
 

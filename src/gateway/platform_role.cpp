@@ -124,14 +124,15 @@ void PlatformRole::on_telemetry(const std::string& topic, const Sender& from, st
       fast->devices.clear();
     }
     out.events.reserve(out.events.size() + read.targets.size());
-    for (auto& entry : read.targets) {
+    for (const auto& entry : read.targets) {
       const auto readings = read.readings_of(entry);
-      const std::uint32_t device = view_.put_telemetry(from.gateway, entry.target, readings, now_ms);
+      const std::uint32_t device =
+          view_.put_telemetry(from.gateway, read.sub_gateways_of(entry), entry.sub_device, readings, now_ms);
       if (fast != nullptr) {
         fast->devices.push_back(device);
       } else {
         out.events.push_back(
-            TelemetryReceived{from.gateway, std::move(entry.target), readings_value(readings), now_ms, device});
+            TelemetryReceived{from.gateway, read.target_of(entry), readings_value(readings), now_ms, device});
       }
     }
     return;

@@ -37,8 +37,8 @@ void put_values(ValuesAt& into, std::span<const FastReading> values, std::int64_
 namespace {
 
 // FNV-1a over the key's parts, each followed by a byte no address holds alone.
-std::size_t hash_key(std::string_view gateway, const std::vector<std::string>& sub_gateways,
-                     const std::optional<std::string>& sub_device) {
+template <class Parts>
+std::size_t hash_parts(std::string_view gateway, const Parts& sub_gateways, const std::string_view* sub_device) {
   std::uint32_t h = 2166136261U;
   const auto add = [&h](std::string_view part, unsigned char end) {
     for (const char c : part) h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
@@ -46,8 +46,14 @@ std::size_t hash_key(std::string_view gateway, const std::vector<std::string>& s
   };
   add(gateway, 1);
   for (const auto& gw : sub_gateways) add(gw, 2);
-  if (sub_device) add(*sub_device, 3);
+  if (sub_device != nullptr) add(*sub_device, 3);
   return h;
+}
+
+std::size_t hash_key(std::string_view gateway, const std::vector<std::string>& sub_gateways,
+                     const std::optional<std::string>& sub_device) {
+  const std::string_view device = sub_device ? std::string_view(*sub_device) : std::string_view();
+  return hash_parts(gateway, sub_gateways, sub_device ? &device : nullptr);
 }
 
 }  // namespace
@@ -99,6 +105,28 @@ void PlatformView::rebuild() {
   }
 }
 
+DeviceView& PlatformView::slot(std::string_view gateway, std::span<const std::string_view> sub_gateways,
+                               std::string_view sub_device) {
+  const std::size_t hash = hash_parts(gateway, sub_gateways, sub_device.empty() ? nullptr : &sub_device);
+  if (!slots_.empty()) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.key == nullptr) break;
+      const Key& k = *s.key;
+      if (s.hash == hash && std::string_view(k.gateway) == gateway &&
+          std::equal(k.sub_gateways.begin(), k.sub_gateways.end(), sub_gateways.begin(), sub_gateways.end()) &&
+          (k.sub_device ? std::string_view(*k.sub_device) == sub_device && !sub_device.empty() : sub_device.empty())) {
+        return *s.device;
+      }
+    }
+  }
+  Target target;
+  target.sub_gateways.assign(sub_gateways.begin(), sub_gateways.end());
+  if (!sub_device.empty()) target.sub_device = std::string(sub_device);
+  return slot(std::string(gateway), target);
+}
+
 DeviceView& PlatformView::slot(const std::string& gateway, const Target& target) {
   const KeyRef ref{gateway, target.sub_gateways, target.sub_device};
   const std::size_t hash = hash_key(gateway, target.sub_gateways, target.sub_device);
@@ -116,9 +144,10 @@ std::uint32_t PlatformView::put_telemetry(const std::string& gateway, const Targ
   return device.id;
 }
 
-std::uint32_t PlatformView::put_telemetry(const std::string& gateway, const Target& target,
-                                          std::span<const FastReading> values, std::int64_t ts_ms) {
-  DeviceView& device = slot(gateway, target);
+std::uint32_t PlatformView::put_telemetry(std::string_view gateway, std::span<const std::string_view> sub_gateways,
+                                          std::string_view sub_device, std::span<const FastReading> values,
+                                          std::int64_t ts_ms) {
+  DeviceView& device = slot(gateway, sub_gateways, sub_device);
   put_values(device.telemetry, values, ts_ms);
   return device.id;
 }

@@ -53,8 +53,9 @@ class PlatformView {
   // Each put_* returns the device's id.
   std::uint32_t put_telemetry(const std::string& gateway, const Target& target, const json& values,
                               std::int64_t ts_ms);
-  std::uint32_t put_telemetry(const std::string& gateway, const Target& target,
-                              std::span<const FastReading> values, std::int64_t ts_ms);
+  // The fast path's form: the target as addresses (an empty sub_device: none).
+  std::uint32_t put_telemetry(std::string_view gateway, std::span<const std::string_view> sub_gateways,
+                              std::string_view sub_device, std::span<const FastReading> values, std::int64_t ts_ms);
   void put_attributes(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
   // Keeps the last max_events, in arrival order.
   void put_event(const std::string& gateway, const Target& target, EventRecord event);
@@ -102,6 +103,8 @@ class PlatformView {
     DeviceView* device = nullptr;
   };
   DeviceView* find_indexed(std::size_t hash, const KeyRef& ref) const;
+  DeviceView& slot(std::string_view gateway, std::span<const std::string_view> sub_gateways,
+                   std::string_view sub_device);
   void index(std::size_t hash, const Key& key, DeviceView& device);
   void rebuild();
 

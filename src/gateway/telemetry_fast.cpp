@@ -9,25 +9,8 @@
 namespace tpgate::gateway {
 namespace {
 
-struct FastGateway;
-
-// readings[first, first + count) of FastTelemetry.
-struct Range {
-  std::size_t first = 0;
-  std::size_t count = 0;
-};
-
-// One gateway level as read; addresses point into the text (no escapes in them).
-struct FastNode {
-  std::optional<Range> gateway_data;
-  std::vector<std::pair<std::string_view, Range>> devices;
-  std::vector<FastGateway> gateways;
-};
-
-struct FastGateway {
-  std::string_view address;
-  FastNode node;
-};
+using Range = FastTelemetry::Range;
+using Node = FastTelemetry::Node;
 
 // The message's shape (docs/thingspanel.md#payload-tree) over json::Scanner,
 // which reads the tokens as nlohmann would or gives up. Every "return false"
@@ -35,10 +18,11 @@ struct FastGateway {
 // whatever is wrong).
 class TelemetryWalker {
  public:
-  TelemetryWalker(std::string_view text, const PayloadLimits& limits, std::vector<FastReading>& readings)
-      : scan_(text), limits_(limits), readings_(readings) {}
+  TelemetryWalker(std::string_view text, const PayloadLimits& limits, FastTelemetry& out)
+      : scan_(text), limits_(limits), out_(out), readings_(out.readings) {}
 
-  bool read(FastNode& root) { return node(root, 0, 1) && scan_.done(); }
+  // The root is node 0.
+  bool read() { return node(new_node(), 0, 1) && scan_.done(); }
 
  private:
   // '{' at nesting `level` (the root object is 1), as the nesting guard counts it.
@@ -80,34 +64,45 @@ class TelemetryWalker {
            }) == entries.end();
   }
 
-  bool devices(FastNode& node, int level) {
+  // A cleared node from the pool (its vectors keep their capacity); its index.
+  std::size_t new_node() {
+    if (out_.nodes_used == out_.nodes.size()) out_.nodes.emplace_back();
+    Node& n = out_.nodes[out_.nodes_used];
+    n.gateway_data.reset();
+    n.devices.clear();
+    n.gateways.clear();
+    return out_.nodes_used++;
+  }
+
+  bool devices(std::size_t at, int level) {
     if (!open(level)) return false;
     if (scan_.take('}')) return true;
     do {
       std::string_view address;
       Range body;
       if (!name(address) || !readings(body, level + 1)) return false;
-      node.devices.emplace_back(address, body);
+      out_.nodes[at].devices.emplace_back(address, body);
     } while (scan_.take(','));
-    return scan_.take('}') && sort_unique(node.devices, [](const auto& d) { return d.first; });
+    return scan_.take('}') && sort_unique(out_.nodes[at].devices, [](const auto& d) { return d.first; });
   }
 
-  bool gateways(FastNode& node, int depth, int level) {
+  bool gateways(std::size_t at, int depth, int level) {
     if (!open(level)) return false;
     if (scan_.take('}')) return true;
     do {
       std::string_view address;
       if (!name(address)) return false;
-      node.gateways.push_back(FastGateway{address, {}});
-      if (!this->node(node.gateways.back().node, depth + 1, level + 1)) return false;
+      const std::size_t child = new_node();  // may move the pool: index, not reference
+      out_.nodes[at].gateways.emplace_back(address, child);
+      if (!this->node(child, depth + 1, level + 1)) return false;
     } while (scan_.take(','));
-    return scan_.take('}') && sort_unique(node.gateways, [](const FastGateway& g) { return g.address; });
+    return scan_.take('}') && sort_unique(out_.nodes[at].gateways, [](const auto& g) { return g.first; });
   }
 
   // One gateway level at sub-gateway `depth`: only the three known members,
   // each at most once, and no depth the full parser would warn about or refuse
   // (docs/thingspanel.md#sub-gateway-depth).
-  bool node(FastNode& out, int depth, int level) {
+  bool node(std::size_t at, int depth, int level) {
     if (depth > limits_.max_sub_gateway_depth || depth > limits_.warn_sub_gateway_depth) return false;
     if (!open(level)) return false;
     if (scan_.take('}')) return true;
@@ -121,13 +116,13 @@ class TelemetryWalker {
         seen_data = true;
         Range body;
         if (!readings(body, level + 1)) return false;
-        out.gateway_data = body;
+        out_.nodes[at].gateway_data = body;
       } else if (member == "sub_device_data" && !seen_devices) {
         seen_devices = true;
-        if (!devices(out, level + 1)) return false;
+        if (!devices(at, level + 1)) return false;
       } else if (member == "sub_gateway_data" && !seen_gateways) {
         seen_gateways = true;
-        if (!gateways(out, depth, level + 1)) return false;
+        if (!gateways(at, depth, level + 1)) return false;
       } else {
         return false;  // unknown (warned about) or repeated member
       }
@@ -137,20 +132,24 @@ class TelemetryWalker {
 
   tpgate::json::Scanner scan_;
   const PayloadLimits& limits_;
+  FastTelemetry& out_;
   std::vector<FastReading>& readings_;
 };
 
-void collect(const FastNode& node, Target& at, std::vector<FastTelemetry::Entry>& out) {
-  if (node.gateway_data) out.push_back({at, node.gateway_data->first, node.gateway_data->count});
-  for (const auto& [address, body] : node.devices) {
-    Target device = at;
-    device.sub_device = std::string(address);
-    out.push_back({std::move(device), body.first, body.count});
-  }
-  for (const auto& gateway : node.gateways) {
-    at.sub_gateways.emplace_back(gateway.address);
-    collect(gateway.node, at, out);
-    at.sub_gateways.pop_back();
+// Entries in route() order; `at` holds the sub-gateway addresses down to here.
+void collect(FastTelemetry& out, std::size_t index, std::vector<std::string_view>& at) {
+  const auto add = [&](std::string_view device, Range body) {
+    const std::size_t first = out.path.size();
+    out.path.insert(out.path.end(), at.begin(), at.end());
+    out.targets.push_back({first, at.size(), device, body.first, body.count});
+  };
+  const Node& node = out.nodes[index];
+  if (node.gateway_data) add({}, *node.gateway_data);
+  for (const auto& [address, body] : node.devices) add(address, body);
+  for (const auto& [address, child] : node.gateways) {
+    at.push_back(address);
+    collect(out, child, at);
+    at.pop_back();
   }
 }
 
@@ -159,14 +158,24 @@ void collect(const FastNode& node, Target& at, std::vector<FastTelemetry::Entry>
 bool fast_route_telemetry(std::string_view text, const PayloadLimits& limits, FastTelemetry& out) {
   out.targets.clear();
   out.readings.clear();
+  out.path.clear();
+  out.nodes_used = 0;
   if (text.size() > limits.max_payload_bytes) return false;
-  FastNode root;
-  if (!TelemetryWalker(text, limits, out.readings).read(root)) return false;
+  if (!TelemetryWalker(text, limits, out).read()) return false;
   // A message with nothing in it is an error on the full path.
+  const Node& root = out.nodes[0];
   if (!root.gateway_data && root.devices.empty() && root.gateways.empty()) return false;
-  Target at;
-  collect(root, at, out.targets);
+  std::vector<std::string_view> at;
+  collect(out, 0, at);
   return true;
+}
+
+Target FastTelemetry::target_of(const Entry& e) const {
+  Target t;
+  const auto gateways = sub_gateways_of(e);
+  t.sub_gateways.assign(gateways.begin(), gateways.end());
+  if (!e.sub_device.empty()) t.sub_device = std::string(e.sub_device);
+  return t;
 }
 
 json readings_value(std::span<const FastReading> readings) {
@@ -180,7 +189,7 @@ std::optional<std::vector<Routed>> fast_route_telemetry(std::string_view text, c
   if (!fast_route_telemetry(text, limits, fast)) return std::nullopt;
   std::vector<Routed> out;
   out.reserve(fast.targets.size());
-  for (const auto& e : fast.targets) out.push_back(Routed{e.target, readings_value(fast.readings_of(e))});
+  for (const auto& e : fast.targets) out.push_back(Routed{fast.target_of(e), readings_value(fast.readings_of(e))});
   return out;
 }
 

@@ -34,17 +34,38 @@ struct FastReading {
 };
 
 // A message read by fast_route_telemetry(): the targets in route() order, each
-// with its readings sorted by key (as nlohmann's object keeps them).
+// with its readings sorted by key (as nlohmann's object keeps them). Addresses
+// point into the text too; the vectors keep their capacity from call to call.
 struct FastTelemetry {
   struct Entry {
-    Target target;
-    std::size_t first = 0;  // readings[first, first + count)
+    std::size_t path_first = 0;  // the sub-gateway addresses: path[path_first, + path_count)
+    std::size_t path_count = 0;
+    std::string_view sub_device;  // empty: the gateway (or sub-gateway) itself
+    std::size_t first = 0;        // readings[first, first + count)
     std::size_t count = 0;
   };
+  // One gateway level as read (the walker's tree, pooled).
+  struct Range {
+    std::size_t first = 0;
+    std::size_t count = 0;
+  };
+  struct Node {
+    std::optional<Range> gateway_data;
+    std::vector<std::pair<std::string_view, Range>> devices;
+    std::vector<std::pair<std::string_view, std::size_t>> gateways;  // address, node index
+  };
+
   std::vector<Entry> targets;
   std::vector<FastReading> readings;
+  std::vector<std::string_view> path;
+  std::vector<Node> nodes;
+  std::size_t nodes_used = 0;
 
   std::span<const FastReading> readings_of(const Entry& e) const { return {readings.data() + e.first, e.count}; }
+  std::span<const std::string_view> sub_gateways_of(const Entry& e) const {
+    return {path.data() + e.path_first, e.path_count};
+  }
+  Target target_of(const Entry& e) const;
 };
 
 // Reads `text` into `out` (its vectors reused) and returns true, or returns

@@ -280,7 +280,7 @@ TEST(PlatformFastOutputs, HandsOverWhatReceiveWouldReport) {
     for (std::size_t i = 0; i < want.events.size(); ++i) {
       const auto& e = std::get<platform::TelemetryReceived>(want.events[i]);
       const auto& entry = fast.telemetry.targets[i];
-      EXPECT_EQ(entry.target, e.target);
+      EXPECT_EQ(fast.telemetry.target_of(entry), e.target);
       EXPECT_EQ(readings_value(fast.telemetry.readings_of(entry)).dump(), e.values.dump());
       EXPECT_EQ(fast.devices[i], e.device);
       // Both views hold the same.
