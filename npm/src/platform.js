@@ -23,6 +23,17 @@ function parseJson(text) {
   return text === null || text === undefined ? null : JSON.parse(text);
 }
 
+function jsonText(value, option) {
+  let text;
+  try {
+    text = JSON.stringify(value === undefined ? {} : value);
+  } catch (err) {
+    throw new InvalidOptionError(option, `${option} cannot be written as JSON: ${err.message}`);
+  }
+  if (text === undefined) throw new InvalidOptionError(option, `${option} cannot be written as JSON`);
+  return text;
+}
+
 // Collects the records of one frame (npm/src/packed.js reads it in place, so
 // nothing may call into the module meanwhile), then acts on them in order.
 class FrameSink {
