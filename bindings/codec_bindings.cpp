@@ -45,8 +45,7 @@ mqtt::Result<mqtt::DecoderOptions> decoder_options_from_js(const val& value) {
   } else if (role == "server") {
     options.role = mqtt::Role::Server;
   } else {
-    return mqtt::make_error(mqtt::ReasonCode::UnspecifiedError,
-                            "options.role: expected 'any', 'client' or 'server'");
+    return mqtt::argument_error("options.role", "expected 'any', 'client' or 'server'");
   }
   return options;
 }

@@ -13,8 +13,8 @@ using mqtt::Result;
 
 namespace {
 
-Error invalid_argument(std::string message) {
-  return mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, std::move(message));
+Error invalid_argument(std::string path, const std::string& what) {
+  return mqtt::argument_error(std::move(path), what);
 }
 
 const val& uint8_array_class() {
@@ -99,6 +99,10 @@ val error_to_js(const Error& error) {
   out.set("code", code);
   out.set("reason", std::string(mqtt::reason_code_name(code)));
   out.set("message", error.message);
+  if (error.kind != mqtt::ErrorKind::Mqtt) {
+    out.set("kind", std::string(error.kind == mqtt::ErrorKind::Argument ? "argument" : "payload"));
+    out.set("path", error.path);
+  }
   return out;
 }
 
@@ -167,14 +171,14 @@ Result<Bytes> bytes_from_js(const val& value) {
     return emscripten::convertJSArrayToNumberVector<std::uint8_t>(
         u8.new_(value["buffer"], value["byteOffset"], value["byteLength"]));
   }
-  return invalid_argument("expected a Uint8Array, ArrayBuffer or string");
+  return invalid_argument("", "expected a Uint8Array, ArrayBuffer or string");
 }
 
 Result<mqtt::ProtocolVersion> version_from_js(const val& value) {
   auto n = integer_from_js(value, 255);
   if (n == 4u) return mqtt::ProtocolVersion::v311;
   if (n == 5u) return mqtt::ProtocolVersion::v5;
-  return invalid_argument("version: expected 4 (MQTT 3.1.1) or 5 (MQTT 5.0)");
+  return invalid_argument("version", "expected 4 (MQTT 3.1.1) or 5 (MQTT 5.0)");
 }
 
 // --- ObjectReader ----------------------------------------------------------------
@@ -182,7 +186,7 @@ Result<mqtt::ProtocolVersion> version_from_js(const val& value) {
 ObjectReader::ObjectReader(val object, std::string where) : object_(std::move(object)), where_(std::move(where)) {
   if (object_.isUndefined()) return;
   if (object_.isNull() || object_.typeOf().as<std::string>() != "object") {
-    error_ = invalid_argument(where_ + ": expected an object");
+    error_ = invalid_argument(where_, "expected an object");
   }
 }
 
@@ -192,7 +196,7 @@ val ObjectReader::get(const char* key) const {
 }
 
 void ObjectReader::fail(const std::string& key, const std::string& expected) {
-  if (ok()) error_ = invalid_argument(where_ + "." + key + ": expected " + expected);
+  if (ok()) error_ = invalid_argument(where_ + "." + key, "expected " + expected);
 }
 
 void ObjectReader::fail(const Error& nested) {
@@ -321,7 +325,7 @@ Result<Properties> properties_from_js(const val& value, const std::string& where
         out.user_properties.emplace_back(pair[0].as<std::string>(), pair[1].as<std::string>());
       }
     } else {
-      reader.fail(invalid_argument(where + ": unknown property '" + name + "'"));
+      reader.fail(invalid_argument(where, "unknown property '" + name + "'"));
     }
   }
   if (!reader.ok()) return reader.error();

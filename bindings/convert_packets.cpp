@@ -19,8 +19,8 @@ constexpr std::array<std::string_view, 15> kPacketTypeNames = {
     "suback",  "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect", "auth",
 };
 
-mqtt::Error invalid_argument(std::string message) {
-  return mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, std::move(message));
+mqtt::Error invalid_argument(std::string path, const std::string& what) {
+  return mqtt::argument_error(std::move(path), what);
 }
 
 val reason_codes_to_js(const std::vector<std::uint8_t>& codes) {
@@ -245,11 +245,11 @@ Result<Packet> packet_from_js(const val& value) {
   ObjectReader in(value, "packet");
   if (!in.ok()) return in.error();
   const val type = in.get("type");
-  if (!type.isString()) return invalid_argument("packet.type: expected a packet type name such as 'publish'");
+  if (!type.isString()) return invalid_argument("packet.type", "expected a packet type name such as 'publish'");
   const std::string name = type.as<std::string>();
   std::size_t index = 0;
   while (index < kPacketTypeNames.size() && kPacketTypeNames[index] != name) ++index;
-  if (index == kPacketTypeNames.size()) return invalid_argument("packet.type: unknown packet type '" + name + "'");
+  if (index == kPacketTypeNames.size()) return invalid_argument("packet.type", "unknown packet type '" + name + "'");
 
   ObjectReader fields(value, name);
   Packet packet = make_packet(index, std::make_index_sequence<std::variant_size_v<Packet>>{});
@@ -296,12 +296,12 @@ Result<mqtt::Subscription> subscription_from_js(const val& value, const std::str
 }
 
 Result<std::vector<std::string>> strings_from_js(const val& value, const std::string& where) {
-  if (!value.isArray()) return invalid_argument(where + ": expected an array of strings");
+  if (!value.isArray()) return invalid_argument(where, "expected an array of strings");
   std::vector<std::string> out;
   const auto n = value["length"].as<unsigned>();
   for (unsigned i = 0; i < n; ++i) {
     const val item = value[i];
-    if (!item.isString()) return invalid_argument(where + ": expected an array of strings");
+    if (!item.isString()) return invalid_argument(where, "expected an array of strings");
     out.push_back(item.as<std::string>());
   }
   return out;

@@ -155,9 +155,7 @@ val report_to_js(const mqtt::Result<gw::Report>& result) {
   return out;
 }
 
-mqtt::Error options_error(const std::string& message) {
-  return mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, message);
-}
+mqtt::Error options_error(std::string path, const std::string& what) { return mqtt::argument_error(std::move(path), what); }
 
 class GatewayRoleBinding {
  public:
@@ -179,15 +177,15 @@ class GatewayRoleBinding {
       return;
     }
     if (parsed.device_number.empty()) {
-      error_ = options_error("options.deviceNumber: expected a non-empty string (the gateway's device_number)");
+      error_ = options_error("options.deviceNumber", "expected a non-empty string (the gateway's device_number)");
       return;
     }
     if (qos > 2) {
-      error_ = options_error("options.qos: expected 0, 1 or 2");
+      error_ = options_error("options.qos", "expected 0, 1 or 2");
       return;
     }
     if (max_depth > 1000) {
-      error_ = options_error("options.maxDepth: expected an integer from 0 to 1000");
+      error_ = options_error("options.maxDepth", "expected an integer from 0 to 1000");
       return;
     }
     parsed.ack_timeout_ms = static_cast<std::int64_t>(ack_timeout);
@@ -222,7 +220,7 @@ class GatewayRoleBinding {
   val respond(double id, val outcome, double now) {
     if (!role_) return failure_to_js(*error_);
     auto request_id = integer_from_js(val(id), kMaxSafeInteger);
-    if (!request_id) return failure_to_js(options_error("respond: the request id must be a non-negative integer"));
+    if (!request_id) return failure_to_js(options_error("respond", "the request id must be a non-negative integer"));
     ObjectReader reader(outcome, "outcome");
     bool ok = true;
     std::string errcode;

@@ -27,9 +27,7 @@ using gateway::json;
 using gateway::Target;
 namespace pf = gateway::platform;
 
-mqtt::Error bad_argument(std::string message) {
-  return mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, std::move(message));
-}
+mqtt::Error bad_argument(std::string path, const std::string& what) { return mqtt::argument_error(std::move(path), what); }
 
 // Invalid UTF-8 becomes U+FFFD: dump() must not fail (no exceptions here).
 std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -61,27 +59,27 @@ mqtt::Result<Target> target_from_js(const val& value) {
     if (device.isString()) {
       target.sub_device = device.as<std::string>();
     } else if (!device.isUndefined() && !device.isNull()) {
-      return bad_argument("target.subDevice: expected a string, null or undefined");
+      return bad_argument("target.subDevice", "expected a string, null or undefined");
     }
   } else {
-    return bad_argument("target: expected an array of addresses or {subGateways, subDevice}");
+    return bad_argument("target", "expected an array of addresses or {subGateways, subDevice}");
   }
   for (const auto& a : target.sub_gateways) {
-    if (a.empty()) return bad_argument("target: a sub-gateway address is empty");
+    if (a.empty()) return bad_argument("target", "a sub-gateway address is empty");
   }
-  if (target.sub_device && target.sub_device->empty()) return bad_argument("target: the sub-device address is empty");
+  if (target.sub_device && target.sub_device->empty()) return bad_argument("target", "the sub-device address is empty");
   return target;
 }
 
 mqtt::Result<json> json_from_js(const val& text, const char* where) {
-  if (!text.isString()) return bad_argument(std::string(where) + ": expected JSON text");
+  if (!text.isString()) return bad_argument(where, "expected JSON text");
   auto parsed = gateway::parse_json_text(text.as<std::string>());
-  if (!parsed) return bad_argument(std::string(where) + ": " + parsed.error().message);
+  if (!parsed) return bad_argument(where, parsed.error().message);
   return std::move(*parsed);
 }
 
 mqtt::Result<std::string> string_from_js(const val& value, const char* where) {
-  if (!value.isString()) return bad_argument(std::string(where) + ": expected a string");
+  if (!value.isString()) return bad_argument(where, "expected a string");
   return value.as<std::string>();
 }
 
@@ -110,9 +108,9 @@ mqtt::Result<pf::Options> options_from_js(const val& value) {
   } else if (ack_topics == "both") {
     options.ack_topics = pf::AckTopics::Both;
   } else {
-    return bad_argument("options.ackTopics: expected 'spec', 'backend' or 'both'");
+    return bad_argument("options.ackTopics", "expected 'spec', 'backend' or 'both'");
   }
-  if (timeout == 0) return bad_argument("options.requestTimeout: expected an integer of at least 1 (ms)");
+  if (timeout == 0) return bad_argument("options.requestTimeout", "expected an integer of at least 1 (ms)");
   options.request_timeout_ms = timeout;
   options.max_recent_events = max_events;
   return options;
@@ -129,11 +127,15 @@ val publication_to_js(const pf::Publication& p) {
 
 using Writer = tpgate::json::Writer;
 
-// {"code","reason","message"}
+// {"code","reason","message"} and, beside an MQTT outcome, {"kind","path"} (error_to_js's shape).
 void write_error(Writer& w, const mqtt::Error& error) {
   const auto code = static_cast<std::uint8_t>(error.reason);
   w.begin_object().key("code").integer(code).key("reason").string(mqtt::reason_code_name(code));
-  w.key("message").string(error.message).end_object();
+  w.key("message").string(error.message);
+  if (error.kind != mqtt::ErrorKind::Mqtt) {
+    w.key("kind").string(error.kind == mqtt::ErrorKind::Argument ? "argument" : "payload").key("path").string(error.path);
+  }
+  w.end_object();
 }
 
 // {"path":[...sub-gateways, sub-device?],"subGateways":[...],"subDevice":...,"name":...}
@@ -624,7 +626,7 @@ class PlatformRoleBinding {
     if (shape.isString() && shape.as<std::string>() == "keys") {
       get_shape = gateway::AttributeGetShape::Keys;
     } else if (!shape.isUndefined() && !(shape.isString() && shape.as<std::string>() == "spec")) {
-      return failure_to_js(bad_argument("shape: expected 'spec' or 'keys'"));
+      return failure_to_js(bad_argument("shape", "expected 'spec' or 'keys'"));
     }
     return sent_to_js(role_->send_attribute_get(*d, *t, key_list, get_shape, ms_from_js(now)));
   }

@@ -15,6 +15,7 @@ import {
   describe,
   disconnectError,
   operationError,
+  optionOf,
 } from './errors.js';
 import { MessageIterator, filterProblem, topicMatcher } from './message-queue.js';
 import {
@@ -90,10 +91,7 @@ export class MqttClient extends Emitter {
     if (optionsError) {
       this._session.delete();
       this._session = null;
-      throw new InvalidOptionError(
-        /^options\.([A-Za-z.]+)/.exec(optionsError.message)?.[1] ?? 'options',
-        optionsError.message,
-      );
+      throw new InvalidOptionError(optionOf(optionsError, 'options'), optionsError.message);
     }
     this._connected = false;
     this._ended = false; // end() called, or stopped for good

@@ -188,7 +188,8 @@ export function createCreateEmulator(loadEmulator, transports, defer) {
     const created = module.createFleet(source, o.fleetJson);
     if (!created.ok) {
       // The options JSON is ours; a failure there names an option (count, shard_*).
-      const option = /^options\.(\w+)/.exec(created.path ?? '')?.[1] ?? (created.path === 'options' ? 'options' : null);
+      const path = created.path ?? '';
+      const option = path.startsWith('options.') ? path.slice('options.'.length).split('.')[0] : path === 'options' ? 'options' : null;
       if (option !== null) {
         const name = { count: 'gateways', shard_index: 'shard', shard_count: 'shard' }[option] ?? option;
         throw new InvalidOptionError(name, `createEmulator: ${created.message}`);

@@ -77,12 +77,16 @@ export function describe(info) {
   return `${info.reason} (${hex(info.code)}): ${info.message}`;
 }
 
-// The bindings prefix argument errors with where they were found
-// ("publish.properties.contentType: expected a string"); the part after the
-// first segment is the option the caller got wrong.
-function optionFromMessage(message, fallback) {
-  const m = /^[A-Za-z]+\.([A-Za-z0-9_.[\]]+):/.exec(message);
-  return m ? m[1] : fallback;
+/**
+ * The option an argument error names: its `path` ("publish.properties.contentType",
+ * "options.will.topic") without the first segment (the call, or "options").
+ * @param {{path?: string}} info
+ * @param {string} fallback when the path names no option
+ */
+export function optionOf(info, fallback) {
+  const path = info.path ?? '';
+  const dot = path.indexOf('.');
+  return dot < 0 ? fallback : path.slice(dot + 1);
 }
 
 /**
@@ -108,9 +112,9 @@ export function operationError(info, fallbackOption) {
     });
   }
   if (NOT_SUPPORTED.has(code)) return new TpgateError('ERR_NOT_SUPPORTED', describe(info), { reasonCode: code });
-  if (code === 0x80 && /^[A-Za-z]+[.:]/.test(info.message)) {
+  if (info.kind === 'argument') {
     // An argument the bindings could not convert (a property of the wrong type, ...).
-    return new InvalidOptionError(optionFromMessage(info.message, fallbackOption), info.message);
+    return new InvalidOptionError(optionOf(info, fallbackOption), info.message);
   }
   return new TpgateError('ERR_TRANSPORT', describe(info), { reasonCode: code });
 }

@@ -14,9 +14,12 @@ const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout'
 // The role's clock: wall-clock ms, as telemetry timestamps are.
 const now = () => Date.now();
 
+// A failed call of the role: an argument error names its option ("target",
+// "options.ackTopics" -> "ackTopics"); anything else names `fallbackOption`.
 function roleError(info, fallbackOption) {
-  const m = /^(?:options\.)?([A-Za-z.]+):/.exec(info.message);
-  return new InvalidOptionError(m ? m[1] : fallbackOption, info.message);
+  const path = info.kind === 'argument' ? info.path : '';
+  const option = path.startsWith('options.') ? path.slice('options.'.length) : path || fallbackOption;
+  return new InvalidOptionError(option, info.message);
 }
 
 function parseJson(text) {
@@ -153,9 +156,12 @@ export class PlatformClient extends Emitter {
         break;
       }
       case 'protocolError': {
-        const err = new TpgateError('ERR_BAD_MESSAGE', `${e.topic}: ${e.error.message}`, { reasonCode: e.error.code });
+        // The message names the topic already.
+        const err = new TpgateError('ERR_BAD_MESSAGE', e.error.message, { reasonCode: e.error.code });
         err.topic = e.topic;
         err.gateway = e.gateway;
+        // Where in the payload, for data that could not be used ("gateway_data.t").
+        if (e.error.kind === 'payload') err.path = e.error.path;
         this.emit('error', err);
         break;
       }

@@ -6,8 +6,7 @@ namespace tpgate::gateway {
 namespace {
 
 mqtt::Error body_error(const std::string& path, std::string_view what) {
-  return mqtt::make_error(mqtt::ReasonCode::PayloadFormatInvalid,
-                          (path.empty() ? std::string("(root)") : path) + ": " + std::string(what));
+  return mqtt::payload_error(mqtt::ReasonCode::PayloadFormatInvalid, path, std::string(what));
 }
 
 std::string member(const std::string& path, const std::string& key) {

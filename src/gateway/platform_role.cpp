@@ -30,10 +30,10 @@ std::string body_path(const Target& target) {
 
 mqtt::Status validate_target(const Target& target) {
   for (const auto& gw : target.sub_gateways) {
-    if (gw.empty()) return mqtt::make_error(ReasonCode::ImplementationSpecificError, "target: empty sub-gateway address");
+    if (gw.empty()) return mqtt::argument_error("target", "empty sub-gateway address");
   }
   if (target.sub_device && target.sub_device->empty()) {
-    return mqtt::make_error(ReasonCode::ImplementationSpecificError, "target: empty sub_device_address");
+    return mqtt::argument_error("target", "empty sub_device_address");
   }
   return mqtt::ok_status();
 }
@@ -67,7 +67,7 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
   const std::string topic(topic_view);
   auto info = parse_topic(topic_view, TopicDirection::Uplink);
   if (!info) {
-    out.events.push_back(ProtocolError{topic, std::string(sender), info.error()});
+    out.events.push_back(ProtocolError{topic, std::string(sender), with_topic(topic, info.error())});
     return out;
   }
   // The broker publishes status itself, never in an envelope (docs/thingspanel.md#online-status).
@@ -312,9 +312,8 @@ mqtt::Result<Sent> PlatformRole::send_attribute_get(std::string_view dn, const T
     // docs/thingspanel.md#attribute-get-shape: the backend's {"keys":[...]} has no target; it asks
     // the gateway itself.
     if (!target.is_gateway() || !target.sub_gateways.empty()) {
-      return mqtt::make_error(ReasonCode::ImplementationSpecificError,
-                              "the {\"keys\":[...]} attribute get can only ask the top-level gateway, not " +
-                                  target.to_string());
+      return mqtt::argument_error("target", "the {\"keys\":[...]} attribute get can only ask the top-level gateway, not " +
+                                                  target.to_string());
     }
     message = json{{"keys", std::move(body)}};
   } else {

@@ -110,14 +110,23 @@ std::string_view packet_type_name(std::uint8_t type);
 // The MQTT 5 reason code that corresponds to a 3.1.1 CONNACK return code.
 ReasonCode reason_from_311_connack(std::uint8_t return_code);
 
-// Every failure in the core is one of these. `reason` is the MQTT 5 reason code
-// that applies (Malformed Packet, Protocol Error, Packet Too Large, Topic Name
-// Invalid, ...); for failures that are not protocol errors (a caller-owned
-// buffer that is too short, an invalid argument) it is Unspecified Error or
-// Implementation Specific Error and `message` says what happened.
+// What a failure is about.
+enum class ErrorKind : std::uint8_t {
+  Mqtt,      // an MQTT outcome: `reason` is the reason code a packet carries (or would)
+  Argument,  // a caller's argument or option: `path` names it ("options.will.topic")
+  Payload,   // received data that cannot be used: `path` is where in it ("gateway_data.t")
+};
+
+// Every failure in the core is one of these. For ErrorKind::Mqtt, `reason` is
+// the MQTT 5 reason code that applies (Malformed Packet, Protocol Error, Packet
+// Too Large, Topic Name Invalid, ...); for the other kinds it is only a
+// fallback for hosts that know nothing else, and `path` and `message` say what
+// was wrong. `message` reads on its own (it names the path too).
 struct Error {
   ReasonCode reason = ReasonCode::UnspecifiedError;
   std::string message;
+  ErrorKind kind = ErrorKind::Mqtt;
+  std::string path;
 };
 
 // A value or an Error; the core's replacement for exceptions.
@@ -146,7 +155,22 @@ using Status = Result<Ok>;
 inline Status ok_status() { return Status(Ok{}); }
 
 inline Error make_error(ReasonCode reason, std::string message) {
-  return Error{reason, std::move(message)};
+  Error error;
+  error.reason = reason;
+  error.message = std::move(message);
+  return error;
+}
+
+// "path: what was wrong", about received data at `path` ("(root)" when empty).
+inline Error payload_error(ReasonCode reason, std::string path, const std::string& what) {
+  std::string message = (path.empty() ? std::string("(root)") : path) + ": " + what;
+  return Error{reason, std::move(message), ErrorKind::Payload, std::move(path)};
+}
+
+// "path: what was wrong", about the caller's argument or option at `path`.
+inline Error argument_error(std::string path, const std::string& what) {
+  std::string message = path.empty() ? what : path + ": " + what;
+  return Error{ReasonCode::UnspecifiedError, std::move(message), ErrorKind::Argument, std::move(path)};
 }
 
 }  // namespace tpgate::mqtt

@@ -185,3 +185,36 @@ TEST(PlatformRoleBad, CustomMessageIdWithPlusIsRefused) {
 
 }  // namespace
 }  // namespace tpgate::gateway::platform
+
+namespace tpgate::gateway::platform {
+namespace {
+
+// An error says what it is about in fields: a received payload's JSON path, a
+// caller's argument; the reason code only stands in for hosts that know no more.
+TEST(PlatformRoleErrors, NameThePathAndKindAsFields) {
+  PlatformRole role;
+  auto out = role.receive("gateway/telemetry", R"({"sub_device_data":{"s":{"t":[1]}}})", 5, "gw");
+  auto errors = events_of<ProtocolError>(out);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].error.kind, mqtt::ErrorKind::Payload);
+  EXPECT_EQ(errors[0].error.path, "sub_device_data.s.t");
+  EXPECT_EQ(errors[0].error.message.rfind("gateway/telemetry: sub_device_data.s.t: ", 0), 0u) << errors[0].error.message;
+
+  out = role.receive("gateway/nowhere", "{}", 5, "gw");
+  errors = events_of<ProtocolError>(out);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].error.kind, mqtt::ErrorKind::Mqtt);
+  EXPECT_EQ(errors[0].error.message.rfind("gateway/nowhere: ", 0), 0u) << errors[0].error.message;
+
+  auto sent = role.send_command("gw", Target{{""}, std::nullopt}, "Ping", json::object(), 5);
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().kind, mqtt::ErrorKind::Argument);
+  EXPECT_EQ(sent.error().path, "target");
+  auto get = role.send_attribute_get("gw", Target{{}, "s"}, {"k"}, AttributeGetShape::Keys, 5);
+  ASSERT_FALSE(get);
+  EXPECT_EQ(get.error().kind, mqtt::ErrorKind::Argument);
+  EXPECT_EQ(get.error().path, "target");
+}
+
+}  // namespace
+}  // namespace tpgate::gateway::platform

@@ -408,6 +408,27 @@ describe('PlatformClient receive path (fake client)', () => {
     assert.deepEqual(targets[4], { path: ['g', 's'], subGateways: ['g'], subDevice: 's', name: 'g/s' });
   });
 
+  test('errors carry what they are about as fields', TIMEOUT, async (t) => {
+    const { fake, pf, seen } = await platformFor(t, { defaultGateway: DN });
+    fake.emit('message', 'gateway/telemetry', new TextEncoder().encode('{"gateway_data":{"ok":1,"o":{"x":1}}}'));
+    const [bad] = seen.filter((s) => s.name === 'error');
+    assert.equal(bad.code, 'ERR_BAD_MESSAGE');
+    assert.equal(bad.message, 'gateway/telemetry: gateway_data.o: expected a number, string, boolean or null');
+    const errors = [];
+    pf.on('error', (err) => errors.push(err));
+    fake.emit('message', 'gateway/telemetry', new TextEncoder().encode('{"sub_device_data":{"s":{"t":[1]}}}'));
+    assert.equal(errors[0].path, 'sub_device_data.s.t');
+    assert.equal(errors[0].topic, 'gateway/telemetry');
+    // A bad argument names its option from the error's path, not its text.
+    await assert.rejects(pf.sendCommand(DN, { subGateways: [''] }, 'Ping'), (err) => {
+      assert.ok(err instanceof InvalidOptionError);
+      assert.equal(err.option, 'target');
+      return true;
+    });
+    await assert.rejects(pf.sendCommand(DN, { subDevice: 5 }, 'Ping'), (err) => err.option === 'target.subDevice');
+    await assert.rejects(pf.sendAttributeGet(DN, ['s1'], ['k'], { shape: 'keys' }), (err) => err.option === 'target');
+  });
+
   test('a request sent from a telemetry listener still times out', TIMEOUT, async (t) => {
     const fast = await platformFor(t, { defaultGateway: DN, requestTimeout: 50 });
     let sent = null;
