@@ -7,14 +7,14 @@
 // HEAPU8.set() or TextEncoder.encodeInto(). npm/src/packed.js reads and
 // writes these layouts; keep the two in step.
 //
-// Packed output, little endian, left in the module's packed buffer; takeFrame()
-// returns its address and JS copies it out of the heap at once (one slice):
+// Packed output, little endian, one frame per drain, left in the session's
+// frame buffer; takeFrame() returns its address and JS copies it out of the
+// heap at once (one copy):
 //   header (24 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
 //                      values waiting: call takeSide()), u8[3] zero,
 //                      u32 length of the bytes to write, f64 deadline (-1 none),
 //                      u32 length of the whole frame (header included), u32 zero
-//   bytes              to write to the transport, in order
-//   records, in event order:
+//   records, in event order (written as the events happen):
 //     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
 //                       4 properties in side), u16 packet id, u32 topic length,
 //                       u32 payload length, topic (UTF-8), payload
@@ -22,6 +22,8 @@
 //                       u16 packet id, u16 zero, u32 token
 //     3 other event     u8 3: the next side value is the event object
 //                       (the shapes of event_to_js)
+//   bytes              to write to the transport, in order: the frame's last
+//                      `length of the bytes` bytes
 //   Side values (properties objects and other events) are consumed in record order.
 #pragma once
 
@@ -54,6 +56,7 @@ class PackedBuffer {
   // Gives back memory above `keep` bytes (after a one-off burst).
   void trim(std::size_t keep);
   std::uint8_t* data() { return data_; }
+  const std::uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
 
  private:
@@ -62,9 +65,19 @@ class PackedBuffer {
   std::size_t capacity_ = 0;
 };
 
-// Appends `output` in the layout above to `packed`; objects that do not fit a
-// record are pushed onto `side` (created on first use).
-void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side);
+// Appends one record to `records`: a received message (read in place), or an
+// event; objects that do not fit a record are pushed onto `side` (created on
+// first use).
+void pack_message(const mqtt::PublishView& message, PackedBuffer& records, val& side);
+void pack_event(const mqtt::Event& event, PackedBuffer& records, val& side);
+// The record of a PublishCompleteEvent for a written QoS 0 message.
+void pack_published(mqtt::Token token, PackedBuffer& records);
+
+// Starts a frame in `frame`: room for the header, records to follow.
+void start_frame(PackedBuffer& frame);
+// Ends the frame of `frame` (started with start_frame(), records appended
+// since): records of output.events, then output.bytes, then the header.
+void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side);
 
 // The module-wide scratch area: at least `size` bytes, valid until the next
 // call into the module. Returns its address in the wasm heap.

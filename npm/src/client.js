@@ -22,7 +22,10 @@ import {
   FLAG_OPEN,
   FLAG_SIDE,
   packedHeader,
+  publishScratch,
   readRecords,
+  receiveScratch,
+  reserveScratch,
   takeFrame,
   topicLength,
   writeInput,
@@ -189,7 +192,7 @@ export class MqttClient extends Emitter {
     if (inbox.length === 1) {
       writeInput(this._tpgate, inbox[0]);
     } else {
-      const ptr = this._tpgate.reserveScratch(total);
+      const ptr = reserveScratch(this._tpgate, total);
       const heap = this._tpgate.HEAPU8;
       let at = ptr;
       for (let i = 0; i < inbox.length; i++) {
@@ -197,7 +200,7 @@ export class MqttClient extends Emitter {
         at += inbox[i].length;
       }
     }
-    session.receiveScratch(total, now());
+    receiveScratch(this._tpgate, session, total, now());
   }
 
   // One timer, at the earliest deadline. A timer that fires before the
@@ -501,7 +504,7 @@ export class MqttClient extends Emitter {
       if (properties === undefined) {
         // Hot path: topic and payload go straight into the wasm heap.
         const payloadLength = writePublish(this._tpgate, topic, payload);
-        token = this._session.publishScratch(topicLength, payloadLength, qos, retain, now());
+        token = publishScratch(this._tpgate, this._session, topicLength, payloadLength, qos, retain, now());
         if (token === 0) throw operationError(this._session.lastFailure(), 'publish');
       } else {
         const result = this._session.publish({ topic, payload, qos, retain, properties }, now());

@@ -41,29 +41,80 @@ export function decodeTopic(data, start, length) {
   return topic;
 }
 
+// Frames are copied out of the heap into slabs of JS memory, each frame into
+// its own part of one, and a slab is never written again once it is full:
+// the payload views that messages carry stay valid as long as someone holds
+// them (they keep their slab alive, as Node's Buffer pool does). One
+// ArrayBuffer per slab instead of one per frame; a large frame gets its own.
+const SLAB_SIZE = 16 * 1024;
+const SLAB_LARGEST = 2 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+// A session's address for the plain exports that stand in for its hot
+// methods (bindings/session_bindings.cpp): a direct call instead of Embind's
+// generic invoker. Asked once per session.
+const addresses = new WeakMap();
+
+function addressOf(session) {
+  if (session.isDeleted()) throw new Error('tpgate: the ClientSession was deleted');
+  let address = addresses.get(session);
+  if (address === undefined) {
+    address = session.address();
+    addresses.set(session, address);
+  }
+  return address;
+}
+
+/** session.receiveScratch(length, now): `length` bytes that writeInput() or reserveScratch() placed. */
+export function receiveScratch(tpgate, session, length, now) {
+  tpgate._tpgate_session_receive(addressOf(session), length, now);
+}
+
+/** session.publishScratch(...) after writePublish(): the token, or 0 (see session.lastFailure()). */
+export function publishScratch(tpgate, session, topicLength, payloadLength, qos, retain, now) {
+  return tpgate._tpgate_session_publish(addressOf(session), topicLength, payloadLength, qos, retain ? 1 : 0, now);
+}
+
 /**
- * One drain of `session`, copied out of the wasm heap at once (a view would
- * die when the heap grows, and the next call overwrites the frame).
+ * One drain of `session` (session.takeFrame()), copied out of the wasm heap
+ * at once (a view would die when the heap grows, and the next call
+ * overwrites the frame).
  */
 export function takeFrame(tpgate, session) {
-  const at = session.takeFrame();
+  const at = tpgate._tpgate_session_take_frame(addressOf(session));
   const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
-  const length = heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24);
-  return heap.slice(at, at + (length >>> 0));
+  const length = (heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24)) >>> 0;
+  if (length > SLAB_LARGEST) return heap.slice(at, at + length);
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  slab.set(heap.subarray(at, at + length), start);
+  slabUsed = start + length;
+  return slab.subarray(start, start + length);
 }
+
+function u32(data, o) {
+  return (data[o] | (data[o + 1] << 8) | (data[o + 2] << 16) | (data[o + 3] << 24)) >>> 0;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
 
 /**
  * The header of one drain (takeFrame()): flags, the bytes to write (a view
  * into `data`) and the next deadline (-1 none).
  */
 export function packedHeader(data) {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const bytesLength = view.getUint32(4, true);
+  const end = data.length;
+  for (let i = 0; i < 8; i++) f64Bytes[i] = data[8 + i];
   return {
     flags: data[0],
-    bytes: data.subarray(HEADER_SIZE, HEADER_SIZE + bytesLength),
-    deadline: view.getFloat64(8, true),
-    view,
+    // The bytes close the frame, after the records.
+    bytes: data.subarray(end - u32(data, 4), end),
+    deadline: f64[0],
   };
 }
 
@@ -77,16 +128,15 @@ export function packedHeader(data) {
  * bindings/session_packed.hpp.
  */
 export function readRecords(data, header, side, sink) {
-  const view = header.view;
-  let o = HEADER_SIZE + header.bytes.length;
+  let o = HEADER_SIZE;
   let s = 0;
-  const end = data.length;
+  const end = data.length - header.bytes.length;
   while (o < end) {
     const kind = data[o];
     if (kind === RECORD_MESSAGE) {
       const bits = data[o + 1];
-      const tl = view.getUint32(o + 4, true);
-      const pl = view.getUint32(o + 8, true);
+      const tl = u32(data, o + 4);
+      const pl = u32(data, o + 8);
       const start = o + 12;
       sink.message({
         topic: decodeTopic(data, start, tl),
@@ -100,13 +150,35 @@ export function readRecords(data, header, side, sink) {
       o = start + tl + pl;
     } else if (kind === RECORD_PUBLISH_COMPLETE) {
       const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
-      sink.publishComplete(view.getUint32(o + 8, true), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
+      sink.publishComplete(u32(data, o + 8), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
       o += 12;
     } else {
       sink.event(side[s++]);
       o += 1;
     }
   }
+}
+
+// The module's scratch area (reserveScratch) as C++ keeps it: its address
+// stays put until a call asks for more than it holds, or shrinks it back
+// after a burst, so a call is needed only then. Every use in the package goes
+// through reserveScratch() below, which follows the same rule.
+const SCRATCH_KEEP = 1 << 20;
+const scratchAreas = new WeakMap(); // module -> {ptr, size}
+
+/** Address of at least `size` bytes of the module's scratch area. */
+export function reserveScratch(tpgate, size) {
+  let area = scratchAreas.get(tpgate);
+  if (area !== undefined && size <= area.size && (area.size <= SCRATCH_KEEP || size > SCRATCH_KEEP)) return area.ptr;
+  const ptr = tpgate.reserveScratch(size);
+  if (area === undefined) {
+    area = { ptr, size: 0 };
+    scratchAreas.set(tpgate, area);
+  }
+  area.ptr = ptr;
+  area.size = Math.max(area.size, size);
+  if (size <= SCRATCH_KEEP && area.size > SCRATCH_KEEP) area.size = SCRATCH_KEEP;
+  return ptr;
 }
 
 let lastTopic = null;
@@ -129,13 +201,13 @@ export function writePublish(tpgate, topic, payload) {
   if (typeof payload === 'string') {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const max = tl + payload.length * 3;
-    const ptr = tpgate.reserveScratch(max);
+    const ptr = reserveScratch(tpgate, max);
     const heap = tpgate.HEAPU8; // read after reserving: growing the heap replaces it
     heap.set(lastTopicBytes, ptr);
     if (payload.length === 0) return 0;
     return encoder.encodeInto(payload, heap.subarray(ptr + tl, ptr + max)).written;
   }
-  const ptr = tpgate.reserveScratch(tl + payload.length);
+  const ptr = reserveScratch(tpgate, tl + payload.length);
   const heap = tpgate.HEAPU8;
   heap.set(lastTopicBytes, ptr);
   heap.set(payload, ptr + tl);
@@ -144,6 +216,6 @@ export function writePublish(tpgate, topic, payload) {
 
 /** Copies received bytes into the scratch area for receiveScratch(). */
 export function writeInput(tpgate, bytes) {
-  const ptr = tpgate.reserveScratch(bytes.length);
+  const ptr = reserveScratch(tpgate, bytes.length);
   tpgate.HEAPU8.set(bytes, ptr);
 }
