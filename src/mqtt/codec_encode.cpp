@@ -1,4 +1,5 @@
 // Writing packets: validate, measure with a counting Writer, then write once.
+#include <algorithm>
 #include <string>
 
 #include "mqtt/codec.hpp"
@@ -247,11 +248,39 @@ Result<PublishPlan> plan_publish(const PublishView& publish, const EncodeOptions
 
 void write_publish(const PublishView& publish, const PublishPlan& plan, ProtocolVersion version, Bytes& out) {
   const std::size_t start = out.size();
-  out.resize(start + plan.total);
-  wire::Writer w(out.data() + start);
-  w.u8(publish_header_byte(publish));
-  w.varint(plan.remaining_length);
-  detail::write_publish_body(w, publish, version);
+  if (out.capacity() < start + plan.total) out.reserve(std::max(start + plan.total, out.capacity() * 2));
+  if (publish.properties != nullptr) {
+    out.resize(start + plan.total);
+    wire::Writer w(out.data() + start);
+    w.u8(publish_header_byte(publish));
+    w.varint(plan.remaining_length);
+    detail::write_publish_body(w, publish, version);
+    return;
+  }
+  // Short fields around topic and payload, appended piece by piece: resize()
+  // would first zero every byte, one at a time in the size-optimised wasm.
+  // The same bytes as write_publish_body().
+  std::uint8_t head[1 + 4 + 2];  // fixed header, Remaining Length, topic length
+  wire::Writer h(head);
+  h.u8(publish_header_byte(publish));
+  h.varint(plan.remaining_length);
+  h.u16(static_cast<std::uint16_t>(publish.topic.size()));
+  out.insert(out.end(), head, head + h.size());
+  out.insert(out.end(), publish.topic.begin(), publish.topic.end());
+  std::uint8_t middle[2 + 4];  // packet identifier, property block
+  wire::Writer m(middle);
+  if (publish.qos != QoS::AtMostOnce) m.u16(publish.packet_id);
+  if (version == ProtocolVersion::v5) {
+    if (publish.topic_alias != 0) {
+      m.varint(3);
+      m.u8(static_cast<std::uint8_t>(PropertyId::TopicAlias));
+      m.u16(publish.topic_alias);
+    } else {
+      m.varint(0);
+    }
+  }
+  out.insert(out.end(), middle, middle + m.size());
+  out.insert(out.end(), publish.payload.begin(), publish.payload.end());
 }
 
 Status encode_publish(const PublishView& publish, const EncodeOptions& options, Bytes& out) {
