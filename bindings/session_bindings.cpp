@@ -179,10 +179,10 @@ class ClientSessionBinding : private mqtt::EventSink {
   }
 
   // --- hot paths (session_packed.hpp) -----------------------------------------
-  // The whole output as one frame in the module's packed buffer; returns its
-  // address (the frame's header holds its length). Valid until the next call
-  // into the module: JS copies it out of the heap at once. One crossing per
-  // drain, and no JS object made on this side.
+  // The whole output as one frame in this session's frame buffer; returns
+  // its address (the frame's header holds its length). Valid until the next
+  // call into the module: JS copies it out of the heap at once. One crossing
+  // per drain, and no JS object made on this side.
   double takeFrame() {
     if (session_) {
       session_->take_output(output_);
