@@ -8,11 +8,17 @@
 //   stream  a chunk of STREAM_PACKETS back-to-back packets per call, how a
 //           TCP socket delivers them; ops/s still counts packets.
 // tpgate is measured on two paths, each against the same mqtt-packet figure:
-//   client  what connect()'s client does: a connected ClientSession fed in
-//           place (bytes written into the wasm heap once, receiveScratch), one
-//           takeFrame() per call read by npm/src/packed.js into the message
-//           objects the client delivers; generate = writePublish +
-//           publishScratch + takeFrame, the bytes a view of the drain;
+//   client  what connect()'s client does, through npm/src/packed.js as the
+//           client calls it: a connected ClientSession fed in place (bytes
+//           written into the wasm heap once, receiveScratch), one takeFrame()
+//           per call read into the message objects the client delivers;
+//           generate = writePublish + publishScratch per message and one
+//           takeFrame per drain, the bytes a view of the drain. The client
+//           drains once per event-loop turn (a microtask), so publishes made
+//           together share a frame: generate is measured both ways, one
+//           publish per frame (a publish now and then) and a batch of
+//           STREAM_PACKETS publishes per frame (publish() called in a loop),
+//           against mqtt-packet generating as many packets;
 //   Embind  the raw module's codec API (Decoder.feed, encodePacket), which
 //           builds every packet field by field across the boundary.
 // QoS 0 throughout, so that the session writes no acknowledgement that
@@ -23,7 +29,17 @@ import { createRequire } from 'node:module';
 
 import { loadTpgate } from '../npm/src/index-node.js';
 import { normalizeClientOptions } from '../npm/src/options.js';
-import { FLAG_SIDE, packedHeader, readRecords, takeFrame, topicLength, writeInput, writePublish } from '../npm/src/packed.js';
+import {
+  FLAG_SIDE,
+  packedHeader,
+  publishScratch,
+  readRecords,
+  receiveScratch,
+  takeFrame,
+  topicLength,
+  writeInput,
+  writePublish,
+} from '../npm/src/packed.js';
 import { alternate, opsPerSecond, progress, row, runAlone } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -57,7 +73,7 @@ function connectedSession(mod, version) {
   session.transportOpen(0);
   const connack = version === 5 ? [0x20, 0x03, 0x00, 0x00, 0x00] : [0x20, 0x02, 0x00, 0x00];
   writeInput(mod, Uint8Array.from(connack));
-  session.receiveScratch(connack.length, 0);
+  receiveScratch(mod, session, connack.length, 0);
   takeFrame(mod, session);
   if (session.state() !== 'connected') throw new Error(`bench session is ${session.state()}, not connected`);
   return session;
@@ -74,7 +90,7 @@ function clientReceiver(mod, session) {
   return (bytes) => {
     got.length = 0;
     writeInput(mod, bytes);
-    session.receiveScratch(bytes.length, 0);
+    receiveScratch(mod, session, bytes.length, 0);
     const data = takeFrame(mod, session);
     const header = packedHeader(data);
     readRecords(data, header, (header.flags & FLAG_SIDE) !== 0 ? session.takeSide() : undefined, sink);
@@ -82,13 +98,18 @@ function clientReceiver(mod, session) {
   };
 }
 
-/** The client's publish path for one QoS 0 message: the bytes it would write. */
+/**
+ * The client's publish path for QoS 0 messages: `count` publishes, then the
+ * drain; returns the bytes it would write.
+ */
 function clientPublisher(mod, session) {
   const sink = { message() {}, publishComplete() {}, event() {} };
-  return (topic, payload) => {
-    const payloadLength = writePublish(mod, topic, payload);
-    if (session.publishScratch(topicLength, payloadLength, 0, false, 0) === 0) {
-      throw new Error(`publishScratch failed: ${session.lastFailure().message}`);
+  return (topic, payload, count = 1) => {
+    for (let i = 0; i < count; i++) {
+      const payloadLength = writePublish(mod, topic, payload);
+      if (publishScratch(mod, session, topicLength, payloadLength, 0, false, 0) === 0) {
+        throw new Error(`publishScratch failed: ${session.lastFailure().message}`);
+      }
     }
     const data = takeFrame(mod, session);
     const header = packedHeader(data);
@@ -116,30 +137,33 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
     const encoded = mod.encodePacket(ours, version);
     if (!encoded.ok) throw new Error(`encodePacket failed: ${encoded.message}`);
     const paths = [
-      ['client', (p) => publish(p.topic, p.payload)],
-      ['Embind', (p) => mod.encodePacket(p, version).bytes],
+      ['client', (p) => publish(p.topic, p.payload), 1],
+      [`client, ${STREAM_PACKETS} per frame`, (p) => publish(p.topic, p.payload, STREAM_PACKETS), STREAM_PACKETS],
+      ['Embind', (p) => mod.encodePacket(p, version).bytes, 1],
     ];
-    for (const [name, enc] of paths) {
-      if (Buffer.compare(Buffer.from(enc(ours)), peerBytes) !== 0) {
+    for (const [name, enc, count] of paths) {
+      const expected = concat(Array.from({ length: count }, () => peerBytes));
+      if (Buffer.compare(Buffer.from(enc(ours)), expected) !== 0) {
         throw new Error(`${name} and mqtt-packet disagree on a ${size} B PUBLISH (v${version}); fix the packets before timing`);
       }
     }
     const bytes = Uint8Array.from(peerBytes);
     const stream = concat(Array.from({ length: STREAM_PACKETS }, () => bytes));
 
-    // generate
+    // generate (ops/s counts packets on both sides)
     let sink = 0;
-    const genPeer = () => opsPerSecond((n) => {
-      for (let i = 0; i < n; i++) sink += mqttPacket.generate(peer, opts).length;
-    }, { ms });
-    for (const [pathName, enc] of paths) {
+    for (const [pathName, enc, count] of paths) {
       progress(`codec: generate ${size} B PUBLISH v${version}, ${pathName}`);
       const gen = await alternate(
         rounds,
-        () => opsPerSecond((n) => {
+        () => count * opsPerSecond((n) => {
           for (let i = 0; i < n; i++) sink += enc(ours).length;
         }, { ms }),
-        genPeer,
+        () => count * opsPerSecond((n) => {
+          for (let i = 0; i < n; i++) {
+            for (let j = 0; j < count; j++) sink += mqttPacket.generate(peer, opts).length;
+          }
+        }, { ms }),
       );
       rows.push(row({ part: 'codec', name: `generate PUBLISH ${size} B (v${version}), ${pathName}`, unit: 'ops/s', ...gen, peerName: 'mqtt-packet', goal: 2 }));
     }

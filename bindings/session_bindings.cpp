@@ -5,6 +5,7 @@
 // Operations that can fail return {ok: true, ...} or {ok: false, code, reason,
 // message}; nothing throws. The JS owner must call delete() when done.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include <algorithm>
 #include <cmath>
@@ -61,7 +62,7 @@ val token_result(const mqtt::Result<mqtt::Token>& result) {
 
 val status_result(const mqtt::Status& status) { return status ? ok_object() : failure_to_js(status.error()); }
 
-class ClientSessionBinding {
+class ClientSessionBinding : private mqtt::EventSink {
  public:
   explicit ClientSessionBinding(val options) {
     auto parsed = session_options_from_js(options);
@@ -150,8 +151,20 @@ class ClientSessionBinding {
     return ok_object();
   }
 
+  ClientSessionBinding(const ClientSessionBinding&) = delete;
+  ClientSessionBinding& operator=(const ClientSessionBinding&) = delete;
+  ~ClientSessionBinding() override {
+    if (session_) session_->set_event_sink(nullptr);
+  }
+
   // {bytes, events, openTransport, closeTransport, deadline (-1 = none)}
   val takeOutput() {
+    // The object path: events as objects again (records already packed for
+    // takeFrame() are dropped; the two are not meant to be mixed).
+    if (session_) session_->set_event_sink(nullptr);
+    frame_taken_ = true;
+    pending_side_ = val::undefined();
+    has_side_ = false;
     val out = val::object();
     mqtt::Output output;
     if (session_) output = session_->take_output();
@@ -166,18 +179,30 @@ class ClientSessionBinding {
   }
 
   // --- hot paths (session_packed.hpp) -----------------------------------------
-  // The whole output as one frame in the module's packed buffer; returns its
-  // address (the frame's header holds its length). Valid until the next call
-  // into the module: JS copies it out of the heap at once. One crossing per
-  // drain, and no JS object made on this side.
+  // The whole output as one frame in this session's frame buffer; returns
+  // its address (the frame's header holds its length). Valid until the next
+  // call into the module: JS copies it out of the heap at once. One crossing
+  // per drain, and no JS object made on this side.
   double takeFrame() {
-    mqtt::Output output;
-    if (session_) output = session_->take_output();
-    auto& packed = packed_buffer();
-    packed.clear();
-    packed.trim(1u << 20);  // do not pin a one-off burst
-    pack_output(output, deadline(), packed, side_);
-    return static_cast<double>(reinterpret_cast<std::uintptr_t>(packed.data()));
+    if (session_) {
+      session_->take_output(output_);
+      // From the first frame on, events are packed as they happen and
+      // received messages are read in place (set_event_sink()).
+      session_->set_event_sink(this);
+    }
+    PackedBuffer& frame = records();
+    // Side values are JS objects: only touched when there are some.
+    if (has_side_ || !side_.isUndefined()) {
+      side_ = std::move(pending_side_);
+      pending_side_ = val::undefined();
+      has_side_ = false;
+    }
+    finish_frame(output_, deadline(), frame, side_);
+    output_.events.clear();  // no event object outlives its frame
+    // JS copies the frame before its next call; the records after it start
+    // a new frame then.
+    frame_taken_ = true;
+    return static_cast<double>(reinterpret_cast<std::uintptr_t>(frame.data()));
   }
   // The side values of the last takeFrame() (an array), or undefined.
   val takeSide() {
@@ -201,18 +226,19 @@ class ClientSessionBinding {
       last_failure_ = mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, "publishScratch: lengths past the scratch area");
       return 0;
     }
-    mqtt::Publish publish;
-    publish.topic.assign(reinterpret_cast<const char*>(data.data()), topic_length);
-    publish.payload.assign(data.begin() + topic_length, data.end());
-    publish.qos = static_cast<mqtt::QoS>(qos);  // above 2 is refused by the encoder [MQTT-3.3.1-4]
-    publish.retain = retain;
-    auto result = session_->publish(std::move(publish), to_millis(now));
+    // Read in place: a QoS 0 message goes from here straight into the output.
+    const std::string_view topic(reinterpret_cast<const char*>(data.data()), topic_length);
+    // Above 2 is refused like any QoS above the server's maximum [MQTT-3.3.1-4].
+    const auto level = static_cast<mqtt::QoS>(std::min(qos, 255u));
+    auto result = session_->publish(topic, data.subspan(topic_length), level, retain, to_millis(now));
     if (!result) {
       last_failure_ = result.error();
       return 0;
     }
     return static_cast<double>(result.value());
   }
+  // The binding's address in the heap, for the plain exports below.
+  double address() const { return static_cast<double>(reinterpret_cast<std::uintptr_t>(this)); }
   // Why the last publishScratch() returned 0.
   val lastFailure() const { return last_failure_ ? failure_to_js(*last_failure_) : val::null(); }
 
@@ -220,28 +246,75 @@ class ClientSessionBinding {
     auto next = session_ ? session_->next_deadline() : std::nullopt;
     return next ? static_cast<double>(*next) : -1.0;
   }
-  bool hasOutput() const { return session_ && session_->has_output(); }
+  bool hasOutput() const {
+    return session_ && (session_->has_output() || (!frame_taken_ && records_.size() > kPackedHeaderSize));
+  }
   std::string state() const { return session_ ? state_name(session_->state()) : "closed"; }
   unsigned inflightCount() const { return session_ ? static_cast<unsigned>(session_->inflight_count()) : 0; }
   unsigned queuedCount() const { return session_ ? static_cast<unsigned>(session_->queued_count()) : 0; }
 
  private:
+  // mqtt::EventSink: records for the next takeFrame(), in event order.
+  void message(const mqtt::PublishView& message) override {
+    pack_message(message, records(), pending_side_);
+    has_side_ = has_side_ || !pending_side_.isUndefined();
+  }
+  void event(mqtt::Event&& event) override {
+    pack_event(event, records(), pending_side_);
+    has_side_ = has_side_ || !pending_side_.isUndefined();
+  }
+  void published(mqtt::Token token) override { pack_published(token, records()); }
+
+  // The frame being written: the records since the last takeFrame().
+  PackedBuffer& records() {
+    if (frame_taken_) {
+      records_.clear();
+      records_.trim(1u << 20);  // do not pin a one-off burst
+      start_frame(records_);
+      frame_taken_ = false;
+    }
+    return records_;
+  }
+
   std::optional<ClientSession> session_;
   std::optional<mqtt::Error> options_error_;
   std::optional<mqtt::Error> last_failure_;
-  val side_ = val::undefined();
+  val side_ = val::undefined();          // of the last takeFrame()
+  val pending_side_ = val::undefined();  // of the records not taken yet
+  bool has_side_ = false;                // pending_side_ holds values
+  PackedBuffer records_;                 // the frame: header, then events since the last takeFrame()
+  bool frame_taken_ = true;              // records_ holds a frame JS has copied
+  mqtt::Output output_;                  // the last drain, its memory kept
 
-  // Shared by every session: JS is single-threaded and each drain copies it out at once.
-  static PackedBuffer& packed_buffer() {
-    static PackedBuffer buffer;
-    return buffer;
-  }
 };
 
 unsigned reserveScratch(unsigned size) { return static_cast<unsigned>(reserve_scratch(size)); }
 
+ClientSessionBinding* binding_at(std::uintptr_t address) { return reinterpret_cast<ClientSessionBinding*>(address); }
+
 }  // namespace
 }  // namespace tpgate::bindings
+
+// The client's three hot calls as plain wasm exports, taking the address
+// that ClientSession.address() gave: an Embind method call goes through a
+// generic invoker (about 150 ns here), an export is called directly. Same
+// behaviour as the methods of the same name; npm/src/packed.js calls them.
+extern "C" {
+
+EMSCRIPTEN_KEEPALIVE double tpgate_session_take_frame(std::uintptr_t session) {
+  return tpgate::bindings::binding_at(session)->takeFrame();
+}
+
+EMSCRIPTEN_KEEPALIVE void tpgate_session_receive(std::uintptr_t session, unsigned length, double now) {
+  tpgate::bindings::binding_at(session)->receiveScratch(length, now);
+}
+
+EMSCRIPTEN_KEEPALIVE double tpgate_session_publish(std::uintptr_t session, unsigned topic_length,
+                                                   unsigned payload_length, unsigned qos, int retain, double now) {
+  return tpgate::bindings::binding_at(session)->publishScratch(topic_length, payload_length, qos, retain != 0, now);
+}
+
+}  // extern "C"
 
 EMSCRIPTEN_BINDINGS(tpgate_session) {
   using tpgate::bindings::ClientSessionBinding;
@@ -268,6 +341,7 @@ EMSCRIPTEN_BINDINGS(tpgate_session) {
       .function("takeSide", &ClientSessionBinding::takeSide)
       .function("receiveScratch", &ClientSessionBinding::receiveScratch)
       .function("publishScratch", &ClientSessionBinding::publishScratch)
-      .function("lastFailure", &ClientSessionBinding::lastFailure);
+      .function("lastFailure", &ClientSessionBinding::lastFailure)
+      .function("address", &ClientSessionBinding::address);
   emscripten::function("reserveScratch", &tpgate::bindings::reserveScratch);
 }

@@ -28,65 +28,76 @@ void push_side(val& side, val value) {
   side.call<void>("push", value);
 }
 
-struct RecordWriter {
-  PackedBuffer& out;
-  val& side;
+void put_message(PackedBuffer& out, val& side, const mqtt::PublishView& p) {
+  const bool props = p.properties != nullptr && !p.properties->empty();
+  const auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.qos) | (p.retain ? 4 : 0) |
+                                               (p.dup ? 8 : 0) | (props ? 16 : 0));
+  // One grow for the record, its topic and its payload.
+  std::uint8_t* at = out.grow(12 + p.topic.size() + p.payload.size());
+  const auto topic_length = static_cast<std::uint32_t>(p.topic.size());
+  const auto payload_length = static_cast<std::uint32_t>(p.payload.size());
+  at[0] = kPackedMessage;
+  at[1] = flags;
+  std::memcpy(at + 2, &p.packet_id, 2);  // wasm is little endian
+  std::memcpy(at + 4, &topic_length, 4);
+  std::memcpy(at + 8, &payload_length, 4);
+  if (topic_length != 0) std::memcpy(at + 12, p.topic.data(), topic_length);
+  if (payload_length != 0) std::memcpy(at + 12 + topic_length, p.payload.data(), payload_length);
+  if (props) push_side(side, properties_to_js(*p.properties));
+}
 
-  void operator()(const mqtt::MessageEvent& e) const {
-    const auto& p = e.publish;
-    const bool props = !p.properties.empty();
-    const auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.qos) | (p.retain ? 4 : 0) |
-                                                 (p.dup ? 8 : 0) | (props ? 16 : 0));
-    put<std::uint8_t>(out, kPackedMessage);
-    put<std::uint8_t>(out, flags);
-    put<std::uint16_t>(out, p.packet_id);
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(p.topic.size()));
-    put<std::uint32_t>(out, static_cast<std::uint32_t>(p.payload.size()));
-    out.append(p.topic.data(), p.topic.size());
-    out.append(p.payload.data(), p.payload.size());
-    if (props) push_side(side, properties_to_js(p.properties));
-  }
-  void operator()(const mqtt::PublishCompleteEvent& e) const {
-    const bool props = !e.properties.empty();
-    put<std::uint8_t>(out, kPackedPublishComplete);
-    put<std::uint8_t>(out, static_cast<std::uint8_t>(e.qos));
-    put<std::uint8_t>(out, e.reason_code);
-    put<std::uint8_t>(out, props ? 1 : 0);
-    put<std::uint16_t>(out, e.packet_id);
-    put<std::uint16_t>(out, 0);
-    put<std::uint32_t>(out, e.token);
-    if (props) push_side(side, properties_to_js(e.properties));
-  }
-  template <class Other>
-  void operator()(const Other&) const = delete;
-};
+void put_publish_complete(PackedBuffer& out, val& side, const mqtt::PublishCompleteEvent& e) {
+  const bool props = !e.properties.empty();
+  put<std::uint8_t>(out, kPackedPublishComplete);
+  put<std::uint8_t>(out, static_cast<std::uint8_t>(e.qos));
+  put<std::uint8_t>(out, e.reason_code);
+  put<std::uint8_t>(out, props ? 1 : 0);
+  put<std::uint16_t>(out, e.packet_id);
+  put<std::uint16_t>(out, 0);
+  put<std::uint32_t>(out, e.token);
+  if (props) push_side(side, properties_to_js(e.properties));
+}
 
 }  // namespace
 
-void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side) {
-  std::uint8_t flags = (output.open_transport ? 1 : 0) | (output.close_transport ? 2 : 0);
-  put<std::uint8_t>(packed, flags);  // the side bit is set below, once known
-  put<std::uint8_t>(packed, 0);
-  put<std::uint16_t>(packed, 0);
-  put<std::uint32_t>(packed, static_cast<std::uint32_t>(output.bytes.size()));
-  put<double>(packed, deadline);
-  put<std::uint32_t>(packed, 0);  // the frame's length, once known
-  put<std::uint32_t>(packed, 0);
-  packed.append(output.bytes.data(), output.bytes.size());
-  RecordWriter writer{packed, side};
-  for (const auto& event : output.events) {
-    if (const auto* m = std::get_if<mqtt::MessageEvent>(&event)) {
-      writer(*m);
-    } else if (const auto* c = std::get_if<mqtt::PublishCompleteEvent>(&event)) {
-      writer(*c);
-    } else {
-      put<std::uint8_t>(packed, kPackedOther);
-      push_side(side, event_to_js(event));
-    }
+void pack_message(const mqtt::PublishView& message, PackedBuffer& records, val& side) {
+  put_message(records, side, message);
+}
+
+void pack_event(const mqtt::Event& event, PackedBuffer& records, val& side) {
+  if (const auto* m = std::get_if<mqtt::MessageEvent>(&event)) {
+    put_message(records, side, mqtt::view_of(m->publish));
+  } else if (const auto* c = std::get_if<mqtt::PublishCompleteEvent>(&event)) {
+    put_publish_complete(records, side, *c);
+  } else {
+    put<std::uint8_t>(records, kPackedOther);
+    push_side(side, event_to_js(event));
   }
-  if (!side.isUndefined() && !side.isNull()) packed.data()[0] |= 4;
-  const auto length = static_cast<std::uint32_t>(packed.size());
-  std::memcpy(packed.data() + 16, &length, sizeof length);
+}
+
+void pack_published(mqtt::Token token, PackedBuffer& records) {
+  std::uint8_t* at = records.grow(12);
+  std::memset(at, 0, 8);  // QoS 0, reason 0, no properties, no identifier
+  at[0] = kPackedPublishComplete;
+  std::memcpy(at + 8, &token, 4);
+}
+
+void start_frame(PackedBuffer& frame) {
+  frame.clear();
+  std::memset(frame.grow(kPackedHeaderSize), 0, kPackedHeaderSize);
+}
+
+void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side) {
+  for (const auto& event : output.events) pack_event(event, frame, side);
+  frame.append(output.bytes.data(), output.bytes.size());
+  std::uint8_t* header = frame.data();
+  header[0] = static_cast<std::uint8_t>((output.open_transport ? 1 : 0) | (output.close_transport ? 2 : 0) |
+                                        (!side.isUndefined() && !side.isNull() ? 4 : 0));
+  const auto bytes_length = static_cast<std::uint32_t>(output.bytes.size());
+  const auto length = static_cast<std::uint32_t>(frame.size());
+  std::memcpy(header + 4, &bytes_length, 4);  // wasm is little endian
+  std::memcpy(header + 8, &deadline, 8);
+  std::memcpy(header + 16, &length, 4);
 }
 
 PackedBuffer::~PackedBuffer() { std::free(data_); }

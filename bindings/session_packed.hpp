@@ -9,14 +9,15 @@
 //
 // The frame: the one layout in which the core hands JS what it produced, for
 // every role (the client session, the platform role), little endian, left in a
-// buffer of the module; the call returns its address and JS copies it out of
-// the heap at once (one slice). npm/src/packed.js is its only reader.
+// buffer of the module; the call returns its address and JS reads it at once
+// (copied out, or in place before any other call into the module).
+// npm/src/packed.js is its only reader.
 //   header (24 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
 //                      values waiting: call takeSide()), u8[3] zero,
 //                      u32 length of the bytes to write, f64 deadline (-1 none),
 //                      u32 length of the whole frame (header included), u32 zero
-//   bytes              to write to the transport, in order (client session)
-//   records, in event order, each starting with its kind:
+//   records, in event order (written as the events happen), each starting
+//   with its kind:
 //     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
 //                       4 properties in side), u16 packet id, u32 topic length,
 //                       u32 payload length, topic (UTF-8), payload
@@ -42,6 +43,8 @@
 //   key id, or 0xFFFFFFFF and the name as a string, then a value), 6 array (u32
 //   count, then the values). Device and key ids belong to the writer (one per
 //   platform role); the reader keeps their tables for as long as it lives.
+//   bytes              to write to the transport, in order (client session):
+//                      the frame's last `length of the bytes` bytes
 //   Side values (properties objects and other events) are consumed in record order.
 #pragma once
 
@@ -89,6 +92,7 @@ class PackedBuffer {
   // Gives back memory above `keep` bytes (after a one-off burst).
   void trim(std::size_t keep);
   std::uint8_t* data() { return data_; }
+  const std::uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
 
  private:
@@ -97,9 +101,19 @@ class PackedBuffer {
   std::size_t capacity_ = 0;
 };
 
-// Appends `output` in the layout above to `packed`; objects that do not fit a
-// record are pushed onto `side` (created on first use).
-void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side);
+// Appends one record to `records`: a received message (read in place), or an
+// event; objects that do not fit a record are pushed onto `side` (created on
+// first use).
+void pack_message(const mqtt::PublishView& message, PackedBuffer& records, val& side);
+void pack_event(const mqtt::Event& event, PackedBuffer& records, val& side);
+// The record of a PublishCompleteEvent for a written QoS 0 message.
+void pack_published(mqtt::Token token, PackedBuffer& records);
+
+// Starts a frame in `frame`: room for the header, records to follow.
+void start_frame(PackedBuffer& frame);
+// Ends the frame of `frame` (started with start_frame(), records appended
+// since): records of output.events, then output.bytes, then the header.
+void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side);
 
 // The module-wide scratch area: at least `size` bytes, valid until the next
 // call into the module. Returns its address in the wasm heap.

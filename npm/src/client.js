@@ -23,7 +23,9 @@ import {
   FLAG_OPEN,
   FLAG_SIDE,
   packedHeader,
+  publishScratch,
   readRecords,
+  receiveScratch,
   reserveScratch,
   takeFrame,
   topicLength,
@@ -196,7 +198,7 @@ export class MqttClient extends Emitter {
         at += inbox[i].length;
       }
     }
-    session.receiveScratch(total, now());
+    receiveScratch(this._tpgate, session, total, now());
   }
 
   // One timer, at the earliest deadline. A timer that fires before the
@@ -500,7 +502,7 @@ export class MqttClient extends Emitter {
       if (properties === undefined) {
         // Hot path: topic and payload go straight into the wasm heap.
         const payloadLength = writePublish(this._tpgate, topic, payload);
-        token = this._session.publishScratch(topicLength, payloadLength, qos, retain, now());
+        token = publishScratch(this._tpgate, this._session, topicLength, payloadLength, qos, retain, now());
         if (token === 0) throw operationError(this._session.lastFailure(), 'publish');
       } else {
         const result = this._session.publish({ topic, payload, qos, retain, properties }, now());

@@ -47,19 +47,71 @@ export function decodeTopic(data, start, length) {
   return topic;
 }
 
-/**
- * One drain of `session`, copied out of the wasm heap at once (a view would
- * die when the heap grows, and the next call overwrites the frame).
- */
-export function takeFrame(tpgate, session) {
-  return frameAt(tpgate, session.takeFrame());
+// Frames are copied out of the heap into slabs of JS memory, each frame into
+// its own part of one, and a slab is never written again once it is full:
+// the payload views that messages carry stay valid as long as someone holds
+// them (they keep their slab alive, as Node's Buffer pool does). One
+// ArrayBuffer per slab instead of one per frame; a large frame gets its own.
+const SLAB_SIZE = 16 * 1024;
+const SLAB_LARGEST = 2 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+// A session's address for the plain exports that stand in for its hot
+// methods (bindings/session_bindings.cpp): a direct call instead of Embind's
+// generic invoker. Asked once per session.
+const addresses = new WeakMap();
+
+function addressOf(session) {
+  if (session.isDeleted()) throw new Error('tpgate: the ClientSession was deleted');
+  let address = addresses.get(session);
+  if (address === undefined) {
+    address = session.address();
+    addresses.set(session, address);
+  }
+  return address;
 }
 
-/** The frame at address `at` of the wasm heap, copied out (see takeFrame()). */
-export function frameAt(tpgate, at) {
+/** session.receiveScratch(length, now): `length` bytes that writeInput() or reserveScratch() placed. */
+export function receiveScratch(tpgate, session, length, now) {
+  tpgate._tpgate_session_receive(addressOf(session), length, now);
+}
+
+/** session.publishScratch(...) after writePublish(): the token, or 0 (see session.lastFailure()). */
+export function publishScratch(tpgate, session, topicLength, payloadLength, qos, retain, now) {
+  return tpgate._tpgate_session_publish(addressOf(session), topicLength, payloadLength, qos, retain ? 1 : 0, now);
+}
+
+/**
+ * One drain of `session` (session.takeFrame()), copied out of the wasm heap
+ * at once (a view would die when the heap grows, and the next call
+ * overwrites the frame).
+ */
+export function takeFrame(tpgate, session) {
+  const at = tpgate._tpgate_session_take_frame(addressOf(session));
   const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
-  const length = heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24);
-  return heap.slice(at, at + (length >>> 0));
+  const length = (heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24)) >>> 0;
+  if (length > SLAB_LARGEST) return heap.slice(at, at + length);
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  slab.set(heap.subarray(at, at + length), start);
+  slabUsed = start + length;
+  return slab.subarray(start, start + length);
+}
+
+function u32(data, o) {
+  return (data[o] | (data[o + 1] << 8) | (data[o + 2] << 16) | (data[o + 3] << 24)) >>> 0;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+function f64At(data, o) {
+  for (let i = 0; i < 8; i++) f64Bytes[i] = data[o + i];
+  return f64[0];
 }
 
 /**
@@ -85,8 +137,8 @@ export function makeTarget(subGateways, subDevice) {
 // The reading position of readValue() and readString().
 let at = 0;
 
-function readString(data, view) {
-  const length = view.getUint32(at, true);
+function readString(data) {
+  const length = u32(data, at);
   const start = at + 4;
   at = start + length;
   // Short ASCII (most keys and values) without TextDecoder's call overhead.
@@ -102,27 +154,27 @@ function readString(data, view) {
   return decoder.decode(data.subarray(start, at));
 }
 
-function readValue(data, view, keys) {
+function readValue(data, keys) {
   const tag = data[at++];
   switch (tag) {
     case 0: return null;
     case 1: return false;
     case 2: return true;
     case 3: {
-      const number = view.getFloat64(at, true);
+      const number = f64At(data, at);
       at += 8;
       return number;
     }
-    case 4: return readString(data, view);
+    case 4: return readString(data);
     case 5: {
-      const count = view.getUint32(at, true);
+      const count = u32(data, at);
       at += 4;
       const object = {};
       for (let i = 0; i < count; i++) {
-        const id = view.getUint32(at, true);
+        const id = u32(data, at);
         at += 4;
-        const key = id === INLINE_KEY ? readString(data, view) : keys[id];
-        const value = readValue(data, view, keys);
+        const key = id === INLINE_KEY ? readString(data) : keys[id];
+        const value = readValue(data, keys);
         // As JSON.parse: "__proto__" is an own property, not the prototype.
         if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
         else object[key] = value;
@@ -130,10 +182,10 @@ function readValue(data, view, keys) {
       return object;
     }
     case 6: {
-      const count = view.getUint32(at, true);
+      const count = u32(data, at);
       at += 4;
       const array = new Array(count);
-      for (let i = 0; i < count; i++) array[i] = readValue(data, view, keys);
+      for (let i = 0; i < count; i++) array[i] = readValue(data, keys);
       return array;
     }
     default:
@@ -146,13 +198,13 @@ function readValue(data, view, keys) {
  * into `data`) and the next deadline (-1 none).
  */
 export function packedHeader(data) {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const bytesLength = view.getUint32(4, true);
+  const end = data.length;
+  for (let i = 0; i < 8; i++) f64Bytes[i] = data[8 + i];
   return {
     flags: data[0],
-    bytes: data.subarray(HEADER_SIZE, HEADER_SIZE + bytesLength),
-    deadline: view.getFloat64(8, true),
-    view,
+    // The bytes close the frame, after the records.
+    bytes: data.subarray(end - u32(data, 4), end),
+    deadline: f64[0],
   };
 }
 
@@ -170,7 +222,7 @@ export function packedHeader(data) {
  * bindings/session_packed.hpp.
  */
 export function readRecords(data, header, side, sink, tables = null) {
-  readRange(data, header.view, HEADER_SIZE + header.bytes.length, data.length, side, sink, tables);
+  readRange(data, HEADER_SIZE, data.length - header.bytes.length, side, sink, tables);
 }
 
 /**
@@ -180,22 +232,18 @@ export function readRecords(data, header, side, sink, tables = null) {
  */
 export function readFrameAt(tpgate, at, sink, tables) {
   const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
-  if (heapView === null || heapView.buffer !== heap.buffer) heapView = new DataView(heap.buffer);
-  const length = heapView.getUint32(at + 16, true);
-  readRange(heap, heapView, at + HEADER_SIZE + heapView.getUint32(at + 4, true), at + length, null, sink, tables);
-  return heapView.getFloat64(at + 8, true);
+  readRange(heap, at + HEADER_SIZE, at + u32(heap, at + 16) - u32(heap, at + 4), null, sink, tables);
+  return f64At(heap, at + 8);
 }
 
-let heapView = null;
-
-function readRange(data, view, o, end, side, sink, tables) {
+function readRange(data, o, end, side, sink, tables) {
   let s = 0;
   while (o < end) {
     const kind = data[o];
     if (kind === RECORD_MESSAGE) {
       const bits = data[o + 1];
-      const tl = view.getUint32(o + 4, true);
-      const pl = view.getUint32(o + 8, true);
+      const tl = u32(data, o + 4);
+      const pl = u32(data, o + 8);
       const start = o + 12;
       sink.message({
         topic: decodeTopic(data, start, tl),
@@ -209,41 +257,41 @@ function readRange(data, view, o, end, side, sink, tables) {
       o = start + tl + pl;
     } else if (kind === RECORD_PUBLISH_COMPLETE) {
       const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
-      sink.publishComplete(view.getUint32(o + 8, true), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
+      sink.publishComplete(u32(data, o + 8), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
       o += 12;
     } else if (kind === RECORD_OTHER) {
       sink.event(side[s++]);
       o += 1;
     } else if (kind === RECORD_TELEMETRY) {
-      const device = tables.devices[view.getUint32(o + 4, true)];
-      const ts = view.getFloat64(o + 8, true);
+      const device = tables.devices[u32(data, o + 4)];
+      const ts = f64At(data, o + 8);
       at = o + 16;
       const values = readValue(data, view, tables.keys);
       o = at;
       sink.telemetry(device, ts, values);
     } else if (kind === RECORD_KEY) {
       at = o + 8;
-      tables.keys[view.getUint32(o + 4, true)] = readString(data, view);
+      tables.keys[u32(data, o + 4)] = readString(data);
       o = at;
     } else if (kind === RECORD_DEVICE) {
       const hasDevice = data[o + 1] !== 0;
       const count = data[o + 2] | (data[o + 3] << 8);
-      const id = view.getUint32(o + 4, true);
+      const id = u32(data, o + 4);
       at = o + 8;
-      const gateway = readString(data, view);
+      const gateway = readString(data);
       const subGateways = [];
-      for (let i = 0; i < count; i++) subGateways.push(readString(data, view));
-      const subDevice = hasDevice ? readString(data, view) : undefined;
+      for (let i = 0; i < count; i++) subGateways.push(readString(data));
+      const subDevice = hasDevice ? readString(data) : undefined;
       o = at;
       tables.devices[id] = { gateway, target: makeTarget(subGateways, subDevice) };
     } else if (kind === RECORD_JSON_EVENT) {
-      const length = view.getUint32(o + 4, true);
+      const length = u32(data, o + 4);
       sink.jsonEvent(JSON.parse(decoder.decode(data.subarray(o + 8, o + 8 + length))));
       o += 8 + length;
     } else if (kind === RECORD_PUBLICATION) {
       const bits = data[o + 1];
-      const tl = view.getUint32(o + 4, true);
-      const pl = view.getUint32(o + 8, true);
+      const tl = u32(data, o + 4);
+      const pl = u32(data, o + 8);
       const start = o + 12;
       sink.publication(decodeTopic(data, start, tl), decoder.decode(data.subarray(start + tl, start + tl + pl)), bits & 3, (bits & 4) !== 0);
       o = start + tl + pl;
@@ -253,18 +301,25 @@ function readRange(data, view, o, end, side, sink, tables) {
   }
 }
 
-// The module's scratch area as last reserved, per module: it moves only when
-// reserveScratch() grows or trims it, so most writes need no call for it.
-const scratchAreas = new WeakMap();
-const KEEP = 1 << 20; // the module trims a larger area back to this when asked for less
+// The module's scratch area (reserveScratch) as C++ keeps it: its address
+// stays put until a call asks for more than it holds, or shrinks it back
+// after a burst, so a call is needed only then. Every use in the package goes
+// through reserveScratch() below, which follows the same rule.
+const SCRATCH_KEEP = 1 << 20;
+const scratchAreas = new WeakMap(); // module -> {ptr, size}
 
-/** The address of at least `size` bytes of the module's scratch area. */
+/** Address of at least `size` bytes of the module's scratch area. */
 export function reserveScratch(tpgate, size) {
-  const area = scratchAreas.get(tpgate);
-  if (area !== undefined && size <= area.size && (area.size <= KEEP || size > KEEP)) return area.ptr;
-  const want = Math.max(size, 4096);
-  const ptr = tpgate.reserveScratch(want);
-  scratchAreas.set(tpgate, { ptr, size: want > KEEP && size <= KEEP ? KEEP : want });
+  let area = scratchAreas.get(tpgate);
+  if (area !== undefined && size <= area.size && (area.size <= SCRATCH_KEEP || size > SCRATCH_KEEP)) return area.ptr;
+  const ptr = tpgate.reserveScratch(size);
+  if (area === undefined) {
+    area = { ptr, size: 0 };
+    scratchAreas.set(tpgate, area);
+  }
+  area.ptr = ptr;
+  area.size = Math.max(area.size, size);
+  if (size <= SCRATCH_KEEP && area.size > SCRATCH_KEEP) area.size = SCRATCH_KEEP;
   return ptr;
 }
 

@@ -212,11 +212,17 @@ export interface ClientSession {
    * Hot path: the whole output of one drain as one frame in the module's heap;
    * returns its address. Laid out as bindings/session_packed.hpp describes
    * (24-byte header with flags, bytes length, deadline and the frame's length;
-   * the bytes to write; then message / publishComplete / other records). Valid
+   * message / publishComplete / other records; then the bytes to write). Valid
    * until the next call into the module: copy it out at once (packed.js
    * takeFrame does). Use instead of takeOutput(), not together with it.
    */
   takeFrame(): number;
+  /**
+   * The session's address in the module's heap, for the plain exports that
+   * npm/src/packed.js calls instead of takeFrame(), receiveScratch() and
+   * publishScratch() (same behaviour, no Embind invoker).
+   */
+  address(): number;
   /** The side values (properties objects and other events) of the last takeFrame(), or undefined. */
   takeSide(): unknown[] | undefined;
   /** Hot path: `length` received bytes that the host copied to reserveScratch(). */

@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "mqtt/packets.hpp"
 #include "mqtt/types.hpp"
@@ -69,6 +70,42 @@ Result<std::size_t> encode_into(const Packet& packet, const EncodeOptions& optio
 // The exact size encode() would produce, or the error it would report.
 Result<std::size_t> encoded_size(const Packet& packet, const EncodeOptions& options);
 
+// A PUBLISH by its fields, where they already are (no Publish, no Packet):
+// the session's publish path. Encoded byte for byte as encode() encodes the
+// Publish with the same fields.
+struct PublishView {
+  std::string_view topic;  // may be empty in v5 with a Topic Alias
+  std::span<const std::uint8_t> payload;
+  QoS qos = QoS::AtMostOnce;
+  bool retain = false;
+  bool dup = false;
+  std::uint16_t packet_id = 0;  // present only when qos > 0
+  // v5 properties, or nullptr for none but `topic_alias` (0 = none). With
+  // properties, the alias is properties->topic_alias and `topic_alias` is unused.
+  const Properties* properties = nullptr;
+  std::uint16_t topic_alias = 0;
+};
+
+// A Publish seen as a PublishView (its properties included).
+inline PublishView view_of(const Publish& p) {
+  return PublishView{p.topic, p.payload, p.qos, p.retain, p.dup, p.packet_id, &p.properties, 0};
+}
+
+// Size of a PUBLISH on the wire; `total` is what is appended.
+struct PublishPlan {
+  std::uint32_t remaining_length = 0;
+  std::size_t total = 0;
+};
+
+// encode() for a PublishView: validates, measures once, writes once.
+Status encode_publish(const PublishView& publish, const EncodeOptions& options, Bytes& out);
+
+// The two steps after validation, for a caller that has checked the fields
+// itself (the session checks the topic when the call is made): the size, or
+// PacketTooLarge with encode()'s message; then the bytes, appended to `out`.
+Result<PublishPlan> plan_publish(const PublishView& publish, const EncodeOptions& options);
+void write_publish(const PublishView& publish, const PublishPlan& plan, ProtocolVersion version, Bytes& out);
+
 struct DecoderOptions {
   // Version used for packets before a CONNECT is seen. A decoded CONNECT
   // switches the decoder to the version it declares (server side).
@@ -77,6 +114,15 @@ struct DecoderOptions {
   // Our Maximum Packet Size (0 = protocol maximum): a larger packet is refused
   // as soon as its fixed header is read, before its body is buffered.
   std::uint32_t max_packet_size = 0;
+};
+
+// A PUBLISH that Decoder::next(out, publish, error) read in place.
+struct ReceivedPublish {
+  bool set = false;  // the last Status::Packet was this PUBLISH (and `out` was left alone)
+  // Topic and payload view the decoder's buffer: valid until its next feed()
+  // or reset(). view.properties points at `properties`.
+  PublishView view;
+  Properties properties;
 };
 
 class Decoder {
@@ -101,6 +147,9 @@ class Decoder {
   // buffered bytes hold no complete packet, Error (with `error` set) when the
   // stream is malformed; after an Error every further call returns Error.
   Status next(Packet& out, Error& error);
+  // The same, but a PUBLISH is read in place into `publish` (no copy of its
+  // topic or payload) and every other packet into `out`.
+  Status next(Packet& out, ReceivedPublish& publish, Error& error);
 
   void set_version(ProtocolVersion v) { options_.version = v; }
   ProtocolVersion version() const { return options_.version; }
@@ -111,6 +160,8 @@ class Decoder {
   std::size_t buffered() const { return buffer_.size() - offset_; }
 
  private:
+  Status next_packet(Packet& out, ReceivedPublish* publish, Error& error);
+
   DecoderOptions options_;
   Bytes buffer_;
   std::size_t offset_ = 0;

@@ -143,16 +143,22 @@ bool decode_connack(Reader& r, const DecoderOptions& options, ConnAck& out) {
   return expect_end(r, "CONNACK");
 }
 
-bool decode_publish(Reader& r, const FixedHeader& header, const DecoderOptions& options, Publish& out) {
+// A PUBLISH read in place: topic and payload view the packet's bytes; the
+// properties go into `properties`, which must be empty.
+bool decode_publish_fields(Reader& r, const FixedHeader& header, const DecoderOptions& options, PublishView& out,
+                           Properties& properties) {
   // The fixed header flags were checked in parse_fixed_header().
   out.dup = (header.flags & 0x08U) != 0;
   out.qos = static_cast<QoS>((header.flags >> 1) & 0x03U);
   out.retain = (header.flags & 0x01U) != 0;
-  if (!r.read_string(out.topic, "topic name")) return false;
+  out.packet_id = 0;
+  out.properties = &properties;
+  out.topic_alias = 0;
+  if (!r.read_string_view(out.topic, "topic name")) return false;
   // The Packet Identifier is there only for QoS 1 and 2 [MQTT-2.2.1-2].
   if (out.qos != QoS::AtMostOnce && !read_packet_id(r, out.packet_id)) return false;
-  if (is_v5(options) && !read_properties(r, PropertyContext::Publish, out.properties)) return false;
-  if (out.topic.empty() && is_v5(options) && out.properties.topic_alias) {
+  if (is_v5(options) && !read_properties(r, PropertyContext::Publish, properties)) return false;
+  if (out.topic.empty() && is_v5(options) && properties.topic_alias) {
     // An empty topic name takes the topic from the Topic Alias (3.3.2.3.4);
     // whether the alias is known is for the session to say.
   } else if (out.topic.empty() && is_v5(options)) {
@@ -161,11 +167,23 @@ bool decode_publish(Reader& r, const FixedHeader& header, const DecoderOptions& 
     return r.fail(s.error().reason, s.error().message);
   }
   // A client never sends a Subscription Identifier in PUBLISH [MQTT-3.3.4-6].
-  if (options.role == Role::Server && !out.properties.subscription_identifiers.empty()) {
+  if (options.role == Role::Server && !properties.subscription_identifiers.empty()) {
     return r.fail(ReasonCode::ProtocolError,
                   "a PUBLISH from a client must not carry a Subscription Identifier [MQTT-3.3.4-6]");
   }
-  r.read_rest(out.payload);
+  out.payload = r.read_rest();
+  return true;
+}
+
+bool decode_publish(Reader& r, const FixedHeader& header, const DecoderOptions& options, Publish& out) {
+  PublishView view;
+  if (!decode_publish_fields(r, header, options, view, out.properties)) return false;
+  out.dup = view.dup;
+  out.qos = view.qos;
+  out.retain = view.retain;
+  out.topic.assign(view.topic);
+  out.packet_id = view.packet_id;
+  out.payload.assign(view.payload.begin(), view.payload.end());
   return true;
 }
 
@@ -395,6 +413,14 @@ bool decode_body(const FixedHeader& header, std::span<const std::uint8_t> body, 
                  Packet& out, Error& error) {
   Reader r(body);
   if (dispatch(r, header, options, out)) return true;
+  error = in_packet(header.type, r.take_error());
+  return false;
+}
+
+bool decode_publish_in_place(const FixedHeader& header, std::span<const std::uint8_t> body,
+                             const DecoderOptions& options, PublishView& out, Properties& properties, Error& error) {
+  Reader r(body);
+  if (decode_publish_fields(r, header, options, out, properties)) return true;
   error = in_packet(header.type, r.take_error());
   return false;
 }

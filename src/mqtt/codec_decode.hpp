@@ -33,4 +33,10 @@ HeaderStatus parse_fixed_header(std::span<const std::uint8_t> bytes, const Decod
 bool decode_body(const FixedHeader& header, std::span<const std::uint8_t> body, const DecoderOptions& options,
                  Packet& out, Error& error);
 
+// decode_body() for a PUBLISH, read in place: the topic and payload of `out`
+// view `body`, the properties are read into `properties` (which must be
+// empty) and out.properties points there.
+bool decode_publish_in_place(const FixedHeader& header, std::span<const std::uint8_t> body,
+                             const DecoderOptions& options, PublishView& out, Properties& properties, Error& error);
+
 }  // namespace tpgate::mqtt::detail

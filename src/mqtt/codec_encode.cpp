@@ -1,4 +1,5 @@
 // Writing packets: validate, measure with a counting Writer, then write once.
+#include <algorithm>
 #include <string>
 
 #include "mqtt/codec.hpp"
@@ -45,12 +46,7 @@ void write(Writer& w, const ConnAck& p, ProtocolVersion version) {
   if (is_v5(version)) write_properties(w, p.properties);
 }
 
-void write(Writer& w, const Publish& p, ProtocolVersion version) {
-  w.string(p.topic);
-  if (p.qos != QoS::AtMostOnce) w.u16(p.packet_id);
-  if (is_v5(version)) write_properties(w, p.properties);
-  w.raw(p.payload);
-}
+void write(Writer& w, const Publish& p, ProtocolVersion version) { write_publish_body(w, view_of(p), version); }
 
 // The shortest legal form: reason code and properties are left out when the
 // reason is 0 and there are no properties, the properties alone when there
@@ -114,6 +110,24 @@ void write(Writer& w, const Auth& p, ProtocolVersion) { write_reason_and_propert
 
 }  // namespace
 
+void write_publish_body(Writer& w, const PublishView& p, ProtocolVersion version) {
+  w.string(p.topic);
+  if (p.qos != QoS::AtMostOnce) w.u16(p.packet_id);
+  if (is_v5(version)) {
+    if (p.properties != nullptr) {
+      write_properties(w, *p.properties);
+    } else if (p.topic_alias != 0) {
+      // What write_properties() writes for a Topic Alias alone.
+      w.varint(3);
+      w.u8(static_cast<std::uint8_t>(PropertyId::TopicAlias));
+      w.u16(p.topic_alias);
+    } else {
+      w.varint(0);
+    }
+  }
+  w.raw(p.payload);
+}
+
 std::uint8_t fixed_header_byte(const Packet& packet) {
   const PacketType type = packet_type(packet);
   std::uint8_t flags = required_flags(type);
@@ -143,18 +157,12 @@ ProtocolVersion version_of(const Packet& packet, const EncodeOptions& options) {
   return options.version;
 }
 
-Result<Plan> plan(const Packet& packet, const EncodeOptions& options) {
-  const ProtocolVersion version = version_of(packet, options);
-  if (Status s = detail::validate_for_encoding(packet, options.version); !s) {
-    return detail::in_packet(packet_type(packet), s.error());
-  }
-  wire::Writer counter;
-  detail::write_body(counter, packet, version);
-  const std::size_t body = counter.size();
+// The size checks of every packet, once its body is measured.
+Result<Plan> check_size(PacketType type, std::size_t body, const EncodeOptions& options) {
   const std::uint32_t limit = options.max_packet_size != 0 ? options.max_packet_size : kMaxPacketSize;
   if (body > kMaxRemainingLength) {
-    return make_error(ReasonCode::PacketTooLarge, detail::packet_name(packet_type(packet)) +
-                                                      ": remaining length of " + std::to_string(body) +
+    return make_error(ReasonCode::PacketTooLarge, detail::packet_name(type) + ": remaining length of " +
+                                                      std::to_string(body) +
                                                       " bytes exceeds the protocol maximum of 268435455");
   }
   Plan result;
@@ -162,12 +170,27 @@ Result<Plan> plan(const Packet& packet, const EncodeOptions& options) {
   result.total = 1 + wire::varint_size(result.remaining_length) + body;
   // Never send more than the peer's Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.2.2-15].
   if (result.total > limit) {
-    return make_error(ReasonCode::PacketTooLarge, detail::packet_name(packet_type(packet)) + ": packet of " +
+    return make_error(ReasonCode::PacketTooLarge, detail::packet_name(type) + ": packet of " +
                                                       std::to_string(result.total) +
                                                       " bytes exceeds the maximum packet size of " +
                                                       std::to_string(limit) + " bytes");
   }
   return result;
+}
+
+Result<Plan> plan(const Packet& packet, const EncodeOptions& options) {
+  const ProtocolVersion version = version_of(packet, options);
+  if (Status s = detail::validate_for_encoding(packet, options.version); !s) {
+    return detail::in_packet(packet_type(packet), s.error());
+  }
+  wire::Writer counter;
+  detail::write_body(counter, packet, version);
+  return check_size(packet_type(packet), counter.size(), options);
+}
+
+std::uint8_t publish_header_byte(const PublishView& p) {
+  return static_cast<std::uint8_t>((static_cast<std::uint8_t>(PacketType::Publish) << 4) | (p.dup ? 0x08U : 0U) |
+                                   (static_cast<std::uint8_t>(p.qos) << 1) | (p.retain ? 0x01U : 0U));
 }
 
 void write_packet(const Packet& packet, const EncodeOptions& options, const Plan& p, std::uint8_t* out) {
@@ -204,6 +227,71 @@ Result<std::size_t> encoded_size(const Packet& packet, const EncodeOptions& opti
   Result<Plan> p = plan(packet, options);
   if (!p) return p.error();
   return p->total;
+}
+
+Result<PublishPlan> plan_publish(const PublishView& publish, const EncodeOptions& options) {
+  std::size_t body = 0;
+  if (publish.properties == nullptr) {
+    // Measured without a pass over the fields: topic, identifier, property
+    // block (a lone Topic Alias or none), payload.
+    body = 2 + publish.topic.size() + (publish.qos != QoS::AtMostOnce ? 2 : 0) + publish.payload.size();
+    if (options.version == ProtocolVersion::v5) body += publish.topic_alias != 0 ? 4 : 1;
+  } else {
+    wire::Writer counter;
+    detail::write_publish_body(counter, publish, options.version);
+    body = counter.size();
+  }
+  Result<Plan> p = check_size(PacketType::Publish, body, options);
+  if (!p) return p.error();
+  return PublishPlan{p->remaining_length, p->total};
+}
+
+void write_publish(const PublishView& publish, const PublishPlan& plan, ProtocolVersion version, Bytes& out) {
+  const std::size_t start = out.size();
+  if (out.capacity() < start + plan.total) out.reserve(std::max(start + plan.total, out.capacity() * 2));
+  if (publish.properties != nullptr) {
+    out.resize(start + plan.total);
+    wire::Writer w(out.data() + start);
+    w.u8(publish_header_byte(publish));
+    w.varint(plan.remaining_length);
+    detail::write_publish_body(w, publish, version);
+    return;
+  }
+  // Short fields around topic and payload, appended piece by piece: resize()
+  // would first zero every byte, one at a time in the size-optimised wasm.
+  // The same bytes as write_publish_body().
+  std::uint8_t head[1 + 4 + 2];  // fixed header, Remaining Length, topic length
+  wire::Writer h(head);
+  h.u8(publish_header_byte(publish));
+  h.varint(plan.remaining_length);
+  h.u16(static_cast<std::uint16_t>(publish.topic.size()));
+  out.insert(out.end(), head, head + h.size());
+  out.insert(out.end(), publish.topic.begin(), publish.topic.end());
+  std::uint8_t middle[2 + 4];  // packet identifier, property block
+  wire::Writer m(middle);
+  if (publish.qos != QoS::AtMostOnce) m.u16(publish.packet_id);
+  if (version == ProtocolVersion::v5) {
+    if (publish.topic_alias != 0) {
+      m.varint(3);
+      m.u8(static_cast<std::uint8_t>(PropertyId::TopicAlias));
+      m.u16(publish.topic_alias);
+    } else {
+      m.varint(0);
+    }
+  }
+  out.insert(out.end(), middle, middle + m.size());
+  out.insert(out.end(), publish.payload.begin(), publish.payload.end());
+}
+
+Status encode_publish(const PublishView& publish, const EncodeOptions& options, Bytes& out) {
+  if (Status s = detail::check_version(options.version); !s) return detail::in_packet(PacketType::Publish, s.error());
+  if (Status s = detail::validate_publish(publish, options.version); !s) {
+    return detail::in_packet(PacketType::Publish, s.error());
+  }
+  Result<PublishPlan> p = plan_publish(publish, options);
+  if (!p) return p.error();
+  write_publish(publish, *p, options.version, out);
+  return ok_status();
 }
 
 }  // namespace tpgate::mqtt

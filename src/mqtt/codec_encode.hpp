@@ -11,6 +11,15 @@ namespace tpgate::mqtt::detail {
 // the packet; the caller prefixes them.
 Status validate_for_encoding(const Packet& packet, ProtocolVersion version);
 
+// UnsupportedProtocolVersion for a level other than 4 and 5.
+Status check_version(ProtocolVersion version);
+
+// The PUBLISH rules of validate_for_encoding(), for a view.
+Status validate_publish(const PublishView& publish, ProtocolVersion version);
+
+// Everything after the Remaining Length of a PUBLISH.
+void write_publish_body(wire::Writer& out, const PublishView& publish, ProtocolVersion version);
+
 // First byte of the fixed header: packet type and flags.
 std::uint8_t fixed_header_byte(const Packet& packet);
 

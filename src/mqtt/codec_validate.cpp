@@ -9,6 +9,15 @@
 #include "mqtt/topic.hpp"
 
 namespace tpgate::mqtt::detail {
+
+Status check_version(ProtocolVersion version) {
+  if (version != ProtocolVersion::v311 && version != ProtocolVersion::v5) {
+    return make_error(ReasonCode::UnsupportedProtocolVersion,
+                      "protocol level " + std::to_string(static_cast<unsigned>(version)) + " is not supported");
+  }
+  return ok_status();
+}
+
 namespace {
 
 Status fail(ReasonCode reason, std::string message) { return make_error(reason, std::move(message)); }
@@ -47,13 +56,6 @@ Status check_reason(PacketType type, std::uint8_t code, ProtocolVersion version)
 
 bool is_v5(ProtocolVersion v) { return v == ProtocolVersion::v5; }
 
-Status check_version(ProtocolVersion version) {
-  if (version != ProtocolVersion::v311 && version != ProtocolVersion::v5) {
-    return fail(ReasonCode::UnsupportedProtocolVersion,
-                "protocol level " + std::to_string(static_cast<unsigned>(version)) + " is not supported");
-  }
-  return ok_status();
-}
 
 Status validate(const Connect& p, ProtocolVersion) {
   // CONNECT is written in the version it declares.
@@ -95,27 +97,7 @@ Status validate(const ConnAck& p, ProtocolVersion version) {
   return ok_status();
 }
 
-Status validate(const Publish& p, ProtocolVersion version) {
-  if (Status s = check_qos(p.qos, "QoS"); !s) return s;
-  if (p.dup && p.qos == QoS::AtMostOnce) {
-    return fail(ReasonCode::MalformedPacket, "DUP flag must be 0 for QoS 0 [MQTT-3.3.1-2]");
-  }
-  if (p.qos == QoS::AtMostOnce && p.packet_id != 0) {
-    return fail(ReasonCode::ProtocolError, "a QoS 0 PUBLISH has no packet identifier (it must be 0) [MQTT-2.2.1-2]");
-  }
-  if (p.qos != QoS::AtMostOnce) {
-    if (Status s = check_packet_id(p.packet_id); !s) return s;
-  }
-  if (is_v5(version)) {
-    if (Status s = validate_properties(p.properties, PropertyContext::Publish); !s) return s;
-  }
-  // v5: an empty topic name is sent with a Topic Alias (3.3.2.3.4).
-  if (p.topic.empty() && is_v5(version) && p.properties.topic_alias) return ok_status();
-  if (p.topic.empty() && is_v5(version)) {
-    return fail(ReasonCode::ProtocolError, "topic name is empty and there is no Topic Alias (3.3.2.1)");
-  }
-  return validate_topic_name(p.topic);
-}
+Status validate(const Publish& p, ProtocolVersion version) { return validate_publish(view_of(p), version); }
 
 template <PacketType T>
 Status validate(const PubResponse<T>& p, ProtocolVersion version) {
@@ -199,6 +181,32 @@ Status validate(const Auth& p, ProtocolVersion version) {
 }
 
 }  // namespace
+
+Status validate_publish(const PublishView& p, ProtocolVersion version) {
+  if (Status s = check_qos(p.qos, "QoS"); !s) return s;
+  if (p.dup && p.qos == QoS::AtMostOnce) {
+    return fail(ReasonCode::MalformedPacket, "DUP flag must be 0 for QoS 0 [MQTT-3.3.1-2]");
+  }
+  if (p.qos == QoS::AtMostOnce && p.packet_id != 0) {
+    return fail(ReasonCode::ProtocolError, "a QoS 0 PUBLISH has no packet identifier (it must be 0) [MQTT-2.2.1-2]");
+  }
+  if (p.qos != QoS::AtMostOnce) {
+    if (Status s = check_packet_id(p.packet_id); !s) return s;
+  }
+  bool has_alias = p.topic_alias != 0;
+  if (p.properties != nullptr) {
+    has_alias = p.properties->topic_alias.has_value();
+    if (is_v5(version)) {
+      if (Status s = validate_properties(*p.properties, PropertyContext::Publish); !s) return s;
+    }
+  }
+  // v5: an empty topic name is sent with a Topic Alias (3.3.2.3.4).
+  if (p.topic.empty() && is_v5(version) && has_alias) return ok_status();
+  if (p.topic.empty() && is_v5(version)) {
+    return fail(ReasonCode::ProtocolError, "topic name is empty and there is no Topic Alias (3.3.2.1)");
+  }
+  return validate_topic_name(p.topic);
+}
 
 Status validate_for_encoding(const Packet& packet, ProtocolVersion version) {
   if (Status s = check_version(version); !s) return s;

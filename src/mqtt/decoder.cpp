@@ -35,6 +35,17 @@ void Decoder::feed(std::span<const std::uint8_t> bytes) {
 }
 
 Decoder::Status Decoder::next(Packet& out, Error& error) {
+  ReceivedPublish* none = nullptr;
+  return next_packet(out, none, error);
+}
+
+Decoder::Status Decoder::next(Packet& out, ReceivedPublish& publish, Error& error) {
+  ReceivedPublish* in_place = &publish;
+  return next_packet(out, in_place, error);
+}
+
+Decoder::Status Decoder::next_packet(Packet& out, ReceivedPublish* publish, Error& error) {
+  if (publish != nullptr) publish->set = false;
   if (failed_) {
     error = error_;
     return Status::Error;
@@ -54,15 +65,26 @@ Decoder::Status Decoder::next(Packet& out, Error& error) {
     if (header.total_size() <= kReserveLimit) buffer_.reserve(offset_ + header.total_size());
     return Status::NeedMore;
   }
-  if (!detail::decode_body(header, pending.subspan(header.header_size, header.remaining_length), options_, out,
-                           error_)) {
+  const auto body = pending.subspan(header.header_size, header.remaining_length);
+  bool decoded = false;
+  if (publish != nullptr && header.type == PacketType::Publish) {
+    // read_properties() fills an empty set only.
+    if (!publish->properties.empty()) publish->properties = Properties{};
+    decoded = detail::decode_publish_in_place(header, body, options_, publish->view, publish->properties, error_);
+    publish->set = decoded;
+  } else {
+    decoded = detail::decode_body(header, body, options_, out, error_);
+  }
+  if (!decoded) {
     failed_ = true;
     error = error_;
     return Status::Error;
   }
   offset_ += header.total_size();
   // A CONNECT declares the version of the rest of the stream (server side).
-  if (const auto* connect = std::get_if<Connect>(&out)) options_.version = connect->version;
+  if (publish == nullptr || !publish->set) {
+    if (const auto* connect = std::get_if<Connect>(&out)) options_.version = connect->version;
+  }
   return Status::Packet;
 }
 

@@ -412,6 +412,7 @@ void write_properties(wire::Writer& out, const Properties& properties) {
 bool read_properties(wire::Reader& in, PropertyContext context, Properties& out) {
   std::uint32_t length = 0;
   if (!in.read_varint(length, "property length")) return false;
+  if (length == 0) return true;  // most packets carry none; `out` stays empty
   wire::Reader block(std::span<const std::uint8_t>{});
   if (!in.read_block(length, block, "property length")) return false;
   std::uint64_t seen = 0;  // one bit per identifier; all known ones are below 64

@@ -42,6 +42,12 @@ Status ClientSession::Impl::send(const Packet& packet, std::int64_t now) {
   return status;
 }
 
+Status ClientSession::Impl::send_publish(const PublishView& publish, std::int64_t now) {
+  Status status = encode_publish(publish, encode_options(), out.bytes);
+  if (status.ok()) last_sent = now;
+  return status;
+}
+
 void ClientSession::Impl::error_event(ReasonCode reason, std::string message) {
   emit(ErrorEvent{make_error(reason, std::move(message))});
 }
@@ -124,6 +130,10 @@ void ClientSession::tick(std::int64_t now) { impl_->tick(now); }
 Result<Token> ClientSession::publish(Publish message, std::int64_t now) {
   return impl_->publish(std::move(message), now);
 }
+Result<Token> ClientSession::publish(std::string_view topic, std::span<const std::uint8_t> payload, QoS qos,
+                                     bool retain, std::int64_t now) {
+  return impl_->publish(topic, payload, qos, retain, now);
+}
 Result<Token> ClientSession::subscribe(std::vector<Subscription> subscriptions, Properties properties,
                                        std::int64_t now) {
   return impl_->subscribe(std::move(subscriptions), std::move(properties), now);
@@ -136,10 +146,22 @@ void ClientSession::disconnect(std::int64_t now, ReasonCode reason, Properties p
   impl_->disconnect(now, reason, std::move(properties));
 }
 
+void ClientSession::set_event_sink(EventSink* sink) { impl_->sink = sink; }
+
 Output ClientSession::take_output() {
   Output taken = std::move(impl_->out);
   impl_->out = Output{};
   return taken;
+}
+
+void ClientSession::take_output(Output& into) {
+  into.bytes.clear();
+  // A one-off burst should not stay pinned to the session.
+  if (into.bytes.capacity() > (1U << 20)) Bytes().swap(into.bytes);
+  into.events.clear();
+  into.open_transport = false;
+  into.close_transport = false;
+  std::swap(impl_->out, into);
 }
 
 bool ClientSession::has_output() const {

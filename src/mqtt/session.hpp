@@ -29,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -159,6 +160,23 @@ struct Output {
   bool close_transport = false;  // close the transport (after writing `bytes`)
 };
 
+// Where a host that packs the output its own way (the wasm bindings) takes
+// events as they happen, received messages read in place among them: see
+// ClientSession::set_event_sink().
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // A received message, topic resolved from its alias (and the Topic Alias
+  // property removed), exactly when a MessageEvent would be emitted. Topic,
+  // payload and properties are views valid during this call only.
+  virtual void message(const PublishView& message) = 0;
+  // Every other event, in order with the messages.
+  virtual void event(Event&& event) = 0;
+  // A QoS 0 message of publish(topic, payload, ...) was written: what a
+  // PublishCompleteEvent{token, QoS 0} says, without building one.
+  virtual void published(Token token) { event(PublishCompleteEvent{token, QoS::AtMostOnce, 0, 0, {}}); }
+};
+
 class ClientSession {
  public:
   explicit ClientSession(SessionOptions options);
@@ -180,6 +198,13 @@ class ClientSession {
   // once for invalid topics, QoS above the server's maximum, packets above the
   // server's Maximum Packet Size, or a full queue.
   Result<Token> publish(Publish message, std::int64_t now);
+  // publish() of a message without properties, its topic and payload read
+  // where they are: the same checks, packet, events and errors, but while
+  // connected a QoS 0 message is validated, measured and written once,
+  // straight into the output; nothing is copied unless the message must be
+  // kept (QoS 1 and 2, or waiting for a connection or the Receive Maximum).
+  Result<Token> publish(std::string_view topic, std::span<const std::uint8_t> payload, QoS qos, bool retain,
+                        std::int64_t now);
   Result<Token> subscribe(std::vector<Subscription> subscriptions, Properties properties, std::int64_t now);
   Result<Token> unsubscribe(std::vector<std::string> filters, Properties properties, std::int64_t now);
   // Continue or start (ReAuthenticate) an enhanced authentication exchange.
@@ -190,7 +215,15 @@ class ClientSession {
                   Properties properties = {});
 
   // --- results --------------------------------------------------------------
+  // From now on events go to `sink` as they happen, and Output::events stays
+  // empty; received PUBLISH packets are then read in place (no copy of topic
+  // or payload on the way). nullptr goes back to Output::events. The sink
+  // must outlive the session or be unset first.
+  void set_event_sink(EventSink* sink);
   Output take_output();
+  // The same into `into` (emptied first), which gives its memory to the
+  // session for the next output: no allocation per drain.
+  void take_output(Output& into);
   bool has_output() const;
   std::optional<std::int64_t> next_deadline() const;
   SessionState state() const;

@@ -89,6 +89,8 @@ struct ClientSession::Impl {
   std::uint32_t ping_timeout_ms() const;
   // Encodes `packet` after the bytes already waiting; on error nothing is written.
   Status send(const Packet& packet, std::int64_t now);
+  // send() for a PUBLISH, without a Packet.
+  Status send_publish(const PublishView& publish, std::int64_t now);
   // Same, for a packet the session keeps: moved into a Packet and back, so
   // its payload is not copied.
   template <class T>
@@ -98,7 +100,13 @@ struct ClientSession::Impl {
     packet = std::move(*std::get_if<T>(&wire));
     return status;
   }
-  void emit(Event event) { out.events.push_back(std::move(event)); }
+  void emit(Event event) {
+    if (sink != nullptr) {
+      sink->event(std::move(event));
+    } else {
+      out.events.push_back(std::move(event));
+    }
+  }
   void error_event(ReasonCode reason, std::string message);
 
   // --- session_connection.cpp ----------------------------------------------
@@ -117,6 +125,8 @@ struct ClientSession::Impl {
 
   // --- session_outbound.cpp, session_acks.cpp, session_resume.cpp ----------
   Result<Token> publish(Publish message, std::int64_t now);
+  Result<Token> publish(std::string_view topic, std::span<const std::uint8_t> payload, QoS qos, bool retain,
+                        std::int64_t now);
   Result<Token> subscribe(std::vector<Subscription> subscriptions, Properties properties, std::int64_t now);
   Result<Token> unsubscribe(std::vector<std::string> filters, Properties properties, std::int64_t now);
   Token new_token();
@@ -124,7 +134,7 @@ struct ClientSession::Impl {
   Result<Token> submit_request(T packet, std::int64_t now);
   Status check_room() const;
   // Checks the server's limits that apply to a PUBLISH [MQTT-3.2.2-11] [MQTT-3.2.2-14].
-  Status check_capabilities(const Publish& publish) const;
+  Status check_capabilities(QoS qos, bool retain) const;
   void submit(Operation op, std::int64_t now);
   enum class SendResult : std::uint8_t { Sent, Blocked, Failed };
   // Sends a new operation if the protocol allows it now; Blocked when it must
@@ -133,6 +143,10 @@ struct ClientSession::Impl {
   SendResult try_send(Operation& op, std::int64_t now);
   // Writes a PUBLISH, giving it a topic alias when that is on.
   Status write_publish(Publish& publish, std::int64_t now);
+  // Same for a message without properties whose plain form (`plain`, the
+  // topic checked) fits the server's Maximum Packet Size: cannot fail.
+  void write_publish(const PublishView& publish, const PublishPlan& plain, std::int64_t now);
+  EncodeOptions encode_options() const { return EncodeOptions{options().version, server.maximum_packet_size}; }
   // Sends queued operations while there is room.
   void pump(std::int64_t now);
   void fail_operation(Operation& op, Error error);
@@ -157,6 +171,12 @@ struct ClientSession::Impl {
   void receive(std::span<const std::uint8_t> bytes, std::int64_t now);
   void on_packet(Packet& packet, std::int64_t now);
   void on_publish(Publish& publish, std::int64_t now);
+  // A PUBLISH read in place (the decoder's ReceivedPublish).
+  void on_publish(PublishView& publish, Properties& properties, std::int64_t now);
+  // The QoS flows of a received PUBLISH, its topic resolved; `owned` is the
+  // Publish that `publish` views when there is one (moved into the event).
+  void accept_publish(const PublishView& publish, Publish* owned, std::int64_t now);
+  void deliver(const PublishView& publish, Publish* owned);
   void on_pubrel(const PubRel& rel, std::int64_t now);
   void on_server_disconnect(Disconnect& disconnect, std::int64_t now);
 
@@ -165,6 +185,9 @@ struct ClientSession::Impl {
   SessionState state_ = SessionState::Idle;
   Decoder decoder;
   Output out;
+  EventSink* sink = nullptr;  // set_event_sink()
+  ReceivedPublish received;   // the decoder's in-place PUBLISH, with a sink
+  Packet received_packet;     // every other packet (kept: a Packet is large to construct)
 
   // Connection.
   std::string client_id;        // configured, then the server's Assigned Client Identifier

@@ -15,18 +15,25 @@ void ClientSession::Impl::receive(std::span<const std::uint8_t> bytes, std::int6
   // Bytes of a connection we already ended (or never had) mean nothing.
   if (!transport_up()) return;
   decoder.feed(bytes);
-  Packet packet;
+  Packet& packet = received_packet;
   Error error;
   // Stops as soon as a packet ends the connection: what follows it is not read.
   while (transport_up()) {
-    switch (decoder.next(packet, error)) {
+    // With a sink, a PUBLISH after CONNACK is read in place and handed over
+    // as a view; before CONNACK it goes through on_packet(), which refuses it.
+    const bool in_place = sink != nullptr && state() == SessionState::Connected;
+    switch (in_place ? decoder.next(packet, received, error) : decoder.next(packet, error)) {
       case Decoder::Status::NeedMore:
         return;
       case Decoder::Status::Error:
         fail_connection(std::move(error), now);
         return;
       case Decoder::Status::Packet:
-        on_packet(packet, now);
+        if (in_place && received.set) {
+          on_publish(received.view, received.properties, now);
+        } else {
+          on_packet(packet, now);
+        }
         break;
     }
   }
@@ -110,11 +117,23 @@ namespace {
 
 // Identifies a message by content for the QoS 2 resend check; std::hash is
 // enough: a collision needs the same packet identifier and DUP as well.
-std::uint64_t fingerprint_of(const Publish& publish) {
+std::uint64_t fingerprint_of(const PublishView& publish) {
   const std::string_view payload(reinterpret_cast<const char*>(publish.payload.data()), publish.payload.size());
   const std::uint64_t topic_hash = std::hash<std::string_view>{}(publish.topic);
   const std::uint64_t payload_hash = std::hash<std::string_view>{}(payload);
   return topic_hash ^ (payload_hash + 0x9E3779B97F4A7C15ULL + (topic_hash << 6) + (topic_hash >> 2));
+}
+
+Publish publish_of(const PublishView& view) {
+  Publish p;
+  p.dup = view.dup;
+  p.qos = view.qos;
+  p.retain = view.retain;
+  p.topic.assign(view.topic);
+  p.packet_id = view.packet_id;
+  if (view.properties != nullptr) p.properties = *view.properties;
+  p.payload.assign(view.payload.begin(), view.payload.end());
+  return p;
 }
 
 }  // namespace
@@ -126,14 +145,36 @@ void ClientSession::Impl::on_publish(Publish& publish, std::int64_t now) {
       return;
     }
   }
+  accept_publish(view_of(publish), &publish, now);
+}
+
+void ClientSession::Impl::on_publish(PublishView& publish, Properties& properties, std::int64_t now) {
+  if (v5()) {
+    if (Status resolved = inbound_aliases.resolve(publish.topic, properties); !resolved) {
+      fail_connection(resolved.error(), now);
+      return;
+    }
+  }
+  accept_publish(publish, nullptr, now);
+}
+
+void ClientSession::Impl::deliver(const PublishView& publish, Publish* owned) {
+  if (sink != nullptr) {
+    sink->message(publish);
+  } else {
+    emit(MessageEvent{owned != nullptr ? std::move(*owned) : publish_of(publish)});
+  }
+}
+
+void ClientSession::Impl::accept_publish(const PublishView& publish, Publish* owned, std::int64_t now) {
   const std::uint16_t id = publish.packet_id;
   switch (publish.qos) {
     case QoS::AtMostOnce:
-      emit(MessageEvent{std::move(publish)});
+      deliver(publish, owned);
       return;
     case QoS::AtLeastOnce:
       // Acknowledged whether or not the application wants it [MQTT-4.5.0-2] [MQTT-4.3.2-4].
-      emit(MessageEvent{std::move(publish)});
+      deliver(publish, owned);
       (void)send(PubAck{id, 0, {}}, now);
       return;
     case QoS::ExactlyOnce: {
@@ -164,7 +205,7 @@ void ClientSession::Impl::on_publish(Publish& publish, std::int64_t now) {
       // and lose messages under load. What this keeps is bounded anyway:
       // at most one entry per packet identifier.
       inbound_qos2.insert(pos, InboundQoS2{id, fingerprint});
-      if (!redelivery) emit(MessageEvent{std::move(publish)});
+      if (!redelivery) deliver(publish, owned);
       // [MQTT-4.3.3-8]
       (void)send(PubRec{id, 0, {}}, now);
       return;

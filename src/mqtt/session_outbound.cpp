@@ -38,14 +38,14 @@ Status ClientSession::Impl::check_room() const {
                                                    " messages); wait for completions or raise max_queued");
 }
 
-Status ClientSession::Impl::check_capabilities(const Publish& publish) const {
-  if (static_cast<std::uint8_t>(publish.qos) > static_cast<std::uint8_t>(server.maximum_qos)) {
+Status ClientSession::Impl::check_capabilities(QoS qos, bool retain) const {
+  if (static_cast<std::uint8_t>(qos) > static_cast<std::uint8_t>(server.maximum_qos)) {
     // [MQTT-3.2.2-11]
     return make_error(ReasonCode::QoSNotSupported,
-                      "QoS " + std::to_string(static_cast<int>(publish.qos)) + " is above the server's Maximum QoS " +
+                      "QoS " + std::to_string(static_cast<int>(qos)) + " is above the server's Maximum QoS " +
                           std::to_string(static_cast<int>(server.maximum_qos)));
   }
-  if (publish.retain && !server.retain_available) {
+  if (retain && !server.retain_available) {
     // [MQTT-3.2.2-14]
     return make_error(ReasonCode::RetainNotSupported, "the server does not support retained messages");
   }
@@ -66,16 +66,51 @@ Result<Token> ClientSession::Impl::publish(Publish message, std::int64_t now) {
                       "a PUBLISH from a client carries no Subscription Identifier [MQTT-3.3.4-6]: remove "
                       "subscriptionIdentifiers from the properties");
   }
-  if (Status capable = check_capabilities(message); !capable) return capable.error();
+  if (Status capable = check_capabilities(message.qos, message.retain); !capable) return capable.error();
   if (Status room = check_room(); !room) return room.error();
   // Too large for the server: refuse now rather than fail later
   // [MQTT-3.2.2-15]. The identifier is a placeholder of the right size.
   if (message.qos != QoS::AtMostOnce) message.packet_id = 1;
-  Status fits = check_size(message, EncodeOptions{options().version, server.maximum_packet_size});
+  Status fits = check_size(message, encode_options());
   message.packet_id = 0;
   if (!fits) return fits.error();
 
   const Token token = new_token();
+  submit(Operation{token, ++last_order, std::move(message), false}, now);
+  return token;
+}
+
+Result<Token> ClientSession::Impl::publish(std::string_view topic, std::span<const std::uint8_t> payload, QoS qos,
+                                           bool retain, std::int64_t now) {
+  // The checks of publish(Publish) above, in the same order.
+  if (state() == SessionState::Closed) return make_error(ReasonCode::UnspecifiedError, "the session is closed");
+  if (Status valid = validate_topic_name(topic); !valid) return valid.error();
+  if (Status capable = check_capabilities(qos, retain); !capable) return capable.error();
+  if (Status room = check_room(); !room) return room.error();
+  // The topic is checked and there are no properties: what is left for the
+  // encoder is the size [MQTT-3.2.2-15], with a placeholder identifier.
+  PublishView view{topic, payload, qos, retain, false, static_cast<std::uint16_t>(qos != QoS::AtMostOnce ? 1 : 0)};
+  Result<PublishPlan> plain = plan_publish(view, encode_options());
+  if (!plain) return plain.error();
+
+  const Token token = new_token();
+  if (qos == QoS::AtMostOnce && state() == SessionState::Connected) {
+    // What submit() and try_send() do for it: written at once, done once
+    // written [MQTT-4.3.1-1], never queued.
+    ++last_order;
+    write_publish(view, *plain, now);
+    if (sink != nullptr) {
+      sink->published(token);
+    } else {
+      emit(PublishCompleteEvent{token, QoS::AtMostOnce, 0, 0, {}});
+    }
+    return token;
+  }
+  Publish message;
+  message.qos = qos;
+  message.retain = retain;
+  message.topic.assign(topic);
+  message.payload.assign(payload.begin(), payload.end());
   submit(Operation{token, ++last_order, std::move(message), false}, now);
   return token;
 }
@@ -86,7 +121,7 @@ template <class T>
 Result<Token> ClientSession::Impl::submit_request(T packet, std::int64_t now) {
   if (Status room = check_room(); !room) return room.error();
   packet.packet_id = 1;
-  Status fits = check_size(packet, EncodeOptions{options().version, server.maximum_packet_size});
+  Status fits = check_size(packet, encode_options());
   packet.packet_id = 0;
   if (!fits) return fits.error();
   const Token token = new_token();
@@ -164,15 +199,14 @@ void ClientSession::Impl::submit(Operation op, std::int64_t now) {
 Status ClientSession::Impl::write_publish(Publish& publish, std::int64_t now) {
   OutboundTopicAliases::Assignment alias;
   if (v5() && options().auto_topic_alias) alias = outbound_aliases.assign(publish.topic);
-  if (alias.alias == 0) return send_kept(publish, now);
+  if (alias.alias == 0) return send_publish(view_of(publish), now);
 
   // A known alias goes with an empty topic; a new one with the topic, which
   // (re)maps it on the server (3.3.2.3.4) [MQTT-3.3.2-9].
-  std::string topic;
   publish.properties.topic_alias = alias.alias;
-  if (alias.known) topic.swap(publish.topic);
-  Status status = send_kept(publish, now);
-  if (alias.known) topic.swap(publish.topic);
+  PublishView aliased = view_of(publish);
+  if (alias.known) aliased.topic = {};
+  Status status = send_publish(aliased, now);
   publish.properties.topic_alias.reset();
   if (status) return status;
   // The alias is an optimisation of ours: it must never make a PUBLISH that
@@ -181,14 +215,34 @@ Status ClientSession::Impl::write_publish(Publish& publish, std::int64_t now) {
   // plain instead; the server's mappings stay as they were.
   if (!alias.known) outbound_aliases.forget(alias.alias);
   if (status.error().reason != ReasonCode::PacketTooLarge) return status;
-  return send_kept(publish, now);
+  return send_publish(view_of(publish), now);
+}
+
+void ClientSession::Impl::write_publish(const PublishView& publish, const PublishPlan& plain, std::int64_t now) {
+  OutboundTopicAliases::Assignment alias;
+  if (v5() && options().auto_topic_alias) alias = outbound_aliases.assign(publish.topic);
+  // Keep alive counts from the last packet sent [MQTT-3.1.2-20].
+  last_sent = now;
+  if (alias.alias != 0) {
+    // As in write_publish(Publish&): the topic with a new alias, none with a
+    // known one, and plain when the alias would not fit.
+    PublishView aliased = publish;
+    aliased.topic_alias = alias.alias;
+    if (alias.known) aliased.topic = {};
+    if (Result<PublishPlan> p = plan_publish(aliased, encode_options())) {
+      mqtt::write_publish(aliased, *p, options().version, out.bytes);
+      return;
+    }
+    if (!alias.known) outbound_aliases.forget(alias.alias);
+  }
+  mqtt::write_publish(publish, plain, options().version, out.bytes);
 }
 
 ClientSession::Impl::SendResult ClientSession::Impl::try_send(Operation& op, std::int64_t now) {
   Publish* publish = std::get_if<Publish>(&op.packet);
   if (publish != nullptr) {
     // Limits may have changed since the call (a new connection's CONNACK).
-    if (Status capable = check_capabilities(*publish); !capable) {
+    if (Status capable = check_capabilities(publish->qos, publish->retain); !capable) {
       fail_operation(op, capable.error());
       return SendResult::Failed;
     }

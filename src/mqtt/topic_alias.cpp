@@ -54,30 +54,37 @@ void InboundTopicAliases::reset(std::uint16_t maximum) {
 }
 
 Status InboundTopicAliases::resolve(Publish& publish) {
-  if (!publish.properties.topic_alias) {
-    if (publish.topic.empty()) {
+  std::string_view topic = publish.topic;
+  Status status = resolve(topic, publish.properties);
+  if (status && publish.topic.empty()) publish.topic.assign(topic);
+  return status;
+}
+
+Status InboundTopicAliases::resolve(std::string_view& topic, Properties& properties) {
+  if (!properties.topic_alias) {
+    if (topic.empty()) {
       return make_error(ReasonCode::ProtocolError, "PUBLISH has neither a topic name nor a topic alias");
     }
     return ok_status();
   }
-  const std::uint16_t alias = *publish.properties.topic_alias;
+  const std::uint16_t alias = *properties.topic_alias;
   if (alias == 0 || alias > maximum_) {
     // [MQTT-3.3.2-8] alias 0; [MQTT-3.1.2-26] [MQTT-3.1.2-27] above what we announced.
     return make_error(ReasonCode::TopicAliasInvalid, "topic alias " + std::to_string(alias) +
                                                          " is outside 1.." + std::to_string(maximum_) +
                                                          " (our Topic Alias Maximum)");
   }
-  if (publish.topic.empty()) {
+  if (topic.empty()) {
     auto found = topics_.find(alias);
     if (found == topics_.end()) {
       return make_error(ReasonCode::ProtocolError,
                         "topic alias " + std::to_string(alias) + " was never mapped on this connection");
     }
-    publish.topic = found->second;
+    topic = found->second;
   } else {
-    topics_[alias] = publish.topic;
+    topics_[alias].assign(topic);
   }
-  publish.properties.topic_alias.reset();
+  properties.topic_alias.reset();
   return ok_status();
 }
 

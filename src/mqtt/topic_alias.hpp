@@ -61,6 +61,9 @@ class InboundTopicAliases {
   // maximum [MQTT-3.1.2-26] [MQTT-3.3.2-8]; ProtocolError for an empty topic
   // with an alias we hold no mapping for, or with no alias at all.
   Status resolve(Publish& publish);
+  // The same for a PUBLISH read in place: `topic` is left as it is or set to
+  // view the mapped topic (valid until the next call).
+  Status resolve(std::string_view& topic, Properties& properties);
 
  private:
   std::uint16_t maximum_ = 0;

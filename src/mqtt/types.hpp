@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -129,24 +130,68 @@ struct Error {
   std::string path;
 };
 
-// A value or an Error; the core's replacement for exceptions.
+// A value or an Error; the core's replacement for exceptions. A tagged union
+// rather than a std::variant: its destructor is a test and, for a success
+// without a value (Status), nothing more, where the variant's is a call
+// through a dispatch table on every return in the size-optimised wasm.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : ok_(true) { new (&value_) T(std::move(value)); }  // NOLINT(google-explicit-constructor)
+  Result(Error error) : ok_(false) { new (&error_) Error(std::move(error)); }  // NOLINT(google-explicit-constructor)
+  Result(const Result& other) : ok_(other.ok_) {
+    if (ok_) {
+      new (&value_) T(other.value_);
+    } else {
+      new (&error_) Error(other.error_);
+    }
+  }
+  Result(Result&& other) noexcept : ok_(other.ok_) {
+    if (ok_) {
+      new (&value_) T(std::move(other.value_));
+    } else {
+      new (&error_) Error(std::move(other.error_));
+    }
+  }
+  Result& operator=(const Result& other) {
+    if (this != &other) {
+      destroy();
+      new (this) Result(other);
+    }
+    return *this;
+  }
+  Result& operator=(Result&& other) noexcept {
+    if (this != &other) {
+      destroy();
+      new (this) Result(std::move(other));
+    }
+    return *this;
+  }
+  ~Result() { destroy(); }
 
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  T& value() { return *std::get_if<0>(&v_); }
-  const T& value() const { return *std::get_if<0>(&v_); }
-  T* operator->() { return std::get_if<0>(&v_); }
-  const T* operator->() const { return std::get_if<0>(&v_); }
-  T& operator*() { return value(); }
-  const Error& error() const { return *std::get_if<1>(&v_); }
+  bool ok() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  T& value() { return value_; }
+  const T& value() const { return value_; }
+  T* operator->() { return &value_; }
+  const T* operator->() const { return &value_; }
+  T& operator*() { return value_; }
+  const Error& error() const { return error_; }
 
  private:
-  std::variant<T, Error> v_;
+  void destroy() {
+    if (ok_) {
+      value_.~T();
+    } else {
+      error_.~Error();
+    }
+  }
+
+  bool ok_;
+  union {
+    T value_;
+    Error error_;
+  };
 };
 
 // Result of an operation that yields nothing but may fail.

@@ -101,13 +101,20 @@ bool Reader::read_varint(std::uint32_t& value, std::string_view field) {
 }
 
 bool Reader::read_string(std::string& value, std::string_view field) {
+  std::string_view view;
+  if (!read_string_view(view, field)) return false;
+  value.assign(view);
+  return true;
+}
+
+bool Reader::read_string_view(std::string_view& value, std::string_view field) {
   std::uint16_t length = 0;
   if (!read_u16(length, field)) return false;
   if (!need(length, field)) return false;
   const std::string_view view(reinterpret_cast<const char*>(bytes_.data() + pos_), length);
   Status valid = validate_utf8_string(view);
   if (!valid) return fail(ReasonCode::MalformedPacket, std::string(field) + ": " + valid.error().message);
-  value.assign(view);
+  value = view;
   pos_ += length;
   return true;
 }
@@ -123,8 +130,14 @@ bool Reader::read_binary(Bytes& value, std::string_view field) {
 }
 
 void Reader::read_rest(Bytes& value) {
-  value.assign(bytes_.begin() + static_cast<std::ptrdiff_t>(pos_), bytes_.end());
+  const std::span<const std::uint8_t> rest = read_rest();
+  value.assign(rest.begin(), rest.end());
+}
+
+std::span<const std::uint8_t> Reader::read_rest() {
+  const std::span<const std::uint8_t> rest = bytes_.subspan(pos_);
   pos_ = bytes_.size();
+  return rest;
 }
 
 bool Reader::read_block(std::size_t length, Reader& block, std::string_view field) {

@@ -58,10 +58,13 @@ class Reader {
   // A UTF-8 Encoded String (1.5.4), validated: ill-formed UTF-8 or U+0000 is a
   // Malformed Packet [MQTT-1.5.4-1] [MQTT-1.5.4-2].
   bool read_string(std::string& value, std::string_view field);
+  // The same, as a view of the bytes read (no copy).
+  bool read_string_view(std::string_view& value, std::string_view field);
   // Binary Data (1.5.6): two-byte length, then that many bytes.
   bool read_binary(Bytes& value, std::string_view field);
   // Everything that is left (PUBLISH payload).
   void read_rest(Bytes& value);
+  std::span<const std::uint8_t> read_rest();
   // Splits off the next `length` bytes as their own Reader (the property
   // block); fails if fewer remain.
   bool read_block(std::size_t length, Reader& block, std::string_view field);
