@@ -7,36 +7,24 @@
 // HEAPU8.set() or TextEncoder.encodeInto(). npm/src/packed.js reads and
 // writes these layouts; keep the two in step.
 //
-// Packed output, little endian, left in the module's packed buffer; takeFrame()
-// returns its address and JS copies it out of the heap at once (one slice):
-//   header (24 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
-//                      values waiting: call takeSide()), u8[3] zero,
-//                      u32 length of the bytes to write, f64 deadline (-1 none),
-//                      u32 length of the whole frame (header included), u32 zero
-//   bytes              to write to the transport, in order
-//   records, in event order:
-//     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
-//                       4 properties in side), u16 packet id, u32 topic length,
-//                       u32 payload length, topic (UTF-8), payload
-//     2 publishComplete u8 2, u8 QoS, u8 reason code, u8 properties in side,
-//                       u16 packet id, u16 zero, u32 token
-//     3 other event     u8 3: the next side value is the event object
-//                       (the shapes of event_to_js)
-//   Side values (properties objects and other events) are consumed in record order.
+// The packed output of a drain is a frame of the one layout (frame.hpp, which
+// describes every record kind), left in the module's packed buffer;
+// takeFrame() returns its address and JS copies it out of the heap at once.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
 #include "convert.hpp"
+#include "frame.hpp"
 
 namespace tpgate::bindings {
 
 // Records of a packed output.
-inline constexpr std::uint8_t kPackedMessage = 1;
-inline constexpr std::uint8_t kPackedPublishComplete = 2;
-inline constexpr std::uint8_t kPackedOther = 3;
-inline constexpr std::size_t kPackedHeaderSize = 24;
+inline constexpr std::uint8_t kPackedMessage = frame::kMessage;
+inline constexpr std::uint8_t kPackedPublishComplete = frame::kPublishComplete;
+inline constexpr std::uint8_t kPackedOther = frame::kOther;
+inline constexpr std::size_t kPackedHeaderSize = frame::kHeaderSize;
 
 // A growable byte buffer without std::vector's per-element construction and
 // destruction, which the size-optimised (-Oz) build leaves as a call per byte.
@@ -62,7 +50,7 @@ class PackedBuffer {
   std::size_t capacity_ = 0;
 };
 
-// Appends `output` in the layout above to `packed`; objects that do not fit a
+// Appends `output` as a frame (frame.hpp) to `packed`; objects that do not fit a
 // record are pushed onto `side` (created on first use).
 void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side);
 

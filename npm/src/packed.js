@@ -1,6 +1,7 @@
-// The JS side of the session's hot paths (bindings/session_packed.hpp): the
-// packed output read without a boundary crossing per field, and PUBLISH / input
-// bytes written straight into the wasm heap's scratch area.
+// The JS side of the one frame layout (bindings/frame.hpp): frames read
+// without a boundary crossing per field (a client session's drain, a fleet's
+// output), and PUBLISH / input bytes written straight into the wasm heap's
+// scratch area. The only reader of that layout.
 
 // The core has validated topics as UTF-8 already [MQTT-1.5.4-1].
 const decoder = new TextDecoder();
@@ -13,6 +14,14 @@ export const FLAG_SIDE = 4;
 export const RECORD_MESSAGE = 1;
 export const RECORD_PUBLISH_COMPLETE = 2;
 export const RECORD_OTHER = 3;
+export const RECORD_GATEWAY_OUTPUT = 5;
+export const RECORD_JSON_EVENT = 8;
+/** Flags of a gatewayOutput record. */
+export const GATEWAY_OPEN = 1;
+export const GATEWAY_CLOSE = 2;
+export const GATEWAY_ENDED = 4;
+const GATEWAY_OUTPUT_HEAD = 12;
+const JSON_EVENT_HEAD = 8;
 
 /** Shared by every message and result without properties; frozen so no one writes into it. */
 export const NO_PROPERTIES = Object.freeze({});
@@ -42,8 +51,9 @@ export function decodeTopic(data, start, length) {
 }
 
 /**
- * One drain of `session`, copied out of the wasm heap at once (a view would
- * die when the heap grows, and the next call overwrites the frame).
+ * One drain of `session` (a client session or a fleet: anything whose
+ * takeFrame() returns a frame's address), copied out of the wasm heap at once
+ * (a view would die when the heap grows, and the next call overwrites the frame).
  */
 export function takeFrame(tpgate, session) {
   const at = session.takeFrame();
@@ -73,8 +83,7 @@ export function packedHeader(data) {
  * (the payload a view into `data`: no copy per message), a publish completion
  * as `sink.publishComplete(token, qos, packetId, reasonCode, properties)`, any
  * other event as `sink.event(object)`. `side` is session.takeSide() when the
- * header's FLAG_SIDE is set. The only reader of the layout of
- * bindings/session_packed.hpp.
+ * header's FLAG_SIDE is set.
  */
 export function readRecords(data, header, side, sink) {
   const view = header.view;
@@ -106,6 +115,74 @@ export function readRecords(data, header, side, sink) {
       sink.event(side[s++]);
       o += 1;
     }
+  }
+}
+
+/**
+ * Reads the records of a fleet's frame (takeFrame()), in order: each
+ * gatewayOutput as `sink.gatewayOutput(index, flags, data, start, length)`
+ * (the bytes are data[start, start + length): no view made per record), each
+ * json event as `sink.jsonEvent(text)`. Returns the frame's deadline (-1 none).
+ */
+export function readGatewayOutputs(data, sink) {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let o = HEADER_SIZE + view.getUint32(4, true);
+  const end = data.length;
+  while (o < end) {
+    const kind = data[o];
+    if (kind === RECORD_GATEWAY_OUTPUT) {
+      const length = view.getUint32(o + 8, true);
+      sink.gatewayOutput(view.getUint32(o + 4, true), data[o + 1], data, o + GATEWAY_OUTPUT_HEAD, length);
+      o += GATEWAY_OUTPUT_HEAD + length;
+    } else if (kind === RECORD_JSON_EVENT) {
+      const length = view.getUint32(o + 4, true);
+      const start = o + JSON_EVENT_HEAD;
+      sink.jsonEvent(decoder.decode(data.subarray(start, start + length)));
+      o = start + length;
+    } else {
+      throw new Error(`fleet frame: record kind ${kind} at ${o}`);
+    }
+  }
+  return view.getFloat64(8, true);
+}
+
+/**
+ * What a fleet's transports read, batched for one receiveFrame() call:
+ * gatewayOutput-shaped records (flags 0), one per read, in arrival order.
+ */
+export class GatewayInputs {
+  constructor() {
+    this.buffer = new Uint8Array(64 * 1024);
+    this.view = new DataView(this.buffer.buffer);
+    this.length = 0;
+  }
+
+  /** Appends bytes[start, end) as read by gateway `index`. */
+  add(index, bytes, start, end) {
+    const n = end - start;
+    const need = this.length + GATEWAY_OUTPUT_HEAD + n;
+    if (need > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(need, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const o = this.length;
+    this.view.setUint32(o, RECORD_GATEWAY_OUTPUT, true); // kind 5, flags 0, u16 zero
+    this.view.setUint32(o + 4, index, true);
+    this.view.setUint32(o + 8, n, true);
+    this.buffer.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), o + GATEWAY_OUTPUT_HEAD);
+    this.length = need;
+  }
+
+  /** Hands everything added to `fleet` in one call; false if the core refused it. */
+  flush(tpgate, fleet, now) {
+    const n = this.length;
+    if (n === 0) return true;
+    this.length = 0;
+    const ptr = tpgate.reserveScratch(n);
+    tpgate.HEAPU8.set(this.buffer.subarray(0, n), ptr); // read after reserving: growing replaces HEAPU8
+    return fleet.receiveFrame(n, now);
   }
 }
 
