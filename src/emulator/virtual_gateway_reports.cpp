@@ -114,7 +114,8 @@ void VirtualGateway::report_telemetry(std::int64_t now) {
   if (node_has_content(0, now)) {
     // One text buffer for every gateway's telemetry: its capacity stays, so the
     // writer neither reallocates nor copies per message (publish() copies it out).
-    thread_local std::string payload;
+    // The core is single-threaded (one module instance drives every gateway).
+    static std::string payload;
     payload.clear();
     {
       tpgate::json::Writer w(payload);
