@@ -16,8 +16,9 @@
 // 200 ms of its single thread per connection here, which would measure the
 // broker, not the clients.
 //
-//   node bench/fleet.mjs [--gateways 10000] [--sub-devices 10] [--steady 10] [--sides tpgate,mqttjs]
-//   node --expose-gc bench/fleet.mjs --child tpgate|mqttjs --url mqtt://... --gateways N --sub-devices 10 --steady S
+//   node bench/fleet.mjs [--gateways 10000] [--sub-devices 10] [--steady 10] [--sides tpgate,mqttjs] [--profile DIR]
+//   node --expose-gc bench/fleet.mjs --child tpgate|mqttjs --url mqtt://... --gateways N --sub-devices 10 --steady S [--profile DIR]
+// --profile DIR writes a V8 CPU profile of each side's steady window to DIR/fleet-<side>.cpuprofile.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // --- the child: one side ---------------------------------------------------------
 
-async function child(side, { url, gateways, subDevices, steady }) {
+// --profile DIR: a V8 CPU profile of the steady window only, in DIR/fleet-<side>.cpuprofile.
+async function startProfile(dir) {
+  if (!dir) return null;
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return async (side) => {
+    const { profile } = await post('Profiler.stop');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${dir}/fleet-${side}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+async function child(side, { url, gateways, subDevices, steady, profile }) {
   let fleet;
   if (side === 'tpgate') {
     const { createEmulator, loadTpgateEmulator } = await import('../npm/src/index-node.js');
@@ -72,6 +91,7 @@ async function child(side, { url, gateways, subDevices, steady }) {
   }
   line({ phase: 'connected', connectMs: fleet.connectMs });
   await sleep(WARMUP_S * 1000);
+  const stopProfile = await startProfile(profile);
   const cpu0 = process.cpuUsage();
   const w0 = performance.now();
   line({ phase: 'steady-start', at: Date.now() });
@@ -79,6 +99,7 @@ async function child(side, { url, gateways, subDevices, steady }) {
   const cpu1 = process.cpuUsage(cpu0);
   const wall = performance.now() - w0;
   line({ phase: 'steady-end', at: Date.now() });
+  await stopProfile?.(side);
   const after = usage();
   const extra = fleet.extra();
   const stopT0 = performance.now();
@@ -91,6 +112,9 @@ async function child(side, { url, gateways, subDevices, steady }) {
     heapPerGateway: (after.heapUsed + after.external - fleet.before.heapUsed - fleet.before.external) / gateways,
     rssMiB: after.rss / 1048576,
     cpuPercent: ((cpu1.user + cpu1.system) / 1000 / wall) * 100,
+    // The kernel's share (socket syscalls, loopback TCP) next to the process's own.
+    cpuUserPercent: (cpu1.user / 1000 / wall) * 100,
+    cpuSystemPercent: (cpu1.system / 1000 / wall) * 100,
     stopMs: performance.now() - stopT0,
     ...extra,
   };
@@ -145,13 +169,13 @@ function runSide(side, args) {
   });
 }
 
-async function measure(side, { gateways, subDevices, steady }) {
+async function measure(side, { gateways, subDevices, steady, profile }) {
   // A fresh broker per side; QoS 1 queues unlimited (max_queued_messages 0)
   // and no connection limit.
   const broker = await startMosquitto({ config: ['max_connections -1', 'max_queued_messages 0'], timeoutMs: 20_000 });
   try {
     const counter = await telemetryCounter(broker.tcpUrl);
-    const res = await runSide(side, ['--url', broker.tcpUrl, '--gateways', String(gateways), '--sub-devices', String(subDevices), '--steady', String(steady)]);
+    const res = await runSide(side, ['--url', broker.tcpUrl, '--gateways', String(gateways), '--sub-devices', String(subDevices), '--steady', String(steady), ...(profile ? ['--profile', profile] : [])]);
     await counter.close();
     if (res.error) return res;
     const t0 = res.phases['steady-start'].at;
@@ -166,14 +190,14 @@ async function measure(side, { gateways, subDevices, steady }) {
   }
 }
 
-export async function run({ gateways = 10_000, subDevices = 10, steady = 10, sides = ['tpgate', 'mqttjs'] } = {}) {
+export async function run({ gateways = 10_000, subDevices = 10, steady = 10, sides = ['tpgate', 'mqttjs'], profile = '' } = {}) {
   const results = {};
   for (const side of sides) {
     progress(`fleet: ${side}: ${gateways} gateways x ${subDevices} sub-devices`);
-    const r = await measure(side, { gateways, subDevices, steady });
+    const r = await measure(side, { gateways, subDevices, steady, profile });
     results[side] = r;
     progress(
-      `fleet: ${side}: ${r.error ?? `RSS ${(r.rssPerGateway / 1024).toFixed(1)} KiB/gateway, CPU ${r.cpuPercent.toFixed(0)}%, ${r.messagesPerSecond.toFixed(0)} msg/s, connect all ${(r.connectMs / 1000).toFixed(1)} s`}`,
+      `fleet: ${side}: ${r.error ?? `RSS ${(r.rssPerGateway / 1024).toFixed(1)} KiB/gateway, CPU ${r.cpuPercent.toFixed(0)}% (kernel ${r.cpuSystemPercent.toFixed(0)}%), ${r.messagesPerSecond.toFixed(0)} msg/s, connect all ${(r.connectMs / 1000).toFixed(1)} s`}`,
     );
   }
   const t = results.tpgate ?? {};
@@ -208,6 +232,7 @@ if (process.argv[2] === '--child') {
     gateways: Number(arg('gateways', 10_000)),
     subDevices: Number(arg('sub-devices', 10)),
     steady: Number(arg('steady', 10)),
+    profile: arg('profile', ''),
   });
   line(res);
   process.exit(0);
@@ -218,6 +243,7 @@ if (process.argv[2] === '--child') {
       subDevices: Number(arg('sub-devices', 10)),
       steady: Number(arg('steady', 10)),
       sides: arg('sides', 'tpgate,mqttjs').split(','),
+      profile: arg('profile', ''),
     }),
   );
 }

@@ -10,9 +10,12 @@
 //               "events"? (bool), "now"? (ms, accepted and unused: nothing runs before start)}
 //   class Fleet: size(), gatewayInfo(i) -> {index, device_number, client_id, username,
 //     password: string | null}, start(now), transportOpen(i, now), transportClosed(i, now),
-//     receiveScratch(i, length, now) (bytes at reserveScratch()), tick(now), stop(now),
-//     takeOutput() -> Uint8Array (a copy; layout in src/emulator/fleet.hpp),
-//     takeEvents() -> string (JSON array), stats(now) -> string (JSON), delete().
+//     receiveScratch(i, length, now) (bytes at reserveScratch()),
+//     receiveFrame(length, now) -> bool (gatewayOutput-shaped records at reserveScratch(),
+//       one per read: bindings/frame.hpp; false when they do not parse), tick(now), stop(now),
+//     takeFrame() -> address of the frame in the heap (bindings/frame.hpp; valid until
+//       the next call; npm/src/packed.js takeFrame copies it out), takeEvents() -> string
+//       (JSON array of the events not yet in a frame), stats(now) -> string (JSON), delete().
 // Thin: parsing, the fleet and the output layout live in src/emulator; this file only
 // converts. Nothing throws; failures are {ok: false, ...} objects. The JS owner of a
 // Fleet must call delete(), which frees every gateway of it.
@@ -20,6 +23,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -116,14 +120,15 @@ class FleetBinding {
   void receiveScratch(unsigned i, unsigned length, double now) {
     fleet_->receive(i, scratch(length), emulator_millis(now));
   }
+  bool receiveFrame(unsigned length, double now) {
+    return fleet_->receive_records(scratch(length), emulator_millis(now));
+  }
   void tick(double now) { fleet_->tick(emulator_millis(now)); }
   void stop(double now) { fleet_->stop(emulator_millis(now)); }
 
-  // A copy (slice), never a view: a view dies when the wasm memory grows.
-  val takeOutput() {
-    const std::vector<std::uint8_t> out = fleet_->take_output();
-    return val(emscripten::typed_memory_view(out.size(), out.data())).call<val>("slice");
-  }
+  // An address, not a view: JS copies the frame out at once (a view dies when the
+  // wasm memory grows).
+  unsigned takeFrame() { return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(fleet_->take_frame().data())); }
   std::string takeEvents() { return fleet_->take_events(); }
   std::string stats(double) { return fleet_->stats(); }
 
@@ -171,9 +176,10 @@ EMSCRIPTEN_BINDINGS(tpgate_emulator) {
       .function("transportOpen", &FleetBinding::transportOpen)
       .function("transportClosed", &FleetBinding::transportClosed)
       .function("receiveScratch", &FleetBinding::receiveScratch)
+      .function("receiveFrame", &FleetBinding::receiveFrame)
       .function("tick", &FleetBinding::tick)
       .function("stop", &FleetBinding::stop)
-      .function("takeOutput", &FleetBinding::takeOutput)
+      .function("takeFrame", &FleetBinding::takeFrame)
       .function("takeEvents", &FleetBinding::takeEvents)
       .function("stats", &FleetBinding::stats);
 }

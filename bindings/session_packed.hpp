@@ -7,72 +7,36 @@
 // HEAPU8.set() or TextEncoder.encodeInto(). npm/src/packed.js reads and
 // writes these layouts; keep the two in step.
 //
-// The frame: the one layout in which the core hands JS what it produced, for
-// every role (the client session, the platform role), little endian, left in a
-// buffer of the module; the call returns its address and JS reads it at once
-// (copied out, or in place before any other call into the module).
-// npm/src/packed.js is its only reader.
-//   header (24 bytes)  u8 flags (1 open transport, 2 close transport, 4 side
-//                      values waiting: call takeSide()), u8[3] zero,
-//                      u32 length of the bytes to write, f64 deadline (-1 none),
-//                      u32 length of the whole frame (header included), u32 zero
-//   records, in event order (written as the events happen), each starting
-//   with its kind:
-//     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
-//                       4 properties in side), u16 packet id, u32 topic length,
-//                       u32 payload length, topic (UTF-8), payload
-//     2 publishComplete u8 2, u8 QoS, u8 reason code, u8 properties in side,
-//                       u16 packet id, u16 zero, u32 token
-//     3 other event     u8 3: the next side value is the event object
-//                       (the shapes of event_to_js)
-//     4 publication     u8 4, u8 flags (bits 0-1 QoS, 2 retain), u16 zero,
-//                       u32 topic length, u32 payload length, topic, payload:
-//                       a message for the host to publish (platform role)
-//     6 JSON event      u8 6, u8[3] zero, u32 length, one event as UTF-8 JSON
-//                       text, in the shape the JS API emits it (platform role)
-//     7 telemetry       u8 7, u8[3] zero, u32 device id, f64 ts (ms), a value
-//                       (the telemetry values)
-//     9 device          u8 9, u8 1 if it names a sub-device, u16 number of
-//                       sub-gateways n, u32 device id, then strings: the
-//                       gateway, n sub-gateway addresses, the sub-device: what
-//                       a device id stands for from here on (once per id)
-//    10 key             u8 10, u8[3] zero, u32 key id, string: a member name
-//                       that values refer to by id from here on (once per id)
-//   A string is u32 length + UTF-8. A value is u8 tag then: 0 null, 1 false,
-//   2 true, 3 number (f64), 4 string, 5 object (u32 count, then per member u32
-//   key id, or 0xFFFFFFFF and the name as a string, then a value), 6 array (u32
-//   count, then the values). Device and key ids belong to the writer (one per
-//   platform role); the reader keeps their tables for as long as it lives.
-//   bytes              to write to the transport, in order (client session):
-//                      the frame's last `length of the bytes` bytes
-//   Side values (properties objects and other events) are consumed in record order.
+// The packed output of a drain is a frame of the one layout (frame.hpp, which
+// describes every record kind), left in the module's packed buffer;
+// takeFrame() returns its address and JS copies it out of the heap at once.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
 #include "convert.hpp"
+#include "frame.hpp"
 
 namespace tpgate::bindings {
 
 // Records of a packed output.
-inline constexpr std::uint8_t kPackedMessage = 1;
-inline constexpr std::uint8_t kPackedPublishComplete = 2;
-inline constexpr std::uint8_t kPackedOther = 3;
-inline constexpr std::uint8_t kPackedPublication = 4;
-inline constexpr std::uint8_t kPackedJsonEvent = 6;
-inline constexpr std::uint8_t kPackedTelemetry = 7;
-inline constexpr std::uint8_t kPackedDevice = 9;
-inline constexpr std::uint8_t kPackedKey = 10;
-// Tags of a value in a record.
-inline constexpr std::uint8_t kValueNull = 0;
-inline constexpr std::uint8_t kValueFalse = 1;
-inline constexpr std::uint8_t kValueTrue = 2;
-inline constexpr std::uint8_t kValueNumber = 3;
-inline constexpr std::uint8_t kValueString = 4;
-inline constexpr std::uint8_t kValueObject = 5;
-inline constexpr std::uint8_t kValueArray = 6;
-inline constexpr std::size_t kPackedHeaderSize = 24;
+inline constexpr std::uint8_t kPackedMessage = frame::kMessage;
+inline constexpr std::uint8_t kPackedPublishComplete = frame::kPublishComplete;
+inline constexpr std::uint8_t kPackedOther = frame::kOther;
+inline constexpr std::uint8_t kPackedPublication = frame::kPublication;
+inline constexpr std::uint8_t kPackedJsonEvent = frame::kJsonEvent;
+inline constexpr std::uint8_t kPackedTelemetry = frame::kTelemetry;
+inline constexpr std::uint8_t kPackedDevice = frame::kDevice;
+inline constexpr std::uint8_t kPackedKey = frame::kKey;
+inline constexpr std::uint8_t kValueNull = frame::kValueNull;
+inline constexpr std::uint8_t kValueFalse = frame::kValueFalse;
+inline constexpr std::uint8_t kValueTrue = frame::kValueTrue;
+inline constexpr std::uint8_t kValueNumber = frame::kValueNumber;
+inline constexpr std::uint8_t kValueString = frame::kValueString;
+inline constexpr std::uint8_t kValueObject = frame::kValueObject;
+inline constexpr std::uint8_t kValueArray = frame::kValueArray;
+inline constexpr std::size_t kPackedHeaderSize = frame::kHeaderSize;
 
 // A growable byte buffer without std::vector's per-element construction and
 // destruction, which the size-optimised (-Oz) build leaves as a call per byte.
@@ -101,6 +65,7 @@ class PackedBuffer {
   std::size_t capacity_ = 0;
 };
 
+<<<<<<< HEAD
 // Appends one record to `records`: a received message (read in place), or an
 // event; objects that do not fit a record are pushed onto `side` (created on
 // first use).
@@ -114,6 +79,11 @@ void start_frame(PackedBuffer& frame);
 // Ends the frame of `frame` (started with start_frame(), records appended
 // since): records of output.events, then output.bytes, then the header.
 void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side);
+=======
+// Appends `output` as a frame (frame.hpp) to `packed`; objects that do not fit a
+// record are pushed onto `side` (created on first use).
+void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side);
+>>>>>>> fleet
 
 // The module-wide scratch area: at least `size` bytes, valid until the next
 // call into the module. Returns its address in the wasm heap.

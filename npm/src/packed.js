@@ -1,6 +1,7 @@
-// The JS side of the session's hot paths (bindings/session_packed.hpp): the
-// packed output read without a boundary crossing per field, and PUBLISH / input
-// bytes written straight into the wasm heap's scratch area.
+// The JS side of the one frame layout (bindings/frame.hpp): frames read
+// without a boundary crossing per field (a client session's drain, a fleet's
+// output), and PUBLISH / input bytes written straight into the wasm heap's
+// scratch area. The only reader of that layout.
 
 // The core has validated topics as UTF-8 already [MQTT-1.5.4-1].
 const decoder = new TextDecoder();
@@ -14,10 +15,16 @@ export const RECORD_MESSAGE = 1;
 export const RECORD_PUBLISH_COMPLETE = 2;
 export const RECORD_OTHER = 3;
 export const RECORD_PUBLICATION = 4;
+export const RECORD_GATEWAY_OUTPUT = 5;
 export const RECORD_JSON_EVENT = 6;
 export const RECORD_TELEMETRY = 7;
 export const RECORD_DEVICE = 9;
 export const RECORD_KEY = 10;
+/** Flags of a gatewayOutput record. */
+export const GATEWAY_OPEN = 1;
+export const GATEWAY_CLOSE = 2;
+export const GATEWAY_ENDED = 4;
+const GATEWAY_OUTPUT_HEAD = 12;
 const INLINE_KEY = 0xffffffff;
 
 /** Shared by every message and result without properties; frozen so no one writes into it. */
@@ -83,12 +90,18 @@ export function publishScratch(tpgate, session, topicLength, payloadLength, qos,
 }
 
 /**
- * One drain of `session` (session.takeFrame()), copied out of the wasm heap
- * at once (a view would die when the heap grows, and the next call
- * overwrites the frame).
+ * One drain of a client session, copied out of the wasm heap at once (see
+ * copyFrame()).
  */
 export function takeFrame(tpgate, session) {
-  const at = tpgate._tpgate_session_take_frame(addressOf(session));
+  return copyFrame(tpgate, tpgate._tpgate_session_take_frame(addressOf(session)));
+}
+
+/**
+ * The frame at address `at` of the wasm heap, copied out at once (a view
+ * would die when the heap grows, and the next call overwrites the frame).
+ */
+export function copyFrame(tpgate, at) {
   const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
   const length = (heap[at + 16] | (heap[at + 17] << 8) | (heap[at + 18] << 16) | (heap[at + 19] << 24)) >>> 0;
   if (length > SLAB_LARGEST) return heap.slice(at, at + length);
@@ -218,8 +231,10 @@ export function packedHeader(data) {
  * `sink.publication(topic, payload, qos, retain)`, a JSON event as
  * `sink.jsonEvent(object)`, telemetry as `sink.telemetry(device, ts, values)`
  * (device = tables.devices[id]: {gateway, target}); device and key records
- * fill `tables` (createIdTables()). The only reader of the layout of
- * bindings/session_packed.hpp.
+ * fill `tables` (createIdTables()). A fleet's frame: a gatewayOutput as
+ * `sink.gatewayOutput(index, flags, data, start, length)` (the bytes are
+ * data[start, start + length): no view made per record), a JSON event as
+ * `sink.jsonEvent(object)`. The only reader of the layout of bindings/frame.hpp.
  */
 export function readRecords(data, header, side, sink, tables = null) {
   readRange(data, HEADER_SIZE, data.length - header.bytes.length, side, sink, tables);
@@ -284,6 +299,10 @@ function readRange(data, o, end, side, sink, tables) {
       const subDevice = hasDevice ? readString(data) : undefined;
       o = at;
       tables.devices[id] = { gateway, target: makeTarget(subGateways, subDevice) };
+    } else if (kind === RECORD_GATEWAY_OUTPUT) {
+      const length = u32(data, o + 8);
+      sink.gatewayOutput(u32(data, o + 4), data[o + 1], data, o + GATEWAY_OUTPUT_HEAD, length);
+      o += GATEWAY_OUTPUT_HEAD + length;
     } else if (kind === RECORD_JSON_EVENT) {
       const length = u32(data, o + 4);
       sink.jsonEvent(JSON.parse(decoder.decode(data.subarray(o + 8, o + 8 + length))));
@@ -321,6 +340,55 @@ export function reserveScratch(tpgate, size) {
   area.size = Math.max(area.size, size);
   if (size <= SCRATCH_KEEP && area.size > SCRATCH_KEEP) area.size = SCRATCH_KEEP;
   return ptr;
+}
+
+/**
+ * Reads a frame copied out of the heap (copyFrame()): its records as
+ * readRecords() does, then returns its deadline (-1 none).
+ */
+export function readFrame(data, sink, tables = null) {
+  readRange(data, HEADER_SIZE, data.length - u32(data, 4), null, sink, tables);
+  return f64At(data, 8);
+}
+
+/**
+ * What a fleet's transports read, batched for one receiveFrame() call:
+ * gatewayOutput-shaped records (flags 0), one per read, in arrival order.
+ */
+export class GatewayInputs {
+  constructor() {
+    this.buffer = new Uint8Array(64 * 1024);
+    this.view = new DataView(this.buffer.buffer);
+    this.length = 0;
+  }
+
+  /** Appends bytes[start, end) as read by gateway `index`. */
+  add(index, bytes, start, end) {
+    const n = end - start;
+    const need = this.length + GATEWAY_OUTPUT_HEAD + n;
+    if (need > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(need, this.buffer.length * 2));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const o = this.length;
+    this.view.setUint32(o, RECORD_GATEWAY_OUTPUT, true); // kind 5, flags 0, u16 zero
+    this.view.setUint32(o + 4, index, true);
+    this.view.setUint32(o + 8, n, true);
+    this.buffer.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), o + GATEWAY_OUTPUT_HEAD);
+    this.length = need;
+  }
+
+  /** Hands everything added to `fleet` in one call; false if the core refused it. */
+  flush(tpgate, fleet, now) {
+    const n = this.length;
+    if (n === 0) return true;
+    this.length = 0;
+    const ptr = reserveScratch(tpgate, n);
+    tpgate.HEAPU8.set(this.buffer.subarray(0, n), ptr); // read after reserving: growing replaces HEAPU8
+    return fleet.receiveFrame(n, now);
+  }
 }
 
 let lastTopic = null;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "bindings/frame.hpp"
 #include "emulator/identity.hpp"
 
 namespace tpgate::emulator {
@@ -10,19 +11,23 @@ namespace {
 
 constexpr std::int64_t kNever = VirtualGateway::kNever;
 
-template <class T>
-void put_at(std::vector<std::uint8_t>& out, std::size_t at, T value) {
-  std::memcpy(out.data() + at, &value, sizeof(T));  // little endian: wasm and x86/arm hosts
-}
-
-template <class T>
-void put(std::vector<std::uint8_t>& out, T value) {
-  const std::size_t at = out.size();
-  out.resize(at + sizeof(T));
-  put_at(out, at, value);
-}
+static_assert(kOpenTransport == frame::kGatewayOpen && kCloseTransport == frame::kGatewayClose &&
+              kEnded == frame::kGatewayEnded);
 
 }  // namespace
+
+std::uint8_t* Fleet::Bytes::grow(std::size_t more) {
+  if (size_ + more > capacity_) {
+    const std::size_t capacity = std::max<std::size_t>({size_ + more, 2 * capacity_, 4096});
+    std::unique_ptr<std::uint8_t[]> data(new std::uint8_t[capacity]);
+    if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::uint8_t* at = data_.get() + size_;
+  size_ += more;
+  return at;
+}
 
 std::pair<std::uint32_t, std::uint32_t> shard_range(std::uint32_t total, std::uint32_t k, std::uint32_t n) {
   const auto first = static_cast<std::uint32_t>(static_cast<std::uint64_t>(k - 1) * total / n);
@@ -30,7 +35,8 @@ std::pair<std::uint32_t, std::uint32_t> shard_range(std::uint32_t total, std::ui
   return {first, end};
 }
 
-// Appends one gateway's output to the fleet's buffer as records (see fleet.hpp).
+// Appends one gateway's output to the fleet's frame as gatewayOutput records
+// (bindings/frame.hpp), growing the last record while it is this gateway's.
 class Fleet::Sink final : public OutputSink {
  public:
   Sink(Fleet& fleet, std::uint32_t index) : f_(fleet), index_(index) {}
@@ -38,19 +44,16 @@ class Fleet::Sink final : public OutputSink {
   void write(std::span<const std::uint8_t> bytes) override {
     if (bytes.empty()) return;
     if (!extends(true)) begin(0);
-    const std::size_t at = f_.out_.size();
-    f_.out_.resize(at + bytes.size());
-    std::memcpy(f_.out_.data() + at, bytes.data(), bytes.size());
-    std::uint32_t length = 0;
-    std::memcpy(&length, f_.out_.data() + f_.last_record_ + 8, sizeof length);
-    put_at<std::uint32_t>(f_.out_, f_.last_record_ + 8, length + static_cast<std::uint32_t>(bytes.size()));
+    std::memcpy(f_.out_.grow(bytes.size()), bytes.data(), bytes.size());
+    std::uint8_t* length = f_.out_.data() + f_.last_record_ + 8;
+    frame::put<std::uint32_t>(length, frame::get<std::uint32_t>(length) + static_cast<std::uint32_t>(bytes.size()));
   }
 
   void request(std::uint8_t flags) override {
     // A close (and the end) follows the bytes of the same record; an open stands alone so
     // that "write, then close" never reads as "open, then write".
     if (flags == kOpenTransport || !extends(false)) begin(flags);
-    else f_.out_[f_.last_record_ + 4] |= flags;
+    else f_.out_.data()[f_.last_record_ + 1] |= flags;
   }
 
  private:
@@ -59,7 +62,7 @@ class Fleet::Sink final : public OutputSink {
   // while it is not an open request and not ended.
   bool extends(bool for_bytes) const {
     if (f_.last_gateway_ != index_) return false;
-    const std::uint8_t flags = f_.out_[f_.last_record_ + 4];
+    const std::uint8_t flags = f_.out_.data()[f_.last_record_ + 1];
     if (for_bytes) return flags == 0;
     return (flags & (kOpenTransport | kEnded)) == 0;
   }
@@ -67,12 +70,7 @@ class Fleet::Sink final : public OutputSink {
   void begin(std::uint8_t flags) {
     f_.last_record_ = f_.out_.size();
     f_.last_gateway_ = index_;
-    ++f_.record_count_;
-    put<std::uint32_t>(f_.out_, index_);
-    put<std::uint8_t>(f_.out_, flags);
-    put<std::uint8_t>(f_.out_, 0);
-    put<std::uint16_t>(f_.out_, 0);
-    put<std::uint32_t>(f_.out_, 0);
+    frame::put_gateway_output(f_.out_.grow(frame::kGatewayOutputHead), flags, index_, 0);
   }
 
   Fleet& f_;
@@ -116,7 +114,7 @@ Fleet::Fleet(std::shared_ptr<const Scenario> scenario, const FleetOptions& optio
     gateways_.emplace_back(scenario_, gateway_identity(*scenario_, g), seed, context);
   }
   scheduled_.assign(gateways_.size(), kNever);
-  out_.resize(kHeaderSize);
+  out_.grow(frame::kHeaderSize);
 }
 
 GatewayIdentity Fleet::identity(std::size_t i) const {
@@ -170,6 +168,20 @@ void Fleet::receive(std::size_t i, std::span<const std::uint8_t> bytes, std::int
   reschedule(static_cast<std::uint32_t>(i));
 }
 
+bool Fleet::receive_records(std::span<const std::uint8_t> records, std::int64_t now) {
+  std::size_t at = 0;
+  while (at < records.size()) {
+    if (records.size() - at < frame::kGatewayOutputHead || records[at] != frame::kGatewayOutput) return false;
+    const auto index = frame::get<std::uint32_t>(records.data() + at + 4);
+    const auto length = frame::get<std::uint32_t>(records.data() + at + 8);
+    at += frame::kGatewayOutputHead;
+    if (length > records.size() - at) return false;
+    receive(index, records.subspan(at, length), now);
+    at += length;
+  }
+  return true;
+}
+
 void Fleet::tick(std::int64_t now) {
   due_.clear();
   while (!heap_.empty() && heap_.top().first <= now) {
@@ -201,19 +213,21 @@ std::optional<std::int64_t> Fleet::next_deadline() {
   return heap_.top().first;
 }
 
-std::vector<std::uint8_t> Fleet::take_output() {
+std::span<const std::uint8_t> Fleet::take_frame() {
+  events_.drain([&](std::string_view event) {
+    std::uint8_t* at = out_.grow(frame::kJsonEventHead + event.size());
+    frame::put_json_event(at, static_cast<std::uint32_t>(event.size()));
+    std::memcpy(at + frame::kJsonEventHead, event.data(), event.size());
+  });
   const auto deadline = next_deadline();
-  put_at<double>(out_, 0, deadline ? static_cast<double>(*deadline) : -1.0);
-  put_at<std::uint32_t>(out_, 8, record_count_);
-  put_at<std::uint32_t>(out_, 12, 0);
-  std::vector<std::uint8_t> result;
-  result.reserve(out_.capacity());
-  result.resize(kHeaderSize);
-  std::swap(result, out_);
-  record_count_ = 0;
+  frame::put_header(out_.data(), 0, 0, deadline ? static_cast<double>(*deadline) : -1.0,
+                    static_cast<std::uint32_t>(out_.size()));
+  std::swap(out_, frame_);
+  out_.resize_down(0);
+  out_.grow(frame::kHeaderSize);
   last_gateway_ = -1;
   last_record_ = 0;
-  return result;
+  return {frame_.data(), frame_.size()};
 }
 
 std::string Fleet::stats() {

@@ -2,12 +2,12 @@
 // one output buffer. A deadline heap makes tick(now) touch only the gateways that are
 // due, so ten thousand mostly idle gateways cost nothing between their reports.
 //
-// Output (take_output), little endian, the layout the bindings hand to JS as is:
-//   header   f64 next deadline in ms (-1: none), u32 record count, u32 zero
-//   records  u32 gateway local index, u8 flags (kOpenTransport 1, kCloseTransport 2,
-//            kEnded 4), u8[3] zero, u32 byte length, the bytes
-// A record's bytes are written before acting on its close; an open request is a record
-// of its own. One gateway may have several records in one output: act on them in order.
+// Output (take_frame): a frame of the one layout the core hands JS in
+// (bindings/frame.hpp): the 24-byte header with the next deadline, then a
+// gatewayOutput record (kind 5) per run of one gateway's output and a json event
+// record (kind 6) per event when events are on. A record's bytes are written
+// before acting on its close; an open request is a record of its own. One gateway
+// may have several records in one frame: act on them in order.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +47,6 @@ struct FleetResult {
 
 class Fleet {
  public:
-  static constexpr std::size_t kHeaderSize = 16;
-  static constexpr std::size_t kRecordHeaderSize = 12;
 
   // Fails (with a path under "options.") for a count above what the credentials list
   // holds or a shard that does not exist.
@@ -64,12 +62,18 @@ class Fleet {
   void transport_open(std::size_t i, std::int64_t now);
   void transport_closed(std::size_t i, std::int64_t now);
   void receive(std::size_t i, std::span<const std::uint8_t> bytes, std::int64_t now);
+  // A run of gatewayOutput-shaped records (bindings/frame.hpp, flags 0), each the
+  // bytes one gateway's transport read, handed to receive() in order. False (and
+  // nothing after it handled) at the first record that is not one or does not fit.
+  bool receive_records(std::span<const std::uint8_t> records, std::int64_t now);
   void tick(std::int64_t now);
   void stop(std::int64_t now);
 
   std::optional<std::int64_t> next_deadline();
-  // The packed output since the previous call (layout above); header included.
-  std::vector<std::uint8_t> take_output();
+  // The frame of everything since the previous call (layout above), valid until the
+  // next call into the fleet.
+  std::span<const std::uint8_t> take_frame();
+  // The events not yet carried in a frame, as a JSON array (take_frame takes them).
   std::string take_events() { return events_.take(); }
   // Counters (cumulative), "queued" (uplinks waiting in offline buffers now, summed
   // over the gateways: O(gateways), meant for about one call a second) and the
@@ -99,8 +103,22 @@ class Fleet {
   std::vector<VirtualGateway> gateways_;
   std::vector<std::int64_t> scheduled_;  // the deadline each gateway is in the heap for
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
-  std::vector<std::uint8_t> out_;
-  std::uint32_t record_count_ = 0;
+  // A growable byte buffer that does not zero what it is about to overwrite.
+  class Bytes {
+   public:
+    std::uint8_t* grow(std::size_t more);  // room for `more` bytes past size(); where they go
+    void resize_down(std::size_t size) { size_ = size; }
+    std::uint8_t* data() { return data_.get(); }
+    std::size_t size() const { return size_; }
+
+   private:
+    std::unique_ptr<std::uint8_t[]> data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+  };
+
+  Bytes out_;                    // the frame being written
+  Bytes frame_;                  // the frame last taken
   std::size_t last_record_ = 0;  // offset of the last record in out_
   std::int64_t last_gateway_ = -1;
   std::size_t last_tick_count_ = 0;

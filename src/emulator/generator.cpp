@@ -35,7 +35,9 @@ std::uint32_t pick(const Generator& g, std::uint64_t& rng) {
 
 double round_to(double value, int decimals) {
   if (decimals < 0 || !std::isfinite(value)) return value;
-  const double scale = std::pow(10.0, decimals);
+  static constexpr double kScale[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  // Powers of ten up to 10^15 are exact doubles: the table holds what pow() computes.
+  const double scale = decimals < 16 ? kScale[decimals] : std::pow(10.0, decimals);
   const double rounded = std::round(value * scale) / scale;
   return std::isfinite(rounded) ? rounded : value;
 }
@@ -114,7 +116,10 @@ void advance(const Generator& g, Slot& s, std::int64_t now_ms) {
 
 void write_value(tpgate::json::Writer& w, const Generator& g, const Slot& s, const std::vector<std::string>& owned) {
   switch (s.kind) {
-    case SlotKind::Number: write_number(w, s.held ? s.number : round_to(s.number, g.decimals)); return;
+    case SlotKind::Number:
+      if (s.held) write_number(w, s.number);
+      else write_rounded(w, round_to(s.number, g.decimals), g.decimals);
+      return;
     case SlotKind::Bool: w.boolean(s.number != 0); return;
     case SlotKind::SharedText: w.raw(s.text < g.texts.size() ? std::string_view(g.texts[s.text]) : "null"); return;
     case SlotKind::OwnedText: w.raw(s.text < owned.size() ? std::string_view(owned[s.text]) : "null"); return;

@@ -14,6 +14,12 @@ namespace tpgate::emulator {
 // (shortest round trip, null when not finite).
 void write_number(tpgate::json::Writer& w, double value);
 
+// A reading rounded to `decimals` places (round_to): the same text as write_number,
+// written from its digits when `value` is k / 10^decimals for a k below 1000 (readings
+// such as 25.3; the differential test in tests/cpp checks every such k and decimals
+// against write_number); write_number otherwise.
+void write_rounded(tpgate::json::Writer& w, double value, int decimals);
+
 // The same text as a string (for messages: "0 to 25.5").
 std::string format_number(double value);
 

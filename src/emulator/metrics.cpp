@@ -113,17 +113,17 @@ std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued) {
 }
 
 void EventLog::add(const std::string& object) {
-  text_ += count_ == 0 ? "[" : ",";
   text_ += object;
-  ++count_;
+  ends_.push_back(text_.size());
 }
 
 std::string EventLog::take() {
-  if (count_ == 0) return "[]";
-  std::string out = std::move(text_);
+  std::string out = "[";
+  drain([&](std::string_view object) {
+    if (out.size() > 1) out += ',';
+    out += object;
+  });
   out += ']';
-  text_.clear();
-  count_ = 0;
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace tpgate::emulator {
 
@@ -63,19 +65,31 @@ struct Metrics {
 // the histograms, which are then cleared (the window ends at each call).
 std::string stats_json(Metrics& metrics, std::size_t gateways, std::uint64_t queued);
 
-// Per-request records for library users ("events": true): one JSON object per line of
-// the eventual array, appended as text.
+// Per-request records for library users ("events": true): one JSON object each,
+// kept as text until taken.
 class EventLog {
  public:
-  bool empty() const { return count_ == 0; }
+  bool empty() const { return ends_.empty(); }
   // `object` is a complete JSON object.
   void add(const std::string& object);
-  // "[...]" of every record since the previous call.
+  // "[...]" of every record since the previous take.
   std::string take();
+  // Calls fn(std::string_view object) for every record since the previous take, in
+  // order, and forgets them.
+  template <class Fn>
+  void drain(Fn&& fn) {
+    std::size_t begin = 0;
+    for (std::size_t end : ends_) {
+      fn(std::string_view(text_).substr(begin, end - begin));
+      begin = end;
+    }
+    text_.clear();
+    ends_.clear();
+  }
 
  private:
-  std::string text_;
-  std::size_t count_ = 0;
+  std::string text_;               // the records back to back
+  std::vector<std::size_t> ends_;  // where each ends in text_
 };
 
 }  // namespace tpgate::emulator

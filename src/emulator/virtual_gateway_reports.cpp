@@ -112,8 +112,11 @@ void VirtualGateway::report_telemetry(std::int64_t now) {
   }
   // 2. One gateway/telemetry message with every device that has something to say.
   if (node_has_content(0, now)) {
-    std::string payload;
-    payload.reserve(256);
+    // One text buffer for every gateway's telemetry: its capacity stays, so the
+    // writer neither reallocates nor copies per message (publish() copies it out).
+    // The core is single-threaded (one module instance drives every gateway).
+    static std::string payload;
+    payload.clear();
     {
       tpgate::json::Writer w(payload);
       write_node(w, 0, now);

@@ -9,6 +9,7 @@
 #include <malloc.h>
 #endif
 
+#include "bindings/frame.hpp"
 #include "emulator_test_util.hpp"
 
 namespace tpgate::emulator::test {
@@ -23,31 +24,39 @@ struct ParsedRecord {
 struct ParsedOutput {
   double deadline = 0;
   std::vector<ParsedRecord> records;
+  std::vector<std::string> events;  // json event records
 };
 
-template <class T>
-T read_at(const std::vector<std::uint8_t>& b, std::size_t at) {
-  T v;
-  std::memcpy(&v, b.data() + at, sizeof v);
-  return v;
-}
-
-ParsedOutput parse_output(const std::vector<std::uint8_t>& b) {
+// A fleet's frame, read field by field (bindings/frame.hpp).
+ParsedOutput parse_output(std::span<const std::uint8_t> b) {
   ParsedOutput out;
-  EXPECT_GE(b.size(), Fleet::kHeaderSize);
-  out.deadline = read_at<double>(b, 0);
-  const auto count = read_at<std::uint32_t>(b, 8);
-  EXPECT_EQ(read_at<std::uint32_t>(b, 12), 0u);
-  std::size_t at = Fleet::kHeaderSize;
-  for (std::uint32_t i = 0; i < count; ++i) {
+  EXPECT_GE(b.size(), frame::kHeaderSize);
+  if (b.size() < frame::kHeaderSize) return out;
+  EXPECT_EQ(b[0] | b[1] | b[2] | b[3], 0);                 // flags, zero
+  EXPECT_EQ(frame::get<std::uint32_t>(b.data() + 4), 0u);  // no bytes outside records
+  out.deadline = frame::get<double>(b.data() + 8);
+  EXPECT_EQ(frame::get<std::uint32_t>(b.data() + 16), b.size());
+  EXPECT_EQ(frame::get<std::uint32_t>(b.data() + 20), 0u);
+  std::size_t at = frame::kHeaderSize;
+  while (at < b.size()) {
+    if (b[at] == frame::kJsonEvent) {
+      EXPECT_EQ(b[at + 1] | b[at + 2] | b[at + 3], 0);
+      const auto length = frame::get<std::uint32_t>(b.data() + at + 4);
+      at += frame::kJsonEventHead;
+      out.events.emplace_back(reinterpret_cast<const char*>(b.data() + at), length);
+      at += length;
+      continue;
+    }
+    EXPECT_EQ(b[at], frame::kGatewayOutput);
+    if (b[at] != frame::kGatewayOutput) break;
     ParsedRecord r;
-    r.gateway = read_at<std::uint32_t>(b, at);
-    r.flags = b[at + 4];
-    EXPECT_EQ(b[at + 5] | b[at + 6] | b[at + 7], 0);
-    const auto length = read_at<std::uint32_t>(b, at + 8);
-    r.bytes.assign(b.begin() + static_cast<std::ptrdiff_t>(at + 12),
-                   b.begin() + static_cast<std::ptrdiff_t>(at + 12 + length));
-    at += Fleet::kRecordHeaderSize + length;
+    r.flags = b[at + 1];
+    EXPECT_EQ(b[at + 2] | b[at + 3], 0);
+    r.gateway = frame::get<std::uint32_t>(b.data() + at + 4);
+    const auto length = frame::get<std::uint32_t>(b.data() + at + 8);
+    at += frame::kGatewayOutputHead;
+    r.bytes.assign(b.begin() + static_cast<std::ptrdiff_t>(at), b.begin() + static_cast<std::ptrdiff_t>(at + length));
+    at += length;
     out.records.push_back(std::move(r));
   }
   EXPECT_EQ(at, b.size());
@@ -122,20 +131,20 @@ TEST(EmulatorFleet, BadOptionsAreRefusedWithAPath) {
 TEST(EmulatorFleet, OutputRecordsFollowTheLayout) {
   auto fleet = make_fleet(R"({"gateways":{"count":2},"gateway":{"telemetry":{"x":1}}})");
   fleet->start(0);
-  auto out = parse_output(fleet->take_output());
+  auto out = parse_output(fleet->take_frame());
   ASSERT_EQ(out.records.size(), 2u);
   EXPECT_EQ(out.records[0].gateway, 0u);
   EXPECT_EQ(out.records[0].flags, kOpenTransport);
   EXPECT_TRUE(out.records[0].bytes.empty());
   EXPECT_GE(out.deadline, 0);
   fleet->transport_open(1, 1);
-  out = parse_output(fleet->take_output());
+  out = parse_output(fleet->take_frame());
   ASSERT_EQ(out.records.size(), 1u);
   EXPECT_EQ(out.records[0].gateway, 1u);
   EXPECT_EQ(out.records[0].bytes[0], 0x10);  // CONNECT
   fleet->receive(1, kConnAck, 2);
   fleet->stop(3);
-  out = parse_output(fleet->take_output());
+  out = parse_output(fleet->take_frame());
   // Gateway 1: SUBSCRIBEs and the attribute-less connect, then DISCONNECT + close + ended
   // in its last record; gateway 0 never opened: ended (and a close of the pending open).
   ASSERT_FALSE(out.records.empty());
@@ -159,7 +168,7 @@ TEST(EmulatorFleet, ThousandGatewaysTickOnlyTheDueOnes) {
     fleet->transport_open(i, 0);
     fleet->receive(i, kConnAck, 0);
   }
-  (void)fleet->take_output();
+  (void)fleet->take_frame();
   EXPECT_EQ(fleet->metrics().counters.connected, 1000);
   std::size_t touched = 0, most = 0;
   for (std::int64_t t = 100; t <= 10'000; t += 100) {
@@ -167,7 +176,7 @@ TEST(EmulatorFleet, ThousandGatewaysTickOnlyTheDueOnes) {
     fleet->tick(t);
     touched += fleet->last_tick_count();
     most = std::max(most, fleet->last_tick_count());
-    const auto out = parse_output(fleet->take_output());
+    const auto out = parse_output(fleet->take_frame());
     std::set<std::uint32_t> writers;
     for (const auto& r : out.records) writers.insert(r.gateway);
     EXPECT_EQ(writers.size(), fleet->last_tick_count());  // each touched gateway published once
@@ -193,6 +202,54 @@ TEST(EmulatorFleet, EventsAreRecordedWhenAsked) {
   EXPECT_EQ(fleet->take_events(), "[]");
 }
 
+TEST(EmulatorFleet, EventsRideInTheFrameAsJsonRecords) {
+  FleetOptions options;
+  options.events = true;
+  auto fleet = make_fleet(R"({"gateways":{"count":2},"gateway":{}})", options);
+  fleet->start(0);
+  (void)fleet->take_frame();
+  fleet->transport_open(1, 0);
+  fleet->receive(1, kConnAck, 0);
+  const auto out = parse_output(fleet->take_frame());
+  ASSERT_EQ(out.events.size(), 1u);
+  const json e = json::parse(out.events[0]);
+  EXPECT_EQ(e["type"], "connected");
+  EXPECT_EQ(e["gateway"], 1);
+  EXPECT_EQ(fleet->take_events(), "[]");  // taken with the frame
+  EXPECT_TRUE(parse_output(fleet->take_frame()).events.empty());
+}
+
+// Input as the host batches it: one gatewayOutput-shaped record per read.
+TEST(EmulatorFleet, ReceiveRecordsHandsEachReadToItsGateway) {
+  auto fleet = make_fleet(R"({"gateways":{"count":3},"gateway":{"telemetry":{"x":1}}})");
+  fleet->start(0);
+  for (std::size_t i = 0; i < 3; ++i) fleet->transport_open(i, 0);
+  (void)fleet->take_frame();
+  std::vector<std::uint8_t> in;
+  const auto add = [&](std::uint32_t gateway, const mqtt::Bytes& bytes) {
+    const std::size_t at = in.size();
+    in.resize(at + frame::kGatewayOutputHead);
+    frame::put_gateway_output(in.data() + at, 0, gateway, static_cast<std::uint32_t>(bytes.size()));
+    in.insert(in.end(), bytes.begin(), bytes.end());
+  };
+  add(0, kConnAck);
+  add(2, {0x20, 0x02});  // a CONNACK split over two reads
+  add(2, {0x00, 0x00});
+  EXPECT_TRUE(fleet->receive_records(in, 1));
+  EXPECT_EQ(fleet->metrics().counters.connected, 2);
+  std::set<std::uint32_t> writers;
+  for (const auto& r : parse_output(fleet->take_frame()).records) writers.insert(r.gateway);
+  EXPECT_EQ(writers, (std::set<std::uint32_t>{0, 2}));  // their SUBSCRIBEs
+  // Bad input: a record that does not fit, a kind that is not 5.
+  std::vector<std::uint8_t> cut(in.begin(), in.begin() + frame::kGatewayOutputHead + 1);
+  EXPECT_FALSE(fleet->receive_records(cut, 2));
+  std::vector<std::uint8_t> wrong = in;
+  wrong[0] = frame::kJsonEvent;
+  EXPECT_FALSE(fleet->receive_records(wrong, 2));
+  EXPECT_TRUE(fleet->receive_records({}, 2));
+  EXPECT_EQ(fleet->metrics().counters.connected, 2);
+}
+
 TEST(EmulatorFleet, HeapPerGatewayOfTheDefaultScenario) {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
   const std::size_t before = mallinfo2().uordblks;
@@ -204,13 +261,13 @@ TEST(EmulatorFleet, HeapPerGatewayOfTheDefaultScenario) {
     fleet->transport_open(i, 0);
     fleet->receive(i, kConnAck, 0);
   }
-  (void)fleet->take_output();
+  (void)fleet->take_frame();
   const std::size_t connected = mallinfo2().uordblks;
   std::printf("[ heap ] default scenario, just connected: %.0f bytes per gateway\n",
               static_cast<double>(connected - before) / 1000.0);
   for (std::int64_t t = 0; t <= 3000; t += 50) {
     fleet->tick(t);
-    (void)fleet->take_output();
+    (void)fleet->take_frame();
   }
   const std::size_t after = mallinfo2().uordblks;
   const double per_gateway = static_cast<double>(after - before) / 1000.0;
@@ -227,7 +284,7 @@ TEST(EmulatorFleet, HeapPerGatewayOfTheDefaultScenario) {
 TEST(EmulatorFleet, StatsShowUplinksQueuedWhileOffline) {
   auto fleet = make_fleet(R"({"gateways":{"count":3},"gateway":{"telemetry":{"t":1},"telemetry_interval_s":1}})");
   fleet->start(0);
-  (void)fleet->take_output();  // open requests, left unanswered: every gateway stays offline
+  (void)fleet->take_frame();  // open requests, left unanswered: every gateway stays offline
   for (std::int64_t now = 100; now <= 5'000; now += 100) fleet->tick(now);
   const json s = json::parse(fleet->stats());
   EXPECT_EQ(s["connected"], 0);

@@ -175,6 +175,43 @@ TEST(EmulatorJsonWriter, NumbersAreShortestAndRoundTrip) {
   }
 }
 
+// write_rounded writes rounded readings from their digits; differential against
+// write_number (nlohmann's shortest round trip) over every decimals and magnitude.
+TEST(EmulatorJsonWriter, RoundedReadingsMatchTheGeneralPath) {
+  const auto rounded = [](double value, int decimals) {
+    std::string out;
+    {
+      tpgate::json::Writer w(out);
+      write_rounded(w, value, decimals);
+    }
+    return out;
+  };
+  EXPECT_EQ(rounded(25.3, 1), "25.3");
+  EXPECT_EQ(rounded(-0.5, 1), "-0.5");
+  EXPECT_EQ(rounded(0.001, 3), "0.001");
+  EXPECT_EQ(rounded(60, 1), "60");
+  EXPECT_EQ(rounded(12.5, 3), "12.5");
+  // Every value the digits path takes: k / 10^d for k below 1000, both signs.
+  for (int decimals = 1; decimals <= 9; ++decimals) {
+    for (int k = 1; k < 1000; ++k) {
+      for (int sign : {1, -1}) {
+        const double x = round_to(sign * k / std::pow(10.0, decimals), decimals);
+        ASSERT_EQ(rounded(x, decimals), format_number(x)) << "k " << k << ", decimals " << decimals;
+      }
+    }
+  }
+  // Anything else goes through the general path.
+  std::uint64_t rng = 7;
+  for (int i = 0; i < 200000; ++i) {
+    const int decimals = i % 12 - 1;  // -1 (none) to 10
+    const double magnitude = std::pow(10.0, static_cast<double>(i % 17) - 7);
+    const double x = round_to((next_unit(rng) - 0.5) * 2 * magnitude, decimals);
+    ASSERT_EQ(rounded(x, decimals), format_number(x)) << "decimals " << decimals;
+  }
+  // Not a decimal of that many places: the general path.
+  EXPECT_EQ(rounded(1.0 / 3, 2), format_number(1.0 / 3));
+}
+
 TEST(EmulatorJsonWriter, StringsAreEscaped) {
   std::string out;
   append_string(out, std::string("a\"b\\c\n\x01\xc3\xa9", 9));

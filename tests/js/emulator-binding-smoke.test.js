@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createModuleLoader } from '../../npm/src/module.js';
+import { copyFrame, readFrame, reserveScratch } from '../../npm/src/packed.js';
 import { createInstantiate } from '../../npm/src/wasm-node.js';
 
 const factoryUrl = new URL('../../npm/dist/tpgate-emulator.mjs', import.meta.url);
@@ -15,21 +16,13 @@ const load = createModuleLoader(
 );
 const emu = await load();
 
-// Records of Fleet.takeOutput() (layout in src/emulator/fleet.hpp).
-function readOutput(bytes) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const deadline = view.getFloat64(0, true);
-  const count = view.getUint32(8, true);
+// Records of a fleet's frame, through the one reader (npm/src/packed.js).
+function readOutput(fleet) {
   const records = [];
-  let at = 16;
-  for (let r = 0; r < count; r++) {
-    const gateway = view.getUint32(at, true);
-    const flags = view.getUint8(at + 4);
-    const length = view.getUint32(at + 8, true);
-    records.push({ gateway, flags, bytes: bytes.slice(at + 12, at + 12 + length) });
-    at += 12 + length;
-  }
-  assert.equal(at, bytes.length, 'records fill the output exactly');
+  const deadline = readFrame(copyFrame(emu, fleet.takeFrame()), {
+    gatewayOutput: (gateway, flags, data, start, length) => records.push({ gateway, flags, bytes: data.slice(start, start + length) }),
+    jsonEvent: () => assert.fail('no events asked for'),
+  });
   return { deadline, records };
 }
 
@@ -59,26 +52,26 @@ test('createFleet: shards, identities, a CONNECT after transportOpen', () => {
       index: 3, device_number: 'gw-4', client_id: 'gw-4', username: 'gw-4', password: null,
     });
     fleet.start(1000);
-    const first = readOutput(fleet.takeOutput());
+    const first = readOutput(fleet);
     assert.deepEqual(first.records.map((r) => [r.gateway, r.flags]), [[0, 1], [1, 1], [2, 1]]);
     assert.ok(first.deadline >= 1000);
     fleet.transportOpen(1, 1001);
-    const second = readOutput(fleet.takeOutput());
+    const second = readOutput(fleet);
     assert.equal(second.records.length, 1);
     assert.equal(second.records[0].gateway, 1);
     assert.equal(second.records[0].bytes[0], 0x10, 'CONNECT');
     // CONNACK (3.1.1, accepted) through the scratch area, as npm/src/packed.js writes input.
     const connack = new Uint8Array([0x20, 0x02, 0x00, 0x00]);
-    const ptr = emu.reserveScratch(connack.length);
+    const ptr = reserveScratch(emu, connack.length);
     emu.HEAPU8.set(connack, ptr);
     fleet.receiveScratch(1, connack.length, 1002);
-    const third = readOutput(fleet.takeOutput());
+    const third = readOutput(fleet);
     assert.ok(third.records.some((r) => r.bytes[0] === 0x82), 'SUBSCRIBE after CONNACK');
     const stats = JSON.parse(fleet.stats(1003));
     assert.equal(stats.gateways, 3);
     assert.equal(stats.connected, 1);
     fleet.stop(1004);
-    const last = readOutput(fleet.takeOutput());
+    const last = readOutput(fleet);
     assert.ok(last.records.every((r) => (r.flags & 4) !== 0 || r.bytes.length > 0));
     assert.ok(last.records.some((r) => r.gateway === 1 && r.bytes[0] === 0xe0), 'DISCONNECT');
     assert.equal(fleet.takeEvents(), '[]');

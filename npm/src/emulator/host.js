@@ -1,30 +1,24 @@
 // The fleet's I/O loop: one wasm Fleet (src/emulator) drives every gateway of
 // this process; this file does what its output asks (open a transport, write
 // bytes, close) and feeds back what the transports report. One timer for the
-// whole fleet, one takeOutput() per batch of socket reads.
+// whole fleet; the reads of one loop turn go in with one receiveFrame() call and
+// what they cause comes back as one frame (npm/src/packed.js reads it).
 //
 // Per gateway the JS side keeps a socket reference and a state byte, nothing
 // else: transports attach module-level handlers (no closure per gateway or per
 // message), so ten thousand gateways fit in one process.
 import { TpgateError } from '../errors.js';
-import { writeInput } from '../packed.js';
+import { GATEWAY_CLOSE, GATEWAY_ENDED, GATEWAY_OPEN, GatewayInputs, copyFrame, readFrame } from '../packed.js';
 
 /**
  * @typedef {object} FleetTransport
  * @property {(target: object, index: number, host: FleetHost, options: object) => any} open
- *   starts opening; the socket later calls host.transportOpened / transportData /
- *   transportError / transportClosed(index, socket)
+ *   starts opening; the socket later calls host.transportOpened / transportData
+ *   (or transportRead) / transportError / transportClosed(index, socket)
  * @property {(socket: any, bytes: Uint8Array) => void} write
  * @property {(socket: any) => void} end graceful close
  * @property {(socket: any) => void} destroy abrupt close
  */
-
-// Output records (bindings/emulator_bindings.cpp): flags of a record.
-const FLAG_OPEN = 1;
-const FLAG_CLOSE = 2;
-const FLAG_ENDED = 4;
-const HEADER = 16; // f64 next deadline, u32 record count, u32 zero
-const RECORD = 12; // u32 gateway index, u8 flags, u8[3], u32 length
 
 // Per-gateway transport state.
 const IDLE = 0;
@@ -68,13 +62,31 @@ export class FleetHost {
     this.drainScheduled = false;
     this.timer = null;
     this.timerAt = -1;
+    this.input = new GatewayInputs(); // reads not yet handed to the fleet
+    this.events = []; // json events of the frame being read
     this.drainTask = () => this.drain();
     this.onTimer = () => {
       this.timer = null;
       this.timerAt = -1;
       if (this.fleet === null) return;
+      this.flushInput();
       this.fleet.tick(clock());
       this.drain();
+    };
+    // The sink of readFrame(), bound once.
+    this.sink = {
+      gatewayOutput: (i, flags, data, start, length) => {
+        // Bytes first, then a close: a DISCONNECT goes out before the FIN.
+        if (length > 0 && this.state[i] === OPEN) this.transport.write(this.sockets[i], data.subarray(start, start + length));
+        if (flags !== 0) {
+          if ((flags & GATEWAY_CLOSE) !== 0) this.requestClose(i);
+          if ((flags & GATEWAY_OPEN) !== 0) this.requestOpen(i);
+          if ((flags & GATEWAY_ENDED) !== 0) this.ended++;
+        }
+      },
+      jsonEvent: (event) => {
+        if (this.options.events) this.events.push(event);
+      },
     };
   }
 
@@ -89,17 +101,31 @@ export class FleetHost {
     if (this.fleet === null || this.state[i] !== OPENING) return;
     this.opening--;
     this.state[i] = OPEN;
+    this.flushInput();
     this.fleet.transportOpen(i, clock());
     this.scheduleDrain();
     this.pump();
   }
 
   transportData(i, chunk) {
-    if (this.fleet === null || this.state[i] !== OPEN || chunk.length === 0) return;
-    writeInput(this.module, chunk);
-    this.fleet.receiveScratch(i, chunk.length, clock());
-    // setImmediate in Node: every socket read of this loop turn first, then one takeOutput().
+    this.transportRead(i, chunk, chunk.length);
+  }
+
+  /** Gateway i's transport read buffer[0, length) (the buffer may be reused after this returns). */
+  transportRead(i, buffer, length) {
+    if (this.fleet === null || this.state[i] !== OPEN || length === 0) return;
+    this.input.add(i, buffer, 0, length);
+    // setImmediate in Node: every socket read of this loop turn first, then one
+    // receiveFrame() and one frame back.
     this.scheduleDrain();
+  }
+
+  /** Hands the reads so far to the fleet: before anything else reaches it, so it sees events in order. */
+  flushInput() {
+    if (this.input.length === 0 || this.fleet === null) return;
+    if (!this.input.flush(this.module, this.fleet, clock())) {
+      throw new TpgateError('ERR_INTERNAL', 'the fleet refused its input records');
+    }
   }
 
   transportError(i, err) {
@@ -114,6 +140,7 @@ export class FleetHost {
     this.state[i] = IDLE;
     this.live--;
     if (this.fleet !== null) {
+      this.flushInput();
       this.fleet.transportClosed(i, clock());
       this.scheduleDrain();
       if (this.reopen[i] === 1) {
@@ -155,6 +182,7 @@ export class FleetHost {
       this.live--;
       this.state[i] = IDLE;
       this.transportError(i, err);
+      this.flushInput();
       this.fleet.transportClosed(i, clock());
       this.scheduleDrain();
       return;
@@ -184,6 +212,7 @@ export class FleetHost {
       // Never opened: the gateway hears at once that it has no transport.
       this.state[i] = IDLE;
       if (!this.stopping) {
+        this.flushInput();
         this.fleet.transportClosed(i, clock());
         this.scheduleDrain();
       }
@@ -207,26 +236,12 @@ export class FleetHost {
     this.drainScheduled = false;
     const fleet = this.fleet;
     if (fleet === null) return;
-    const data = fleet.takeOutput();
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const deadline = view.getFloat64(0, true);
-    const count = view.getUint32(8, true);
-    let o = HEADER;
-    for (let r = 0; r < count; r++) {
-      const i = view.getUint32(o, true);
-      const flags = data[o + 4];
-      const length = view.getUint32(o + 8, true);
-      o += RECORD;
-      // Bytes first, then a close: a DISCONNECT goes out before the FIN.
-      if (length > 0 && this.state[i] === OPEN) this.transport.write(this.sockets[i], data.subarray(o, o + length));
-      o += length;
-      if ((flags & FLAG_CLOSE) !== 0) this.requestClose(i);
-      if ((flags & FLAG_OPEN) !== 0) this.requestOpen(i);
-      if ((flags & FLAG_ENDED) !== 0) this.ended++;
-    }
-    if (this.options.events) {
-      const text = fleet.takeEvents();
-      if (text.length > 2) this.hooks.onEvents(JSON.parse(text));
+    this.flushInput();
+    const deadline = readFrame(copyFrame(this.module, fleet.takeFrame()), this.sink);
+    if (this.events.length > 0) {
+      const list = this.events;
+      this.events = [];
+      this.hooks.onEvents(list);
     }
     this.arm(deadline);
   }
@@ -257,6 +272,7 @@ export class FleetHost {
     }
     this.queue.length = 0;
     this.queueHead = 0;
+    this.flushInput();
     this.fleet.stop(clock());
     this.drain();
     if (this.live === 0) this.hooks.onIdle();

@@ -19,6 +19,10 @@ export function onOpen() {
 export function onData(bytes) {
   this[HOST].transportData(this[INDEX], bytes);
 }
+/** net's `onread` callback: `length` bytes read into the shared `buffer`. */
+export function onRead(length, buffer) {
+  this[HOST].transportRead(this[INDEX], buffer, length);
+}
 export function onError(err) {
   this[HOST].transportError(this[INDEX], err);
 }
