@@ -65,7 +65,6 @@ class PackedBuffer {
   std::size_t capacity_ = 0;
 };
 
-<<<<<<< HEAD
 // Appends one record to `records`: a received message (read in place), or an
 // event; objects that do not fit a record are pushed onto `side` (created on
 // first use).
@@ -79,11 +78,6 @@ void start_frame(PackedBuffer& frame);
 // Ends the frame of `frame` (started with start_frame(), records appended
 // since): records of output.events, then output.bytes, then the header.
 void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side);
-=======
-// Appends `output` as a frame (frame.hpp) to `packed`; objects that do not fit a
-// record are pushed onto `side` (created on first use).
-void pack_output(const mqtt::Output& output, double deadline, PackedBuffer& packed, val& side);
->>>>>>> fleet
 
 // The module-wide scratch area: at least `size` bytes, valid until the next
 // call into the module. Returns its address in the wasm heap.
