@@ -12,8 +12,8 @@
 //     password: string | null}, start(now), transportOpen(i, now), transportClosed(i, now),
 //     receiveScratch(i, length, now) (bytes at reserveScratch()),
 //     receiveFrame(length, now) -> bool (gatewayOutput-shaped records at reserveScratch(),
-//       one per read: bindings/frame.hpp; false when they do not parse), tick(now), stop(now),
-//     takeFrame() -> address of the frame in the heap (bindings/frame.hpp; valid until
+//       one per read: src/frame/frame.hpp; false when they do not parse), tick(now), stop(now),
+//     takeFrame() -> address of the frame in the heap (src/frame/frame.hpp; valid until
 //       the next call; npm/src/packed.js takeFrame copies it out), takeEvents() -> string
 //       (JSON array of the events not yet in a frame), stats(now) -> string (JSON), delete().
 // Thin: parsing, the fleet and the output layout live in src/emulator; this file only

@@ -100,33 +100,6 @@ void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& fra
   std::memcpy(header + 16, &length, 4);
 }
 
-PackedBuffer::~PackedBuffer() { std::free(data_); }
-
-std::uint8_t* PackedBuffer::grow(std::size_t more) {
-  if (size_ + more > capacity_) {
-    const std::size_t capacity = std::max({size_ + more, capacity_ * 2, std::size_t{4096}});
-    auto* bigger = static_cast<std::uint8_t*>(std::realloc(data_, capacity));
-    if (bigger == nullptr) std::abort();  // out of wasm memory: nothing sensible is left to do
-    data_ = bigger;
-    capacity_ = capacity;
-  }
-  std::uint8_t* at = data_ + size_;
-  size_ += more;
-  return at;
-}
-
-void PackedBuffer::append(const void* data, std::size_t size) {
-  if (size != 0) std::memcpy(grow(size), data, size);
-}
-
-void PackedBuffer::trim(std::size_t keep) {
-  if (capacity_ <= keep || size_ > keep) return;
-  auto* smaller = static_cast<std::uint8_t*>(std::realloc(data_, keep));
-  if (smaller == nullptr) return;
-  data_ = smaller;
-  capacity_ = keep;
-}
-
 std::uintptr_t reserve_scratch(std::size_t size) {
   auto& area = scratch_area();
   if (area.size() < size) area.resize(size);

@@ -7,7 +7,7 @@
 // HEAPU8.set() or TextEncoder.encodeInto(). npm/src/packed.js reads and
 // writes these layouts; keep the two in step.
 //
-// The packed output of a drain is a frame of the one layout (frame.hpp, which
+// The packed output of a drain is a frame of the one layout (src/frame/frame.hpp, which
 // describes every record kind), left in the module's packed buffer;
 // takeFrame() returns its address and JS copies it out of the heap at once.
 #pragma once
@@ -16,7 +16,8 @@
 #include <span>
 
 #include "convert.hpp"
-#include "frame.hpp"
+#include "frame/buffer.hpp"
+#include "frame/frame.hpp"
 
 namespace tpgate::bindings {
 
@@ -38,32 +39,7 @@ inline constexpr std::uint8_t kValueObject = frame::kValueObject;
 inline constexpr std::uint8_t kValueArray = frame::kValueArray;
 inline constexpr std::size_t kPackedHeaderSize = frame::kHeaderSize;
 
-// A growable byte buffer without std::vector's per-element construction and
-// destruction, which the size-optimised (-Oz) build leaves as a call per byte.
-class PackedBuffer {
- public:
-  PackedBuffer() = default;
-  PackedBuffer(const PackedBuffer&) = delete;
-  PackedBuffer& operator=(const PackedBuffer&) = delete;
-  ~PackedBuffer();
-
-  void clear() { size_ = 0; }
-  // Makes room for `more` bytes past size() and returns where they go.
-  std::uint8_t* grow(std::size_t more);
-  void append(const void* data, std::size_t size);
-  // Gives back the last `less` bytes of a grow() that reserved more than it used.
-  void shrink(std::size_t less) { size_ -= less; }
-  // Gives back memory above `keep` bytes (after a one-off burst).
-  void trim(std::size_t keep);
-  std::uint8_t* data() { return data_; }
-  const std::uint8_t* data() const { return data_; }
-  std::size_t size() const { return size_; }
-
- private:
-  std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::size_t capacity_ = 0;
-};
+using PackedBuffer = frame::Buffer;
 
 // Appends one record to `records`: a received message (read in place), or an
 // event; objects that do not fit a record are pushed onto `side` (created on

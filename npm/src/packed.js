@@ -1,4 +1,4 @@
-// The JS side of the one frame layout (bindings/frame.hpp): frames read
+// The JS side of the one frame layout (src/frame/frame.hpp): frames read
 // without a boundary crossing per field (a client session's drain, a fleet's
 // output), and PUBLISH / input bytes written straight into the wasm heap's
 // scratch area. The only reader of that layout.
@@ -234,7 +234,7 @@ export function packedHeader(data) {
  * fill `tables` (createIdTables()). A fleet's frame: a gatewayOutput as
  * `sink.gatewayOutput(index, flags, data, start, length)` (the bytes are
  * data[start, start + length): no view made per record), a JSON event as
- * `sink.jsonEvent(object)`. The only reader of the layout of bindings/frame.hpp.
+ * `sink.jsonEvent(object)`. The only reader of the layout of src/frame/frame.hpp.
  */
 export function readRecords(data, header, side, sink, tables = null) {
   readRange(data, HEADER_SIZE, data.length - header.bytes.length, side, sink, tables);
@@ -281,7 +281,7 @@ function readRange(data, o, end, side, sink, tables) {
       const device = tables.devices[u32(data, o + 4)];
       const ts = f64At(data, o + 8);
       at = o + 16;
-      const values = readValue(data, view, tables.keys);
+      const values = readValue(data, tables.keys);
       o = at;
       sink.telemetry(device, ts, values);
     } else if (kind === RECORD_KEY) {

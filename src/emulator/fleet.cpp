@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "bindings/frame.hpp"
+#include "frame/frame.hpp"
 #include "emulator/identity.hpp"
 
 namespace tpgate::emulator {
@@ -36,7 +36,7 @@ std::pair<std::uint32_t, std::uint32_t> shard_range(std::uint32_t total, std::ui
 }
 
 // Appends one gateway's output to the fleet's frame as gatewayOutput records
-// (bindings/frame.hpp), growing the last record while it is this gateway's.
+// (src/frame/frame.hpp), growing the last record while it is this gateway's.
 class Fleet::Sink final : public OutputSink {
  public:
   Sink(Fleet& fleet, std::uint32_t index) : f_(fleet), index_(index) {}

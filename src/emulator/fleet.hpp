@@ -3,7 +3,7 @@
 // due, so ten thousand mostly idle gateways cost nothing between their reports.
 //
 // Output (take_frame): a frame of the one layout the core hands JS in
-// (bindings/frame.hpp): the 24-byte header with the next deadline, then a
+// (src/frame/frame.hpp): the 24-byte header with the next deadline, then a
 // gatewayOutput record (kind 5) per run of one gateway's output and a json event
 // record (kind 6) per event when events are on. A record's bytes are written
 // before acting on its close; an open request is a record of its own. One gateway
@@ -62,7 +62,7 @@ class Fleet {
   void transport_open(std::size_t i, std::int64_t now);
   void transport_closed(std::size_t i, std::int64_t now);
   void receive(std::size_t i, std::span<const std::uint8_t> bytes, std::int64_t now);
-  // A run of gatewayOutput-shaped records (bindings/frame.hpp, flags 0), each the
+  // A run of gatewayOutput-shaped records (src/frame/frame.hpp, flags 0), each the
   // bytes one gateway's transport read, handed to receive() in order. False (and
   // nothing after it handled) at the first record that is not one or does not fit.
   bool receive_records(std::span<const std::uint8_t> records, std::int64_t now);

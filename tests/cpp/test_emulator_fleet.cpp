@@ -9,7 +9,7 @@
 #include <malloc.h>
 #endif
 
-#include "bindings/frame.hpp"
+#include "frame/frame.hpp"
 #include "emulator_test_util.hpp"
 
 namespace tpgate::emulator::test {
@@ -27,7 +27,7 @@ struct ParsedOutput {
   std::vector<std::string> events;  // json event records
 };
 
-// A fleet's frame, read field by field (bindings/frame.hpp).
+// A fleet's frame, read field by field (src/frame/frame.hpp).
 ParsedOutput parse_output(std::span<const std::uint8_t> b) {
   ParsedOutput out;
   EXPECT_GE(b.size(), frame::kHeaderSize);

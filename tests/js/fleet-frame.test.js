@@ -1,4 +1,4 @@
-// The fleet's output is a frame of the one layout (bindings/frame.hpp): the
+// The fleet's output is a frame of the one layout (src/frame/frame.hpp): the
 // C++ writer (src/emulator/fleet.cpp) and the JS reader (npm/src/packed.js)
 // agree on every field. Each frame is read twice, by readFrame() and
 // by a field-by-field reading of the documented offsets in this file, and both
@@ -27,7 +27,7 @@ const scenario = JSON.stringify({
   gateway: { telemetry: { note: LONG }, telemetry_interval_s: 1 },
 });
 
-/** The frame read from the offsets documented in bindings/frame.hpp, independently of packed.js. */
+/** The frame read from the offsets documented in src/frame/frame.hpp, independently of packed.js. */
 function readByHand(data) {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const header = {

@@ -2,11 +2,13 @@
 // session's drain, the platform role's outputs, a fleet's output) crosses the
 // boundary as one frame of this layout, and npm/src/packed.js is the one JS
 // module that reads it. A new capability adds a record kind here and a branch
-// there; keep the two in step (tests/js/frame-*.test.js and the platform and
-// fleet tests check that they agree on every kind).
+// there; keep the two in step (tests/js/fleet-frame.test.js and the platform
+// client's receive tests in tests/js/platform-client.test.js check that they
+// agree on every kind).
 //
-// Plain C++, no Embind: the bindings (session_packed.cpp, platform_bindings.cpp)
-// and the emulator's Fleet (src/emulator/fleet.cpp) write it.
+// Plain C++, no Embind: the bindings (session_packed.cpp, the client session),
+// the platform role's writer (src/gateway/platform_frame.cpp) and the
+// emulator's Fleet (src/emulator/fleet.cpp) write it.
 //
 // A frame, little endian, left in a buffer of the module; the call returns its
 // address and JS reads it at once (copied out, or in place before any other

@@ -1,0 +1,314 @@
+// The platform role's outputs as a frame of the one layout (src/frame/frame.hpp):
+// publications, telemetry as binary values with interned keys and device ids,
+// and the other events as JSON text the host writes in its own shape.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "frame/buffer.hpp"
+#include "frame/frame.hpp"
+#include "gateway/platform_role.hpp"
+
+namespace tpgate::gateway::platform {
+
+// Member names by id, for the key records: an open-addressing hash table
+// (FNV-1a), so that each reading costs one hash and one compare, not a tree
+// walk of string compares.
+class KeyTable {
+ public:
+  static constexpr std::uint32_t kMissing = 0xFFFFFFFF;
+
+  std::size_t size() const { return names_.size(); }
+
+  std::uint32_t find(std::string_view name) const {
+    if (slots_.empty()) return kMissing;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash(name) & mask;; i = (i + 1) & mask) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) return kMissing;
+      if (names_[slot - 1] == name) return slot - 1;
+    }
+  }
+
+  // Adds `name` (not in the table) and returns its id.
+  std::uint32_t add(std::string_view name) {
+    if ((names_.size() + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
+    names_.emplace_back(name);
+    const auto id = static_cast<std::uint32_t>(names_.size() - 1);
+    place(id);
+    return id;
+  }
+
+ private:
+  static std::size_t hash(std::string_view name) {
+    std::uint32_t h = 2166136261U;
+    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
+    return h;
+  }
+  void place(std::uint32_t id) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash(names_[id]) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = id + 1;
+  }
+  void rehash(std::size_t size) {
+    slots_.assign(size, 0);
+    for (std::uint32_t id = 0; id < names_.size(); ++id) place(id);
+  }
+
+  std::vector<std::string> names_;
+  std::vector<std::uint32_t> slots_;  // id + 1; 0 is empty
+};
+
+// Writes the platform role's outputs as one frame (src/frame/frame.hpp: the
+// publication, JSON event, telemetry, device and key records). Device and key
+// records announce an id once per role; the reader keeps them.
+class FrameWriter {
+ public:
+  // Starts a frame: the header, filled in by finish().
+  void begin() {
+    out_.clear();
+    std::memset(out_.grow(frame::kHeaderSize), 0, frame::kHeaderSize);
+  }
+
+  void publication(const Publication& p) {
+    put_u8(frame::kPublication);
+    put_u8(static_cast<std::uint8_t>(static_cast<unsigned>(p.qos) | (p.retain ? 4U : 0U)));
+    put_u16(0);
+    put_u32(static_cast<std::uint32_t>(p.topic.size()));
+    put_u32(static_cast<std::uint32_t>(p.payload.size()));
+    out_.append(p.topic.data(), p.topic.size());
+    out_.append(p.payload.data(), p.payload.size());
+  }
+
+  // A telemetry event of the full path.
+  void telemetry(const TelemetryReceived& t) {
+    device(t.device, t.gateway, t.target);
+    announce_keys(t.values);
+    telemetry_head(t.device, t.ts_ms);
+    write_value(t.values);
+  }
+
+  // One event as JSON text (the host's shape for it).
+  void json_event(std::string_view text) {
+    put_u8(frame::kJsonEvent);
+    put_u8(0);
+    put_u16(0);
+    put_u32(static_cast<std::uint32_t>(text.size()));
+    out_.append(text.data(), text.size());
+  }
+
+  void fast(const FastOutputs& f) {
+    const auto& targets = f.telemetry.targets;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      // Fast path addresses are never empty: an empty sub_device is the gateway itself.
+      const std::string_view sub_device = targets[i].sub_device;
+      device(f.devices[i], f.gateway, f.telemetry.sub_gateways_of(targets[i]),
+             sub_device.empty() ? nullptr : &sub_device);
+      const auto readings = f.telemetry.readings_of(targets[i]);
+      // Keys first (a key record may come before the telemetry record), and
+      // the most the record can take, to reserve it at once.
+      ids_.clear();
+      std::size_t bound = 16 + 5;
+      for (const auto& r : readings) {
+        const std::uint32_t id = key_id(r.key);
+        ids_.push_back(id);
+        bound += 4 + 9 + (id == kInlineKey ? 4 + r.key.size() : 0);
+        if (r.value.kind == tpgate::json::Scalar::Kind::String) bound += r.value.text.size();
+      }
+      std::uint8_t* const start = out_.grow(bound);
+      std::uint8_t* p = start;
+      const auto u32 = [&p](std::uint32_t v) {
+        std::memcpy(p, &v, 4);
+        p += 4;
+      };
+      const auto bytes = [&p, &u32](std::string_view text) {
+        u32(static_cast<std::uint32_t>(text.size()));
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+      };
+      *p++ = frame::kTelemetry;
+      *p++ = 0;
+      *p++ = 0;
+      *p++ = 0;
+      u32(f.devices[i]);
+      const double ts = static_cast<double>(f.ts_ms);
+      std::memcpy(p, &ts, 8);
+      p += 8;
+      *p++ = frame::kValueObject;
+      u32(static_cast<std::uint32_t>(readings.size()));
+      for (std::size_t k = 0; k < readings.size(); ++k) {
+        u32(ids_[k]);
+        if (ids_[k] == kInlineKey) bytes(readings[k].key);
+        const auto& v = readings[k].value;
+        using Kind = tpgate::json::Scalar::Kind;
+        switch (v.kind) {
+          case Kind::Null: *p++ = frame::kValueNull; break;
+          case Kind::False: *p++ = frame::kValueFalse; break;
+          case Kind::True: *p++ = frame::kValueTrue; break;
+          case Kind::String:
+            *p++ = frame::kValueString;
+            bytes(v.text);
+            break;
+          default: {
+            *p++ = frame::kValueNumber;
+            const double d = v.as_double();
+            std::memcpy(p, &d, 8);
+            p += 8;
+            break;
+          }
+        }
+      }
+      out_.shrink(bound - static_cast<std::size_t>(p - start));
+    }
+  }
+
+  // Fills in the header; returns the frame (valid until the next begin()).
+  const std::uint8_t* finish(std::optional<std::int64_t> deadline) {
+    frame::put_header(out_.data(), 0, 0, deadline ? static_cast<double>(*deadline) : -1.0,
+                      static_cast<std::uint32_t>(out_.size()));
+    return out_.data();
+  }
+
+ private:
+  // Past this many keys, new keys are written in place (a payload of random keys must not grow the table for good).
+  static constexpr std::size_t kMaxKeys = 4096;
+  static constexpr std::uint32_t kInlineKey = frame::kInlineKey;
+
+  void put_u8(std::uint8_t v) { *out_.grow(1) = v; }
+  void put_u16(std::uint16_t v) { std::memcpy(out_.grow(2), &v, 2); }
+  void put_u32(std::uint32_t v) { std::memcpy(out_.grow(4), &v, 4); }
+  void put_f64(double v) { std::memcpy(out_.grow(8), &v, 8); }
+  void put_string(std::string_view s) {
+    put_u32(static_cast<std::uint32_t>(s.size()));
+    out_.append(s.data(), s.size());
+  }
+
+  void telemetry_head(std::uint32_t device, std::int64_t ts) {
+    put_u8(frame::kTelemetry);
+    put_u8(0);
+    put_u16(0);
+    put_u32(device);
+    put_f64(static_cast<double>(ts));
+  }
+
+  // A device record the first time `id` is written (sub_device null: none).
+  template <class Parts>
+  void device(std::uint32_t id, std::string_view gateway, const Parts& sub_gateways, const std::string_view* sub_device) {
+    if (id < announced_.size() && announced_[id]) return;
+    if (id >= announced_.size()) announced_.resize(id + 1, false);
+    announced_[id] = true;
+    put_u8(frame::kDevice);
+    put_u8(sub_device != nullptr ? 1 : 0);
+    put_u16(static_cast<std::uint16_t>(sub_gateways.size()));
+    put_u32(id);
+    put_string(gateway);
+    for (const auto& gw : sub_gateways) put_string(gw);
+    if (sub_device != nullptr) put_string(*sub_device);
+  }
+  void device(std::uint32_t id, std::string_view gateway, const Target& target) {
+    const std::string_view name = target.sub_device ? std::string_view(*target.sub_device) : std::string_view();
+    device(id, gateway, target.sub_gateways, target.sub_device ? &name : nullptr);
+  }
+
+  // The id of `name`, announcing it in a key record when new; kInlineKey when the table is full.
+  std::uint32_t key_id(std::string_view name) {
+    const std::uint32_t known = keys_.find(name);
+    if (known != KeyTable::kMissing) return known;
+    if (keys_.size() >= kMaxKeys) return kInlineKey;
+    const std::uint32_t id = keys_.add(name);
+    put_u8(frame::kKey);
+    put_u8(0);
+    put_u16(0);
+    put_u32(id);
+    put_string(name);
+    return id;
+  }
+
+  // A member name inside a value: announced before the value started (key_id()).
+  void key(std::string_view name) {
+    const std::uint32_t id = keys_.find(name);
+    if (id != KeyTable::kMissing) {
+      put_u32(id);
+    } else {
+      put_u32(kInlineKey);
+      put_string(name);
+    }
+  }
+
+  void scalar(const tpgate::json::Scalar& s) {
+    using Kind = tpgate::json::Scalar::Kind;
+    switch (s.kind) {
+      case Kind::Null: put_u8(frame::kValueNull); break;
+      case Kind::False: put_u8(frame::kValueFalse); break;
+      case Kind::True: put_u8(frame::kValueTrue); break;
+      case Kind::String:
+        put_u8(frame::kValueString);
+        put_string(s.text);
+        break;
+      default: {
+        std::uint8_t* at = out_.grow(9);
+        const double d = s.as_double();
+        *at = frame::kValueNumber;
+        std::memcpy(at + 1, &d, sizeof d);
+        break;
+      }
+    }
+  }
+
+  // Announces every member name of `v` (at any depth) before it is written.
+  void announce_keys(const json& v) {
+    if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        key_id(it.key());
+        announce_keys(it.value());
+      }
+    } else if (v.is_array()) {
+      for (const auto& item : v) announce_keys(item);
+    }
+  }
+
+  void write_value(const json& v) {
+    switch (v.type()) {
+      case json::value_t::object:
+        put_u8(frame::kValueObject);
+        put_u32(static_cast<std::uint32_t>(v.size()));
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          key(it.key());
+          write_value(it.value());
+        }
+        break;
+      case json::value_t::array:
+        put_u8(frame::kValueArray);
+        put_u32(static_cast<std::uint32_t>(v.size()));
+        for (const auto& item : v) write_value(item);
+        break;
+      case json::value_t::string:
+        put_u8(frame::kValueString);
+        put_string(v.get_ref<const std::string&>());
+        break;
+      case json::value_t::boolean: put_u8(v.get<bool>() ? frame::kValueTrue : frame::kValueFalse); break;
+      case json::value_t::number_integer:
+      case json::value_t::number_unsigned:
+      case json::value_t::number_float:
+        put_u8(frame::kValueNumber);
+        put_f64(v.get<double>());
+        break;
+      default: put_u8(frame::kValueNull); break;
+    }
+  }
+
+  frame::Buffer out_;
+  std::vector<bool> announced_;
+  KeyTable keys_;
+  std::vector<std::uint32_t> ids_;  // scratch of fast()
+};
+
+}  // namespace tpgate::gateway::platform
