@@ -5,6 +5,7 @@
 // JSON values (params, views) as JSON text parsed once in JS. Nothing throws:
 // failures are {ok: false, code, reason, message}.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -308,6 +309,9 @@ class PlatformRoleBinding {
     return frame_.finish(role_->next_deadline());
   }
 
+  // This object's address, for the plain export below.
+  double address() const { return static_cast<double>(reinterpret_cast<std::uintptr_t>(this)); }
+
   // Requests whose deadline is <= now time out; the frame as receiveScratch().
   unsigned tick(double now) {
     frame_.begin();
@@ -423,6 +427,16 @@ class PlatformRoleBinding {
 }  // namespace
 }  // namespace tpgate::bindings
 
+// receiveScratch() as a plain export, called with the address that
+// PlatformRole.address() gave: once per received message, and an export is
+// called directly where an Embind method goes through a generic invoker.
+extern "C" EMSCRIPTEN_KEEPALIVE double tpgate_platform_receive(std::uintptr_t role, unsigned topic_length,
+                                                               unsigned payload_length, unsigned sender_length,
+                                                               double now) {
+  return reinterpret_cast<tpgate::bindings::PlatformRoleBinding*>(role)->receiveScratch(topic_length, payload_length,
+                                                                                       sender_length, now);
+}
+
 EMSCRIPTEN_BINDINGS(tpgate_platform) {
   using tpgate::bindings::PlatformRoleBinding;
   emscripten::class_<PlatformRoleBinding>("PlatformRole")
@@ -430,6 +444,7 @@ EMSCRIPTEN_BINDINGS(tpgate_platform) {
       .function("optionsError", &PlatformRoleBinding::optionsError)
       .function("subscriptions", &PlatformRoleBinding::subscriptions)
       .function("receiveScratch", &PlatformRoleBinding::receiveScratch)
+      .function("address", &PlatformRoleBinding::address)
       .function("sendCommand", &PlatformRoleBinding::sendCommand)
       .function("sendAttributeSet", &PlatformRoleBinding::sendAttributeSet)
       .function("sendAttributeGet", &PlatformRoleBinding::sendAttributeGet)

@@ -269,7 +269,7 @@ class ClientSessionBinding : private mqtt::EventSink {
   PackedBuffer& records() {
     if (frame_taken_) {
       records_.clear();
-      records_.trim(1u << 20);  // do not pin a one-off burst
+      records_.trim(4096);  // one per session: do not pin a burst
       start_frame(records_);
       frame_taken_ = false;
     }

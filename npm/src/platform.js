@@ -102,6 +102,7 @@ export class PlatformClient extends Emitter {
     this._role = role;
     this._tpgate = tpgate;
     this._tables = createIdTables();
+    this._address = role.address(); // for the plain export of receiveScratch()
     this._sink = new FrameSink(this);
     this._pending = new Map(); // token -> {resolve, reject, kind}
     this._timer = null;
@@ -117,7 +118,7 @@ export class PlatformClient extends Emitter {
   _receive(topic, payload) {
     if (this._role === null) return;
     const length = writePublish(this._tpgate, topic, payload);
-    this._apply(this._role.receiveScratch(topicLength, length, 0, now()));
+    this._apply(this._tpgate._tpgate_platform_receive(this._address, topicLength, length, 0, now()));
   }
 
   _tick() {

@@ -276,6 +276,11 @@ export class TpgateError extends Error {
   readonly option?: string;
   /** ERR_SUBSCRIBE_FAILED: the SUBACK's answer per filter. */
   readonly granted?: Granted[];
+  /** ERR_BAD_MESSAGE (platform client): the topic and sender of the message that could not be used. */
+  readonly topic?: string;
+  readonly gateway?: string;
+  /** ERR_BAD_MESSAGE: where in the payload ("sub_device_data.s1.t"), when the payload was at fault. */
+  readonly path?: string;
 }
 /** Bad options or arguments, rejected before anything is sent. */
 export class InvalidOptionError extends TpgateError {}

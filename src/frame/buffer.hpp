@@ -45,7 +45,7 @@ class Buffer {
 
  private:
   void reserve_more(std::size_t more) {
-    const std::size_t capacity = std::max({size_ + more, capacity_ * 2, std::size_t{4096}});
+    const std::size_t capacity = std::max({size_ + more, capacity_ * 2, std::size_t{256}});
     auto* bigger = static_cast<std::uint8_t*>(std::realloc(data_, capacity));
     if (bigger == nullptr) std::abort();  // out of wasm memory: nothing sensible is left to do
     data_ = bigger;
