@@ -122,9 +122,16 @@ function u32(data, o) {
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
+// A DataView of the buffer last read from (the wasm heap, or a slab).
+let viewBuffer = null;
+let bufferView = null;
+
 function f64At(data, o) {
-  for (let i = 0; i < 8; i++) f64Bytes[i] = data[o + i];
-  return f64[0];
+  if (data.buffer !== viewBuffer) {
+    viewBuffer = data.buffer;
+    bufferView = new DataView(viewBuffer);
+  }
+  return bufferView.getFloat64(data.byteOffset + o, true);
 }
 
 /**
@@ -280,9 +287,47 @@ function readRange(data, o, end, side, sink, tables) {
     } else if (kind === RECORD_TELEMETRY) {
       const device = tables.devices[u32(data, o + 4)];
       const ts = f64At(data, o + 8);
-      at = o + 16;
-      const values = readValue(data, tables.keys);
-      o = at;
+      const keys = tables.keys;
+      let p = o + 16;
+      let values;
+      if (data[p] === 5) {
+        // The usual object of scalars, read here with a local offset.
+        const count = u32(data, p + 1);
+        p += 5;
+        values = {};
+        for (let i = 0; i < count; i++) {
+          const id = u32(data, p);
+          p += 4;
+          let key;
+          if (id === INLINE_KEY) {
+            at = p;
+            key = readString(data);
+            p = at;
+          } else {
+            key = keys[id];
+          }
+          const tag = data[p];
+          let value;
+          if (tag === 3) {
+            value = f64At(data, p + 1);
+            p += 9;
+          } else if (tag <= 2) {
+            value = tag === 0 ? null : tag === 2;
+            p += 1;
+          } else {
+            at = p;
+            value = readValue(data, keys);
+            p = at;
+          }
+          if (key === '__proto__') Object.defineProperty(values, key, { value, enumerable: true, writable: true, configurable: true });
+          else values[key] = value;
+        }
+      } else {
+        at = p;
+        values = readValue(data, keys);
+        p = at;
+      }
+      o = p;
       sink.telemetry(device, ts, values);
     } else if (kind === RECORD_KEY) {
       at = o + 8;
