@@ -239,6 +239,7 @@ class PlatformFrame {
     }
   }
   void fast(const pf::FastOutputs& f) { writer_.fast(f); }
+  void use_keys(gateway::KeyTable& keys) { writer_.use_keys(keys); }
   unsigned finish(std::optional<std::int64_t> deadline) {
     return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(writer_.finish(deadline)));
   }
@@ -271,6 +272,7 @@ class PlatformRoleBinding {
     auto parsed = options_from_js(options);
     if (parsed) {
       role_.emplace(std::move(*parsed));
+      frame_.use_keys(role_->keys());
     } else {
       options_error_ = parsed.error();
     }

@@ -260,6 +260,10 @@ export function readFrameAt(tpgate, at, sink, tables) {
 
 function readRange(data, o, end, side, sink, tables) {
   let s = 0;
+  // Numbers of telemetry are read through this view, made once per frame
+  // (a listener may read another frame meanwhile: f64At() keeps its own).
+  const view = data.buffer === viewBuffer ? bufferView : new DataView(data.buffer);
+  const base = data.byteOffset;
   while (o < end) {
     const kind = data[o];
     if (kind === RECORD_MESSAGE) {
@@ -286,7 +290,7 @@ function readRange(data, o, end, side, sink, tables) {
       o += 1;
     } else if (kind === RECORD_TELEMETRY) {
       const device = tables.devices[u32(data, o + 4)];
-      const ts = f64At(data, o + 8);
+      const ts = view.getFloat64(base + o + 8, true);
       const keys = tables.keys;
       let p = o + 16;
       let values;
@@ -309,7 +313,7 @@ function readRange(data, o, end, side, sink, tables) {
           const tag = data[p];
           let value;
           if (tag === 3) {
-            value = f64At(data, p + 1);
+            value = view.getFloat64(base + p + 1, true);
             p += 9;
           } else if (tag <= 2) {
             value = tag === 0 ? null : tag === 2;

@@ -57,6 +57,13 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 mqtt::Result<std::string> base64_decode(std::string_view text) {
+  std::string out;
+  auto status = base64_decode(text, out);
+  if (!status) return status.error();
+  return out;
+}
+
+mqtt::Status base64_decode(std::string_view text, std::string& out) {
   if (text.size() % 4 != 0) {
     return base64_error("length " + std::to_string(text.size()) + " is not a multiple of 4");
   }
@@ -70,7 +77,7 @@ mqtt::Result<std::string> base64_decode(std::string_view text) {
   // Sized once and written through a pointer: a call per byte (std::string's
   // push_back, or operator[] checking the short-string form) was most of the
   // envelope's cost in the wasm build.
-  std::string out(data_len / 4 * 3 + (padding == 0 ? 0 : 3 - padding), '\0');
+  out.resize(data_len / 4 * 3 + (padding == 0 ? 0 : 3 - padding));
   char* dst = out.data();
   const auto* src = reinterpret_cast<const unsigned char*>(text.data());
   const auto bad = [&](std::size_t i) {
@@ -112,7 +119,7 @@ mqtt::Result<std::string> base64_decode(std::string_view text) {
     if ((acc & 0xF) != 0) return base64_error("non-zero padding bits in the last group");
     out[o++] = static_cast<char>((acc >> 4) & 0xFF);
   }
-  return out;
+  return mqtt::ok_status();
 }
 
 }  // namespace tpgate::gateway

@@ -16,5 +16,7 @@ std::string base64_encode(std::string_view bytes);
 // alphabet, a length that is not a multiple of 4, misplaced or excess '=' padding,
 // and non-zero bits left over in the last group (a non-canonical encoding).
 mqtt::Result<std::string> base64_decode(std::string_view text);
+// The same into `out` (replaced; its capacity reused, for a caller that decodes one payload after another).
+mqtt::Status base64_decode(std::string_view text, std::string& out);
 
 }  // namespace tpgate::gateway

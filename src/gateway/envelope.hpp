@@ -24,6 +24,8 @@ struct BrokerEnvelope {
 // whose values is not valid base64 is an error, since the original payload is lost.
 mqtt::Result<std::optional<BrokerEnvelope>> unwrap_envelope(std::string_view text,
                                                             const PayloadLimits& limits = {});
+// The same into `into` (its strings' capacity reused): true when `text` was an envelope.
+mqtt::Result<bool> unwrap_envelope(std::string_view text, const PayloadLimits& limits, BrokerEnvelope& into);
 
 // The envelope the broker would produce (for the emulator and tests).
 std::string wrap_envelope(std::string_view device_id, std::string_view payload);

@@ -14,64 +14,19 @@
 
 #include "frame/buffer.hpp"
 #include "frame/frame.hpp"
+#include "gateway/key_table.hpp"
 #include "gateway/platform_role.hpp"
 
 namespace tpgate::gateway::platform {
-
-// Member names by id, for the key records: an open-addressing hash table
-// (FNV-1a), so that each reading costs one hash and one compare, not a tree
-// walk of string compares.
-class KeyTable {
- public:
-  static constexpr std::uint32_t kMissing = 0xFFFFFFFF;
-
-  std::size_t size() const { return names_.size(); }
-
-  std::uint32_t find(std::string_view name) const {
-    if (slots_.empty()) return kMissing;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash(name) & mask;; i = (i + 1) & mask) {
-      const std::uint32_t slot = slots_[i];
-      if (slot == 0) return kMissing;
-      if (names_[slot - 1] == name) return slot - 1;
-    }
-  }
-
-  // Adds `name` (not in the table) and returns its id.
-  std::uint32_t add(std::string_view name) {
-    if ((names_.size() + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
-    names_.emplace_back(name);
-    const auto id = static_cast<std::uint32_t>(names_.size() - 1);
-    place(id);
-    return id;
-  }
-
- private:
-  static std::size_t hash(std::string_view name) {
-    std::uint32_t h = 2166136261U;
-    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619U;
-    return h;
-  }
-  void place(std::uint32_t id) {
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = hash(names_[id]) & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = id + 1;
-  }
-  void rehash(std::size_t size) {
-    slots_.assign(size, 0);
-    for (std::uint32_t id = 0; id < names_.size(); ++id) place(id);
-  }
-
-  std::vector<std::string> names_;
-  std::vector<std::uint32_t> slots_;  // id + 1; 0 is empty
-};
 
 // Writes the platform role's outputs as one frame (src/frame/frame.hpp: the
 // publication, JSON event, telemetry, device and key records). Device and key
 // records announce an id once per role; the reader keeps them.
 class FrameWriter {
  public:
+  // The role's key ids, before the first frame with telemetry.
+  void use_keys(KeyTable& keys) { keys_ = &keys; }
+
   // Starts a frame: the header, filled in by finish().
   void begin() {
     out_.clear();
@@ -114,13 +69,18 @@ class FrameWriter {
              sub_device.empty() ? nullptr : &sub_device);
       const auto readings = f.telemetry.readings_of(targets[i]);
       // Keys first (a key record may come before the telemetry record), and
-      // the most the record can take, to reserve it at once.
-      ids_.clear();
+      // the most the record can take, to reserve it at once. The view gave
+      // each reading its key's id.
+      const std::uint32_t* const ids = f.key_ids.data() + targets[i].first;
       std::size_t bound = 16 + 5;
-      for (const auto& r : readings) {
-        const std::uint32_t id = key_id(r.key);
-        ids_.push_back(id);
-        bound += 4 + 9 + (id == kInlineKey ? 4 + r.key.size() : 0);
+      for (std::size_t k = 0; k < readings.size(); ++k) {
+        const auto& r = readings[k];
+        if (ids[k] == kInlineKey) {
+          bound += 4 + r.key.size();
+        } else {
+          announce(ids[k]);
+        }
+        bound += 4 + 9;
         if (r.value.kind == tpgate::json::Scalar::Kind::String) bound += r.value.text.size();
       }
       std::uint8_t* const start = out_.grow(bound);
@@ -145,8 +105,8 @@ class FrameWriter {
       *p++ = frame::kValueObject;
       u32(static_cast<std::uint32_t>(readings.size()));
       for (std::size_t k = 0; k < readings.size(); ++k) {
-        u32(ids_[k]);
-        if (ids_[k] == kInlineKey) bytes(readings[k].key);
+        u32(ids[k]);
+        if (ids[k] == kInlineKey) bytes(readings[k].key);
         const auto& v = readings[k].value;
         using Kind = tpgate::json::Scalar::Kind;
         switch (v.kind) {
@@ -179,7 +139,6 @@ class FrameWriter {
 
  private:
   // Past this many keys, new keys are written in place (a payload of random keys must not grow the table for good).
-  static constexpr std::size_t kMaxKeys = 4096;
   static constexpr std::uint32_t kInlineKey = frame::kInlineKey;
 
   void put_u8(std::uint8_t v) { *out_.grow(1) = v; }
@@ -218,24 +177,29 @@ class FrameWriter {
     device(id, gateway, target.sub_gateways, target.sub_device ? &name : nullptr);
   }
 
-  // The id of `name`, announcing it in a key record when new; kInlineKey when the table is full.
-  std::uint32_t key_id(std::string_view name) {
-    const std::uint32_t known = keys_.find(name);
-    if (known != KeyTable::kMissing) return known;
-    if (keys_.size() >= kMaxKeys) return kInlineKey;
-    const std::uint32_t id = keys_.add(name);
+  // A key record for `id` the first time a frame refers to it.
+  void announce(std::uint32_t id) {
+    if (id < announced_keys_.size() && announced_keys_[id]) return;
+    if (id >= announced_keys_.size()) announced_keys_.resize(id + 1, false);
+    announced_keys_[id] = true;
     put_u8(frame::kKey);
     put_u8(0);
     put_u16(0);
     put_u32(id);
-    put_string(name);
+    put_string(keys_->name(id));
+  }
+
+  // The id of `name`, announced; kInlineKey when the table is full.
+  std::uint32_t key_id(std::string_view name) {
+    const std::uint32_t id = keys_->id(name);
+    if (id != kInlineKey) announce(id);
     return id;
   }
 
   // A member name inside a value: announced before the value started (key_id()).
   void key(std::string_view name) {
-    const std::uint32_t id = keys_.find(name);
-    if (id != KeyTable::kMissing) {
+    const std::uint32_t id = keys_->find(name);
+    if (id != KeyTable::kMissing && id < announced_keys_.size() && announced_keys_[id]) {
       put_u32(id);
     } else {
       put_u32(kInlineKey);
@@ -306,9 +270,9 @@ class FrameWriter {
   }
 
   frame::Buffer out_;
-  std::vector<bool> announced_;
-  KeyTable keys_;
-  std::vector<std::uint32_t> ids_;  // scratch of fast()
+  std::vector<bool> announced_;       // device ids
+  std::vector<bool> announced_keys_;  // key ids
+  KeyTable* keys_ = nullptr;          // the role's (PlatformRole::keys())
 };
 
 }  // namespace tpgate::gateway::platform

@@ -64,7 +64,8 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
                               std::string_view sender, FastOutputs* fast) {
   Outputs out;
   if (fast != nullptr) fast->taken = false;
-  const std::string topic(topic_view);
+  topic_.assign(topic_view);
+  const std::string& topic = topic_;
   auto info = parse_topic(topic_view, TopicDirection::Uplink);
   if (!info) {
     out.events.push_back(ProtocolError{topic, std::string(sender), with_topic(topic, info.error())});
@@ -76,24 +77,22 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
     return out;
   }
 
-  Sender from;
-  auto envelope = unwrap_envelope(payload, options_.limits);
+  Sender& from = from_;
+  auto envelope = unwrap_envelope(payload, options_.limits, envelope_);
   if (!envelope) {
     // An envelope whose values is not base64: the device's payload is lost.
     out.events.push_back(ProtocolError{topic, std::string(sender), with_topic(topic, envelope.error())});
     return out;
   }
-  if (envelope->has_value()) {
+  if (*envelope) {
     // docs/thingspanel.md#broker-envelope: the broker's device_id names the sender.
-    BrokerEnvelope& e = **envelope;
-    from.gateway = e.device_id;
-    auto mapped = device_numbers_.find(e.device_id);
-    from.dn = mapped != device_numbers_.end() ? mapped->second : e.device_id;
-    unwrapped_ = std::move(e.payload);
-    payload = unwrapped_;
+    from.gateway.assign(envelope_.device_id);
+    auto mapped = device_numbers_.find(envelope_.device_id);
+    from.dn.assign(mapped != device_numbers_.end() ? mapped->second : envelope_.device_id);
+    payload = envelope_.payload;
   } else {
-    from.gateway = sender.empty() ? options_.default_gateway : std::string(sender);
-    from.dn = from.gateway;
+    from.gateway.assign(sender.empty() ? std::string_view(options_.default_gateway) : sender);
+    from.dn.assign(from.gateway);
   }
 
   switch (info->kind) {
@@ -122,12 +121,16 @@ void PlatformRole::on_telemetry(const std::string& topic, const Sender& from, st
       fast->gateway = from.gateway;
       fast->ts_ms = now_ms;
       fast->devices.clear();
+      fast->key_ids.resize(read.readings.size());
+    } else {
+      key_ids_.resize(read.readings.size());
     }
+    std::uint32_t* const key_ids = fast != nullptr ? fast->key_ids.data() : key_ids_.data();
     out.events.reserve(out.events.size() + read.targets.size());
     for (const auto& entry : read.targets) {
       const auto readings = read.readings_of(entry);
-      const std::uint32_t device =
-          view_.put_telemetry(from.gateway, read.sub_gateways_of(entry), entry.sub_device, readings, now_ms);
+      const std::uint32_t device = view_.put_telemetry(from.gateway, read.sub_gateways_of(entry), entry.sub_device,
+                                                       readings, now_ms, key_ids + entry.first);
       if (fast != nullptr) {
         fast->devices.push_back(device);
       } else {

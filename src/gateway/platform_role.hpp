@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "gateway/correlator.hpp"
+#include "gateway/envelope.hpp"
 #include "gateway/message_id.hpp"
 #include "gateway/payload_body.hpp"
 #include "gateway/payload_parse.hpp"
@@ -137,6 +138,7 @@ struct FastOutputs {
   std::int64_t ts_ms = 0;              // now: real-time records carry no ts
   FastTelemetry telemetry;             // targets in route() order
   std::vector<std::uint32_t> devices;  // the view id of each target
+  std::vector<std::uint32_t> key_ids;  // per reading (telemetry.readings): its key's id in view().keys()
 };
 
 // What a send_* call produced: the publication and the token its answer will
@@ -197,6 +199,8 @@ class PlatformRole {
   void map_device(std::string device_id, std::string device_number);
 
   const PlatformView& view() const { return view_; }
+  // The ids frames refer to member names by (FastOutputs::key_ids are from here).
+  KeyTable& keys() { return view_.keys(); }
 
  private:
   struct Sender {
@@ -238,11 +242,14 @@ class PlatformRole {
   MessageIds ids_;
   Correlator correlator_;
   PlatformView view_;
+  std::vector<std::uint32_t> key_ids_;  // scratch of the fast path without FastOutputs
   RequestToken next_token_ = 1;
   std::map<RequestToken, PendingRequest> requests_;
   std::vector<PendingGet> gets_;
   std::map<std::string, std::string, std::less<>> device_numbers_;
-  std::string unwrapped_;  // the last enveloped payload, which fast telemetry points into
+  BrokerEnvelope envelope_;  // the last envelope: fast telemetry points into its payload
+  Sender from_;              // the last sender (its strings' capacity kept from call to call)
+  std::string topic_;        // the last topic received, likewise
   FastTelemetry scratch_;  // the fast path's buffers when the caller takes Outputs
 };
 

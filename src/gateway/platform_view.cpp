@@ -21,17 +21,22 @@ void put_values(ValuesAt& into, const json& values, std::int64_t ts_ms) {
 }
 
 // The readings come sorted by key (telemetry_fast.hpp), as the map keeps its
-// keys: one walk through both, usually one comparison per reading.
-void put_values(ValuesAt& into, std::span<const FastReading> values, std::int64_t ts_ms) {
+// keys: one walk through both, usually one comparison per reading. The key's
+// id is looked up once per device and kept with its value.
+void put_values(ValuesAt& into, std::span<const FastReading> values, std::int64_t ts_ms, KeyTable& keys,
+                std::uint32_t* key_ids) {
   auto it = into.begin();
   for (const FastReading& r : values) {
-    while (it != into.end() && std::string_view(it->first) < r.key) ++it;
-    if (it == into.end() || it->first != r.key) {
+    int order = 1;
+    while (it != into.end() && (order = tpgate::json::compare_names(it->first, r.key)) < 0) ++it;
+    if (order != 0) {
       it = into.emplace_hint(it, std::string(r.key), ValueAt{tpgate::json::to_value(r.value), ts_ms});
     } else if (ts_ms >= it->second.ts_ms) {
-      it->second.value = tpgate::json::to_value(r.value);
+      tpgate::json::assign(it->second.value, r.value);
       it->second.ts_ms = ts_ms;
     }
+    if (it->second.key_id == KeyTable::kMissing) it->second.key_id = keys.id(r.key);
+    *key_ids++ = it->second.key_id;
     ++it;
   }
 }
@@ -150,9 +155,9 @@ std::uint32_t PlatformView::put_telemetry(const std::string& gateway, const Targ
 
 std::uint32_t PlatformView::put_telemetry(std::string_view gateway, std::span<const std::string_view> sub_gateways,
                                           std::string_view sub_device, std::span<const FastReading> values,
-                                          std::int64_t ts_ms) {
+                                          std::int64_t ts_ms, std::uint32_t* key_ids) {
   DeviceView& device = slot(gateway, sub_gateways, sub_device);
-  put_values(device.telemetry, values, ts_ms);
+  put_values(device.telemetry, values, ts_ms, keys_, key_ids);
   return device.id;
 }
 

@@ -17,6 +17,7 @@
 #include <span>
 
 #include "gateway/payload_body.hpp"
+#include "gateway/key_table.hpp"
 #include "gateway/payload_tree.hpp"
 #include "gateway/telemetry_fast.hpp"
 
@@ -26,7 +27,9 @@ namespace tpgate::gateway {
 struct ValueAt {
   json value;
   std::int64_t ts_ms = 0;
-  friend bool operator==(const ValueAt&, const ValueAt&) = default;
+  // The key's id in the view's KeyTable once a frame needed it (kMissing: not yet, or the table is full).
+  std::uint32_t key_id = KeyTable::kMissing;
+  friend bool operator==(const ValueAt& a, const ValueAt& b) { return a.value == b.value && a.ts_ms == b.ts_ms; }
 };
 
 using ValuesAt = std::map<std::string, ValueAt, std::less<>>;
@@ -53,9 +56,11 @@ class PlatformView {
   // Each put_* returns the device's id.
   std::uint32_t put_telemetry(const std::string& gateway, const Target& target, const json& values,
                               std::int64_t ts_ms);
-  // The fast path's form: the target as addresses (an empty sub_device: none).
+  // The fast path's form: the target as addresses (an empty sub_device: none);
+  // key_ids[i] receives the id of values[i].key in keys().
   std::uint32_t put_telemetry(std::string_view gateway, std::span<const std::string_view> sub_gateways,
-                              std::string_view sub_device, std::span<const FastReading> values, std::int64_t ts_ms);
+                              std::string_view sub_device, std::span<const FastReading> values, std::int64_t ts_ms,
+                              std::uint32_t* key_ids);
   void put_attributes(const std::string& gateway, const Target& target, const json& values, std::int64_t ts_ms);
   // Keeps the last max_events, in arrival order.
   void put_event(const std::string& gateway, const Target& target, EventRecord event);
@@ -66,6 +71,8 @@ class PlatformView {
   // The broker's last word on `device_id`; nullopt if it never spoke.
   std::optional<bool> online(std::string_view device_id) const;
   std::size_t device_count() const { return devices_.size(); }
+  // Ids of member names, for the frames the role's host writes.
+  KeyTable& keys() { return keys_; }
 
  private:
   // Target::to_string() is ambiguous ("a/b" is sub-device b behind a, or
@@ -113,6 +120,7 @@ class PlatformView {
   std::map<Key, DeviceView, KeyLess> devices_;
   std::vector<Slot> slots_;  // size a power of two, at most half full
   std::map<std::string, bool, std::less<>> online_;
+  KeyTable keys_;
 };
 
 }  // namespace tpgate::gateway

@@ -46,7 +46,9 @@ class TelemetryWalker {
     }
     out.count = readings_.size() - out.first;
     const auto begin = readings_.begin() + static_cast<std::ptrdiff_t>(out.first);
-    auto by_key = [](const FastReading& a, const FastReading& b) { return a.key < b.key; };
+    auto by_key = [](const FastReading& a, const FastReading& b) {
+      return tpgate::json::compare_names(a.key, b.key) < 0;
+    };
     if (!std::is_sorted(begin, readings_.end(), by_key)) std::sort(begin, readings_.end(), by_key);
     // nlohmann keeps the last of repeated keys; not worth handling here.
     return std::adjacent_find(begin, readings_.end(), [](const FastReading& a, const FastReading& b) {
@@ -58,7 +60,9 @@ class TelemetryWalker {
   // them; a repeated address is left to the full path.
   template <class Entry, class Address>
   static bool sort_unique(std::vector<Entry>& entries, Address address) {
-    std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) { return address(a) < address(b); });
+    std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+      return tpgate::json::compare_names(address(a), address(b)) < 0;
+    });
     return std::adjacent_find(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
              return address(a) == address(b);
            }) == entries.end();

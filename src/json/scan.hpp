@@ -28,6 +28,19 @@ int nesting_depth(std::string_view text, int limit);
 
 enum class Match { No, Yes, NotHandled };
 
+// std::string_view::compare() (bytes as unsigned char), inline: member names
+// are short and mostly differ in their first byte, where a call to the
+// size-optimised libc's memcmp cost more than the comparison.
+inline int compare_names(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
 // A scalar as Scanner reads it, without building a Value (no allocation): its
 // kind and number, or for a string its bytes in the scanned text (which hold
 // no escape). to_value() gives the Value parse() would have built.
@@ -44,6 +57,8 @@ struct Scalar {
   double as_double() const;
 };
 Value to_value(const Scalar& scalar);
+// into = to_value(scalar), in place when `into` holds that kind already.
+void assign(Value& into, const Scalar& scalar);
 
 // Whether `text` is an object whose members are exactly `names` (distinct),
 // each a string; on Yes, values[i] is the value of names[i] (its bytes in

@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -47,16 +48,33 @@ const char* utf8_sequence(const char* p, const char* end) {
 
 }  // namespace
 
+namespace {
+
+// Whether any of the eight bytes of `w` is not plain: '"', '\\', below 0x20
+// or from 0x80 (a byte of x - 0x01..01 with its high bit set, where x's was
+// clear, marks a byte of x below 1 or a borrow from one: exact as a whole).
+bool has_special(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t quote = w ^ (kOnes * '"');
+  const std::uint64_t backslash = w ^ (kOnes * '\\');
+  return ((((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | (w - kOnes * 0x20) | w) & kHigh) != 0;
+}
+
+}  // namespace
+
 bool Scanner::string(std::string_view& out) {
   if (!take('"')) return false;
   const char* p = p_;
   const char* const start = p;
   while (p != end_) {
-    // Runs of plain bytes, four at a time where there is room.
-    while (end_ - p >= 4 && kPlain.value[static_cast<unsigned char>(p[0])] &&
-           kPlain.value[static_cast<unsigned char>(p[1])] && kPlain.value[static_cast<unsigned char>(p[2])] &&
-           kPlain.value[static_cast<unsigned char>(p[3])]) {
-      p += 4;
+    // Runs of plain bytes, eight at a time where there is room (long values
+    // such as an envelope's base64 are most of a message's bytes).
+    while (end_ - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (has_special(w)) break;
+      p += 8;
     }
     while (p != end_ && kPlain.value[static_cast<unsigned char>(*p)]) ++p;
     if (p == end_) break;
@@ -171,6 +189,33 @@ Value to_value(const Scalar& s) {
     case Scalar::Kind::String: return Value(std::string(s.text));
   }
   return Value(nullptr);
+}
+
+void assign(Value& into, const Scalar& s) {
+  // The same kind as before (a telemetry key keeps its type): overwrite in
+  // place, keeping a string's buffer. (get_ptr() is no test of the kind: an
+  // unsigned number answers to number_integer_t* too.)
+  using Type = Value::value_t;
+  switch (s.kind) {
+    case Scalar::Kind::Unsigned:
+      if (into.type() != Type::number_unsigned) break;
+      *into.get_ptr<Value::number_unsigned_t*>() = s.unsigned_value;
+      return;
+    case Scalar::Kind::Integer:
+      if (into.type() != Type::number_integer) break;
+      *into.get_ptr<Value::number_integer_t*>() = s.integer_value;
+      return;
+    case Scalar::Kind::Float:
+      if (into.type() != Type::number_float) break;
+      *into.get_ptr<Value::number_float_t*>() = s.float_value;
+      return;
+    case Scalar::Kind::String:
+      if (into.type() != Type::string) break;
+      into.get_ptr<Value::string_t*>()->assign(s.text);
+      return;
+    default: break;
+  }
+  into = to_value(s);
 }
 
 bool Scanner::flat_object(Value& out) {

@@ -165,6 +165,60 @@ TEST(JsonScan, TrickyTextsAgreeWithNlohmann) {
   for (const std::string& text : tricky_texts()) check(text);
 }
 
+// assign() overwrites in place where it can: whatever `into` held before,
+// the result is what to_value() builds.
+TEST(JsonScan, AssignGivesWhatToValueGives) {
+  const std::vector<std::string> texts = {"null", "false", "true", "7", "-3", "26.5", "-0.0", "\"on\"", "\"\"",
+                                          "\"a string longer than the small-string buffer\"", "4294967296"};
+  int scalars = 0;
+  for (const std::string& before : texts) {
+    for (const std::string& after : texts) {
+      Scanner first(before);
+      Scalar was;
+      ASSERT_TRUE(first.scalar(was)) << before;
+      Scanner second(after);
+      Scalar now;
+      ASSERT_TRUE(second.scalar(now)) << after;
+      Value into = to_value(was);
+      assign(into, now);
+      EXPECT_TRUE(same(into, to_value(now))) << before << " then " << after;
+      EXPECT_TRUE(same(into, parse(after))) << after;
+      ++scalars;
+    }
+  }
+  EXPECT_EQ(scalars, 121);
+}
+
+// Strings are scanned eight bytes at a time: a byte that ends the plain run
+// must be seen at every offset of a word, and a plain byte next to it must not
+// look like one.
+TEST(JsonScan, StringsAgreeWithNlohmannAtEveryOffset) {
+  const std::vector<std::string> bytes = {"\"", "\\n", "\\u0041", std::string(1, '\x01'), std::string(1, '\x1f'),
+                                          " ", "!", "#", "[", "]", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xff", "`"};
+  int tokens = 0;
+  for (std::size_t at = 0; at < 20; ++at) {
+    for (const std::string& b : bytes) {
+      const std::string body = std::string(at, 'a') + b + std::string(20 - at, 'b');
+      tokens += check("\"" + body + "\"").tokens;
+      check("{\"" + body + "\":1}");
+      if (HasFailure()) return;
+    }
+  }
+  // It reads the nine plain ones itself (the rest go to the parser) at every offset.
+  EXPECT_EQ(tokens, 20 * 9);
+}
+
+TEST(JsonScan, CompareNamesOrdersAsStringView) {
+  const std::vector<std::string> names = {"", "a", "b", "ab", "abc", "abd", "temperature", "temp", "\xc3\xa9", "\x7f", "Z"};
+  for (const std::string& a : names) {
+    for (const std::string& b : names) {
+      const int want = std::string_view(a).compare(b);
+      const int got = compare_names(a, b);
+      EXPECT_EQ((want > 0) - (want < 0), got) << a << " vs " << b;
+    }
+  }
+}
+
 TEST(JsonScan, HandlesThePlainSubset) {
   for (const std::string text : {R"({"t":26.5,"n":-3,"u":7,"s":"on","b":true,"f":false,"z":null})",
                                  R"( { "a" : "x" , "b" : "y" } )", R"({"k":"温度 é 𐍈"})", "{}"}) {
