@@ -21,38 +21,13 @@
 //   subDevice    the sub-device address, absent when the target is a gateway
 //   name         'gateway', 'sensor_1', 'gw_1/sensor_101' (as in error messages)
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
-import { readFrameAt, topicLength, writePublish } from './packed.js';
+import { makeTarget, readFrameAt, topicLength, writePublish } from './packed.js';
 import { loadModule, RoleHost } from './role-host.js';
+import { authOptionsError } from './thingspanel-auth.js';
 
 // Options the gateway reads; everything else goes to connect().
 const GATEWAY_OPTIONS = ['deviceNumber', 'ackTimeout', 'maxDepth', 'gatewayQos', 'maxPayloadBytes'];
-// docs/thingspanel.md#authentication: the broker takes keep-alives of at most 300 s.
-export const MAX_KEEPALIVE = 300;
 const RESERVED_USERNAMES = ['root', 'plugin'];
-
-/**
- * Checks the connection options ThingsPanel constrains (docs/thingspanel.md#authentication) and
- * returns the first problem as an InvalidOptionError, or null.
- * @param {string} fn the public function, for the message
- * @param {object} options
- * @param {{ reservedUsernames?: string[] }} [rules]
- */
-export function authOptionsError(fn, options, { reservedUsernames = [] } = {}) {
-  const { keepalive, clientId, username } = options;
-  if (typeof keepalive === 'number' && (keepalive === 0 || keepalive > MAX_KEEPALIVE)) {
-    return new InvalidOptionError(
-      'keepalive',
-      `${fn}: keepalive ${keepalive} is not allowed: the ThingsPanel broker accepts at most ${MAX_KEEPALIVE} s (and keep-alive cannot be turned off with 0)`,
-    );
-  }
-  if (clientId === '') {
-    return new InvalidOptionError('clientId', `${fn}: clientId must not be empty: ThingsPanel needs a unique, non-empty client id (leave it out to get a generated one)`);
-  }
-  if (typeof username === 'string' && reservedUsernames.includes(username)) {
-    return new InvalidOptionError('username', `${fn}: username ${JSON.stringify(username)} is reserved for the ThingsPanel platform; a device connects with its own voucher`);
-  }
-  return null;
-}
 
 /** A default client id for a gateway: its device_number plus 8 random hex digits, unique per connection. */
 function gatewayClientId(deviceNumber) {
@@ -62,13 +37,6 @@ function gatewayClientId(deviceNumber) {
 }
 
 const HANDLERS = { command: 'command', attributeSet: 'attribute set', attributeGet: 'attribute get', control: 'control' };
-
-function toTarget(t) {
-  const path = t.subDevice === undefined ? [...t.subGateways] : [...t.subGateways, t.subDevice];
-  const target = { path, subGateways: t.subGateways, name: path.length === 0 ? 'gateway' : path.join('/') };
-  if (t.subDevice !== undefined) target.subDevice = t.subDevice;
-  return target;
-}
 
 const SEED_KEYS = ['gateway_data', 'sub_device_data', 'sub_gateway_data'];
 const FRIENDLY_KEYS = ['gateway', 'subDevices', 'subGateways'];
@@ -284,7 +252,7 @@ export class GatewayClient extends RoleHost {
       outcome = { ok: false, errcode: 'NOT_SUPPORTED', message: `no ${HANDLERS[request.kind]} handler` };
     } else {
       const body = request.body;
-      const target = toTarget(request.target);
+      const target = makeTarget(request.target.subGateways, request.target.subDevice, false);
       let arg;
       if (request.kind === 'command') {
         arg = { target, method: body.method, params: body.params, messageId: request.messageId };
