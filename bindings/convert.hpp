@@ -39,6 +39,7 @@ val properties_to_js(const mqtt::Properties& properties);
 val packet_to_js(const mqtt::Packet& packet);
 val will_to_js(const mqtt::Will& will);
 val event_to_js(const mqtt::Event& event);  // {type: 'connected' | 'message' | ..., ...}
+val strings_to_js(const std::vector<std::string>& strings);
 
 // --- JS -> C++ -----------------------------------------------------------------
 // Uint8Array (or any ArrayBuffer view), ArrayBuffer, or a string (UTF-8).

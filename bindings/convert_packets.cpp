@@ -43,12 +43,6 @@ val subscriptions_to_js(const std::vector<mqtt::Subscription>& subscriptions) {
   return out;
 }
 
-val strings_to_js(const std::vector<std::string>& strings) {
-  val out = val::array();
-  for (const auto& s : strings) out.call<void>("push", s);
-  return out;
-}
-
 // Writes the fields of each packet type onto `out`.
 struct PacketWriter {
   val& out;
@@ -223,6 +217,12 @@ Packet make_packet(std::size_t index, std::index_sequence<I...>) {
 }
 
 }  // namespace
+
+val strings_to_js(const std::vector<std::string>& strings) {
+  val out = val::array();
+  for (const auto& s : strings) out.call<void>("push", s);
+  return out;
+}
 
 val packet_to_js(const Packet& packet) {
   val out = val::object();

@@ -129,17 +129,6 @@ val publication_to_js(const pf::Publication& p) {
 
 using Writer = tpgate::json::Writer;
 
-// {"code","reason","message"} and, beside an MQTT outcome, {"kind","path"} (error_to_js's shape).
-void write_error(Writer& w, const mqtt::Error& error) {
-  const auto code = static_cast<std::uint8_t>(error.reason);
-  w.begin_object().key("code").integer(code).key("reason").string(mqtt::reason_code_name(code));
-  w.key("message").string(error.message);
-  if (error.kind != mqtt::ErrorKind::Mqtt) {
-    w.key("kind").string(error.kind == mqtt::ErrorKind::Argument ? "argument" : "payload").key("path").string(error.path);
-  }
-  w.end_object();
-}
-
 // {"path":[...sub-gateways, sub-device?],"subGateways":[...],"subDevice":...,"name":...}
 void write_target(Writer& w, const Target& target) {
   w.begin_object().key("path").begin_array();
@@ -212,9 +201,9 @@ struct EventWriter {
   }
   void operator()(const pf::ProtocolError& e) const {
     w.begin_object().key("type").string("protocolError");
-    w.key("topic").string(e.topic).key("gateway").string(e.gateway).key("error");
-    write_error(w, e.error);
-    w.end_object();
+    w.key("topic").string(e.topic).key("gateway").string(e.gateway).key("error").begin_object();
+    frame::error_members(w, e.error);
+    w.end_object().end_object();
   }
 };
 
@@ -230,12 +219,7 @@ class PlatformFrame {
         writer_.telemetry(*t);
         continue;
       }
-      text_.clear();
-      {
-        Writer w(text_);
-        std::visit(EventWriter{w}, e);
-      }
-      writer_.json_event(text_);
+      writer_.json_event_with([&e](Writer& w) { std::visit(EventWriter{w}, e); });
     }
   }
   void fast(const pf::FastOutputs& f) { writer_.fast(f); }
@@ -246,7 +230,6 @@ class PlatformFrame {
 
  private:
   pf::FrameWriter writer_;
-  std::string text_;
 };
 
 // {ok: true, token, messageId, publication} or a failure.

@@ -43,6 +43,7 @@ import {
   parseUrl,
   subscriptionsFrom,
 } from './options.js';
+import { loadModule } from './role-host.js';
 
 const now = () => performance.now();
 
@@ -620,14 +621,7 @@ export function createConnect(loadTpgate, supported, openTransport) {
   return async function connect(url, options) {
     const target = parseUrl(url, supported);
     const normalized = normalizeClientOptions(options);
-    let tpgate;
-    try {
-      tpgate = await loadTpgate(normalized.load);
-    } catch (err) {
-      throw new TpgateError('ERR_WASM_LOAD', `the tpgate .wasm could not be loaded: ${err?.message ?? err}`, {
-        cause: err,
-      });
-    }
+    const tpgate = await loadModule(loadTpgate, normalized.load);
     const client = new MqttClient(tpgate, target, normalized, openTransport);
     await client._start();
     return client;

@@ -1,10 +1,12 @@
 // connectGateway(): the ThingsPanel gateway (device side) over an MqttClient.
 //
 // The protocol lives in the wasm GatewayRole (src/gateway/gateway_role.hpp), a
-// sans-I/O object: this file feeds it every received message with the time,
-// publishes what it returns, calls the user's handlers for its requests and
-// answers them, and keeps one timer at its next ack deadline. JSON crosses
-// the wasm boundary as text and is parsed here once.
+// sans-I/O object: this file feeds it every received message with the time
+// (through the module's scratch area), reads what each call returns as one
+// frame (npm/src/packed.js; src/gateway/gateway_frame.hpp has its event
+// shapes), publishes its publications, calls the user's handlers for its
+// requests and answers them, and keeps one timer at its next ack deadline
+// (role-host.js).
 //
 //   const gw = await connectGateway(url, { deviceNumber, username, password });
 //   gw.onCommand(async ({ target, method, params, messageId }) => ({ done: true }));
@@ -18,38 +20,14 @@
 //   subGateways  the sub-gateway addresses only
 //   subDevice    the sub-device address, absent when the target is a gateway
 //   name         'gateway', 'sensor_1', 'gw_1/sensor_101' (as in error messages)
-import { Emitter } from './emitter.js';
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
+import { makeTarget, readFrameAt, topicLength, writePublish } from './packed.js';
+import { loadModule, RoleHost } from './role-host.js';
+import { authOptionsError } from './thingspanel-auth.js';
 
 // Options the gateway reads; everything else goes to connect().
 const GATEWAY_OPTIONS = ['deviceNumber', 'ackTimeout', 'maxDepth', 'gatewayQos', 'maxPayloadBytes'];
-// docs/thingspanel.md#authentication: the broker takes keep-alives of at most 300 s.
-export const MAX_KEEPALIVE = 300;
 const RESERVED_USERNAMES = ['root', 'plugin'];
-
-/**
- * Checks the connection options ThingsPanel constrains (docs/thingspanel.md#authentication) and
- * returns the first problem as an InvalidOptionError, or null.
- * @param {string} fn the public function, for the message
- * @param {object} options
- * @param {{ reservedUsernames?: string[] }} [rules]
- */
-export function authOptionsError(fn, options, { reservedUsernames = [] } = {}) {
-  const { keepalive, clientId, username } = options;
-  if (typeof keepalive === 'number' && (keepalive === 0 || keepalive > MAX_KEEPALIVE)) {
-    return new InvalidOptionError(
-      'keepalive',
-      `${fn}: keepalive ${keepalive} is not allowed: the ThingsPanel broker accepts at most ${MAX_KEEPALIVE} s (and keep-alive cannot be turned off with 0)`,
-    );
-  }
-  if (clientId === '') {
-    return new InvalidOptionError('clientId', `${fn}: clientId must not be empty: ThingsPanel needs a unique, non-empty client id (leave it out to get a generated one)`);
-  }
-  if (typeof username === 'string' && reservedUsernames.includes(username)) {
-    return new InvalidOptionError('username', `${fn}: username ${JSON.stringify(username)} is reserved for the ThingsPanel platform; a device connects with its own voucher`);
-  }
-  return null;
-}
 
 /** A default client id for a gateway: its device_number plus 8 random hex digits, unique per connection. */
 function gatewayClientId(deviceNumber) {
@@ -59,13 +37,6 @@ function gatewayClientId(deviceNumber) {
 }
 
 const HANDLERS = { command: 'command', attributeSet: 'attribute set', attributeGet: 'attribute get', control: 'control' };
-
-function toTarget(t) {
-  const path = t.subDevice === undefined ? [...t.subGateways] : [...t.subGateways, t.subDevice];
-  const target = { path, subGateways: t.subGateways, name: path.length === 0 ? 'gateway' : path.join('/') };
-  if (t.subDevice !== undefined) target.subDevice = t.subDevice;
-  return target;
-}
 
 const SEED_KEYS = ['gateway_data', 'sub_device_data', 'sub_gateway_data'];
 const FRIENDLY_KEYS = ['gateway', 'subDevices', 'subGateways'];
@@ -99,20 +70,33 @@ function coreError(failure, what) {
   return new TpgateError('ERR_GATEWAY', `${what}: ${failure.message}`, { reasonCode: failure.code });
 }
 
-export class GatewayClient extends Emitter {
+// Collects the records of one frame (read in place: nothing may call into the
+// module meanwhile): publications as {type: 'publication', topic, payload,
+// qos, retain}, events as they are.
+class FrameItems {
+  constructor() {
+    this.items = [];
+  }
+
+  publication(topic, payload, qos, retain) {
+    this.items.push({ type: 'publication', topic, payload, qos, retain });
+  }
+
+  jsonEvent(e) {
+    this.items.push(e);
+  }
+}
+
+export class GatewayClient extends RoleHost {
   constructor(client, role, tpgate) {
-    super();
-    this.client = client;
-    this._role = role;
-    this._tpgate = tpgate;
+    super(client, role, tpgate);
+    this._address = role.address(); // for the plain export of the receive path
     this._handlers = new Map();
-    this._reports = new Map(); // token -> {resolve, reject, kind, messageId}
-    this._timer = null;
-    this._ended = false;
     this._endPromise = null;
     this._onMessage = (topic, payload) => {
       if (this._ended) return;
-      this._handle(this._role.receive(topic, payload, Date.now()), 'receive');
+      const length = writePublish(this._tpgate, topic, payload);
+      this._act(this._read(this._tpgate._tpgate_gateway_receive(this._address, topicLength, length, Date.now())), 'receive');
     };
     client.on('message', this._onMessage);
   }
@@ -165,41 +149,55 @@ export class GatewayClient extends Emitter {
       throw new InvalidOptionError('report', `${method}: the report cannot be turned into JSON: ${err.message}`);
     }
     if (text === undefined) throw new InvalidOptionError('report', `${method}: expected an object`);
-    const out = this._role[method](text, Date.now());
-    if (!out.ok) throw coreError(out, `${method}: ${what} refused`);
+    // [publication, {type: 'report', messageId, token, warnings}] or [failure]
+    const { items, deadline } = this._read(this._role[method](text, Date.now()));
+    const failure = items.find((item) => item.type === 'failure');
+    if (failure !== undefined) throw coreError(failure, `${method}: ${what} refused`);
+    const pub = items.find((item) => item.type === 'publication');
+    const out = items.find((item) => item.type === 'report');
     for (const warning of out.warnings) this.emit('warning', warning);
-    const pub = out.publications[0];
     if (!acked) {
       await this.client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain });
       return;
     }
-    const settled = new Promise((resolve, reject) => {
-      this._reports.set(out.token, { resolve, reject, what, messageId: out.messageId });
-    });
+    const settled = this._wait(out.token, { what, messageId: out.messageId });
     // The ack may settle this before the PUBACK ends the await below; it is returned then.
     settled.catch(() => {});
-    this._arm();
+    this._arm(deadline);
     try {
       await this.client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain });
     } catch (err) {
-      this._reports.delete(out.token);
+      this._settle(out.token);
       throw err;
     }
     return settled;
   }
 
-  _handle(out, what) {
-    if (!out.ok) {
-      this.emit('error', coreError(out, what));
-      return;
+  // The frame at address `at`: its records in order, and its deadline (null: none).
+  _read(at) {
+    const sink = new FrameItems();
+    const deadline = readFrameAt(this._tpgate, at, sink, null);
+    return { items: sink.items, deadline: deadline < 0 ? null : deadline };
+  }
+
+  // Acts on the records of a frame in order; `what` names the call in a failure's error.
+  _act({ items, deadline }, what) {
+    for (const item of items) {
+      if (item.type === 'publication') {
+        this.client
+          .publish(item.topic, item.payload, { qos: item.qos, retain: item.retain })
+          .catch((err) => this.emit('error', err));
+      } else if (item.type === 'failure') {
+        this.emit('error', coreError(item, what));
+      } else {
+        this._event(item);
+      }
     }
-    for (const pub of out.publications) {
-      this.client
-        .publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain })
-        .catch((err) => this.emit('error', err));
-    }
-    for (const event of out.events) this._event(event);
-    this._arm();
+    this._arm(deadline);
+  }
+
+  _deadline() {
+    this._act(this._read(this._role.tick(Date.now())), 'tick');
   }
 
   _event(event) {
@@ -208,9 +206,8 @@ export class GatewayClient extends Emitter {
         this._dispatch(event);
         break;
       case 'reportAcked': {
-        const pending = this._reports.get(event.token);
+        const pending = this._settle(event.token);
         if (pending === undefined) break;
-        this._reports.delete(event.token);
         if (event.success) {
           pending.resolve({ messageId: pending.messageId, rttMs: event.rttMs, family: event.family });
         } else {
@@ -225,9 +222,8 @@ export class GatewayClient extends Emitter {
         break;
       }
       case 'reportTimedOut': {
-        const pending = this._reports.get(event.token);
+        const pending = this._settle(event.token);
         if (pending === undefined) break;
-        this._reports.delete(event.token);
         pending.reject(
           new TpgateError('ERR_TIMEOUT', `no ack for ${pending.what} ${event.messageId} within the ack timeout`),
         );
@@ -255,8 +251,8 @@ export class GatewayClient extends Emitter {
     if (handler === undefined) {
       outcome = { ok: false, errcode: 'NOT_SUPPORTED', message: `no ${HANDLERS[request.kind]} handler` };
     } else {
-      const body = JSON.parse(request.body);
-      const target = toTarget(request.target);
+      const body = request.body;
+      const target = makeTarget(request.target.subGateways, request.target.subDevice, false);
       let arg;
       if (request.kind === 'command') {
         arg = { target, method: body.method, params: body.params, messageId: request.messageId };
@@ -280,40 +276,24 @@ export class GatewayClient extends Emitter {
       }
     }
     if (this._ended) return;
-    let out = this._role.respond(request.id, outcome, Date.now());
-    if (!out.ok && outcome.ok) {
+    let out = this._read(this._role.respond(request.id, outcome, Date.now()));
+    const failure = out.items.find((item) => item.type === 'failure');
+    if (failure !== undefined && outcome.ok) {
       // e.g. an attribute get handler that returned no object: answer with a failure instead.
-      const message = `the ${HANDLERS[request.kind]} handler's result was refused: ${out.message}`;
-      this.emit('error', new TpgateError('ERR_GATEWAY', message, { reasonCode: out.code }));
-      out = this._role.respond(request.id, { ok: false, errcode: 'INTERNAL_ERROR', message }, Date.now());
+      const message = `the ${HANDLERS[request.kind]} handler's result was refused: ${failure.message}`;
+      this.emit('error', new TpgateError('ERR_GATEWAY', message, { reasonCode: failure.code }));
+      out = this._read(this._role.respond(request.id, { ok: false, errcode: 'INTERNAL_ERROR', message }, Date.now()));
     }
-    this._handle(out, 'respond');
-  }
-
-  _arm() {
-    if (this._timer !== null) clearTimeout(this._timer);
-    this._timer = null;
-    if (this._ended) return;
-    const deadline = this._role.nextDeadline();
-    if (deadline === null) return;
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      if (!this._ended) this._handle(this._role.tick(Date.now()), 'tick');
-    }, Math.max(0, deadline - Date.now()));
+    this._act(out, 'respond');
   }
 
   /** Ends the MQTT client; reports still waiting for an ack reject with ERR_CLIENT_CLOSED. */
   end(force = false) {
     if (this._endPromise === null) {
-      this._ended = true;
-      if (this._timer !== null) clearTimeout(this._timer);
-      this._timer = null;
       this.client.off?.('message', this._onMessage);
-      for (const pending of this._reports.values()) {
-        pending.reject(new ClientClosedError(`the gateway was ended before ${pending.what} ${pending.messageId} was acked`));
-      }
-      this._reports.clear();
-      this._role.delete();
+      this._endHost(
+        (pending) => new ClientClosedError(`the gateway was ended before ${pending.what} ${pending.messageId} was acked`),
+      );
       this._endPromise = this.client.end(force);
     }
     return this._endPromise;
@@ -345,14 +325,7 @@ export function createConnectGateway(loadTpgate, connect) {
     if (clientOptions.clientId === undefined) clientOptions.clientId = gatewayClientId(deviceNumber);
 
     // Options are checked by the role before any connection is made.
-    let tpgate;
-    try {
-      tpgate = await loadTpgate({ locateFile: options.locateFile, wasmBinary: options.wasmBinary });
-    } catch (err) {
-      throw new TpgateError('ERR_WASM_LOAD', `the tpgate .wasm could not be loaded: ${err?.message ?? err}`, {
-        cause: err,
-      });
-    }
+    const tpgate = await loadModule(loadTpgate, options);
     const role = new tpgate.GatewayRole(roleOptions);
     const problem = role.optionsError();
     const subs = problem === null ? role.subscriptions() : null;

@@ -143,15 +143,17 @@ export function createIdTables() {
 }
 
 /**
- * The target object events carry: {path, subGateways, subDevice?, name}.
- * Frozen: one object serves every event of that device.
+ * The target object events and requests carry: {path, subGateways, subDevice?, name}
+ * (the one builder of it: the platform's device records and the gateway's requests).
+ * Frozen when `shared` (one object serves every event of a device on the
+ * platform); a gateway request's own target is not.
  */
-export function makeTarget(subGateways, subDevice) {
+export function makeTarget(subGateways, subDevice, shared = true) {
   const path = subDevice === undefined ? subGateways.slice() : [...subGateways, subDevice];
-  const target = { path: Object.freeze(path), subGateways: Object.freeze(subGateways) };
+  const target = { path: shared ? Object.freeze(path) : path, subGateways: shared ? Object.freeze(subGateways) : subGateways };
   if (subDevice !== undefined) target.subDevice = subDevice;
   target.name = path.length === 0 ? 'gateway' : path.join('/');
-  return Object.freeze(target);
+  return shared ? Object.freeze(target) : target;
 }
 
 // The reading position of readValue() and readString().
@@ -238,7 +240,8 @@ export function packedHeader(data) {
  * `sink.publication(topic, payload, qos, retain)`, a JSON event as
  * `sink.jsonEvent(object)`, telemetry as `sink.telemetry(device, ts, values)`
  * (device = tables.devices[id]: {gateway, target}); device and key records
- * fill `tables` (createIdTables()). A fleet's frame: a gatewayOutput as
+ * fill `tables` (createIdTables()). A gateway role's frame: publications and
+ * JSON events only (no tables needed). A fleet's frame: a gatewayOutput as
  * `sink.gatewayOutput(index, flags, data, start, length)` (the bytes are
  * data[start, start + length): no view made per record), a JSON event as
  * `sink.jsonEvent(object)`. The only reader of the layout of src/frame/frame.hpp.

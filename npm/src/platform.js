@@ -3,11 +3,12 @@
 // its host: it subscribes the role's filters (one SUBSCRIBE each), feeds every
 // received message to the role, publishes what the role returns (acks,
 // downlinks), keeps one timer at the role's next deadline, and turns the
-// role's events into emitter events and settled promises.
-import { Emitter } from './emitter.js';
+// role's events into emitter events and settled promises (the timer and the
+// waiting promises: role-host.js).
 import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
-import { authOptionsError } from './gateway.js';
 import { createIdTables, readFrameAt, topicLength, writePublish } from './packed.js';
+import { loadModule, RoleHost } from './role-host.js';
+import { authOptionsError } from './thingspanel-auth.js';
 
 const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
 
@@ -89,7 +90,7 @@ class FrameSink {
   }
 }
 
-export class PlatformClient extends Emitter {
+export class PlatformClient extends RoleHost {
   /**
    * @param client  the MQTT client ('message' events, publish(), end())
    * @param role    a wasm PlatformRole, owned (deleted by end())
@@ -97,17 +98,10 @@ export class PlatformClient extends Emitter {
    *                carry each message in and the role's frames out
    */
   constructor(client, role, tpgate) {
-    super();
-    this.client = client;
-    this._role = role;
-    this._tpgate = tpgate;
+    super(client, role, tpgate);
     this._tables = createIdTables();
     this._address = role.address(); // for the plain export of receiveScratch()
     this._sink = new FrameSink(this);
-    this._pending = new Map(); // token -> {resolve, reject, kind}
-    this._timer = null;
-    this._timerAt = Infinity;
-    this._ended = false;
     this._sent = 0; // requests made, to notice one made inside a listener
     this._onMessage = (topic, payload) => this._receive(topic, payload);
     client.on('message', this._onMessage);
@@ -121,7 +115,7 @@ export class PlatformClient extends Emitter {
     this._apply(this._tpgate._tpgate_platform_receive(this._address, topicLength, length, 0, now()));
   }
 
-  _tick() {
+  _deadline() {
     if (this._role === null) return;
     this._apply(this._role.tick(now()));
   }
@@ -149,11 +143,8 @@ export class PlatformClient extends Emitter {
         this._complete(e);
         break;
       case 'requestTimedOut': {
-        const op = this._pending.get(e.token);
-        if (op) {
-          this._pending.delete(e.token);
-          op.reject(new TpgateError('ERR_TIMEOUT', e.message));
-        }
+        const op = this._settle(e.token);
+        if (op) op.reject(new TpgateError('ERR_TIMEOUT', e.message));
         break;
       }
       case 'protocolError': {
@@ -172,9 +163,8 @@ export class PlatformClient extends Emitter {
   }
 
   _complete(e) {
-    const op = this._pending.get(e.token);
+    const op = this._settle(e.token);
     if (!op) return;
-    this._pending.delete(e.token);
     const response = {
       result: e.result, errcode: e.errcode, message: e.message, ts: e.ts, method: e.method ?? undefined,
     };
@@ -197,40 +187,15 @@ export class PlatformClient extends Emitter {
     this._arm(this._role.nextDeadline());
   }
 
-  // One timer at the role's next deadline (ms), or none for null.
-  _arm(at) {
-    if (this._role === null) return;
-    if (at === null) {
-      if (this._timer !== null) clearTimeout(this._timer);
-      this._timer = null;
-      this._timerAt = Infinity;
-      return;
-    }
-    if (this._timer !== null && this._timerAt === at) return;
-    if (this._timer !== null) clearTimeout(this._timer);
-    this._timerAt = at;
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      this._timerAt = Infinity;
-      this._tick();
-    }, Math.max(0, at - now()));
-  }
-
   _request(kind, sent, option) {
     if (!sent.ok) return Promise.reject(roleError(sent, option));
     this._sent++;
-    const answered = new Promise((resolve, reject) => {
-      this._pending.set(sent.token, { resolve, reject, kind });
-    });
+    const answered = this._wait(sent.token, { kind });
     this._schedule();
     this.client.publish(sent.publication.topic, sent.publication.payload, {
       qos: sent.publication.qos, retain: sent.publication.retain,
     }).catch((err) => {
-      const op = this._pending.get(sent.token);
-      if (op) {
-        this._pending.delete(sent.token);
-        op.reject(err);
-      }
+      this._settle(sent.token)?.reject(err);
     });
     return answered;
   }
@@ -302,15 +267,8 @@ export class PlatformClient extends Emitter {
   /** Ends the MQTT client; pending requests reject with ERR_CLIENT_CLOSED. */
   async end(force = false) {
     if (!this._ended) {
-      this._ended = true;
       this.client.off('message', this._onMessage);
-      if (this._timer !== null) clearTimeout(this._timer);
-      this._timer = null;
-      const pending = [...this._pending.values()];
-      this._pending.clear();
-      for (const op of pending) op.reject(new ClientClosedError(`${op.kind} did not complete: the platform client was ended`));
-      this._role.delete();
-      this._role = null;
+      this._endHost((op) => new ClientClosedError(`${op.kind} did not complete: the platform client was ended`));
     }
     await this.client.end(force);
   }
@@ -335,12 +293,7 @@ export function createConnectPlatform(connect, loadTpgate) {
     // docs/thingspanel.md#authentication; `root` is the platform's own username, so none is reserved here.
     const authProblem = authOptionsError('connectPlatform', clientOptions);
     if (authProblem !== null) throw authProblem;
-    let tpgate;
-    try {
-      tpgate = await loadTpgate({ locateFile: options.locateFile, wasmBinary: options.wasmBinary });
-    } catch (err) {
-      throw new TpgateError('ERR_WASM_LOAD', `the tpgate .wasm could not be loaded: ${err?.message ?? err}`, { cause: err });
-    }
+    const tpgate = await loadModule(loadTpgate, options);
     const role = new tpgate.PlatformRole(forRole);
     const problem = role.optionsError();
     const subs = problem ? null : role.subscriptions();

@@ -7,7 +7,8 @@
 // agree on every kind).
 //
 // Plain C++, no Embind: the bindings (session_packed.cpp, the client session),
-// the platform role's writer (src/gateway/platform_frame.cpp) and the
+// the roles' writers (src/frame/records.hpp, the records both write;
+// src/gateway/platform_frame.hpp and src/gateway/gateway_frame.hpp) and the
 // emulator's Fleet (src/emulator/fleet.cpp) write it.
 //
 // A frame, little endian, left in a buffer of the module; the call returns its
@@ -30,7 +31,7 @@
 //                       (the shapes of event_to_js)
 //     4 publication     u8 4, u8 flags (bits 0-1 QoS, 2 retain), u16 zero,
 //                       u32 topic length, u32 payload length, topic, payload:
-//                       a message for the host to publish (platform role)
+//                       a message for the host to publish (either role)
 //     5 gatewayOutput   u8 5, u8 flags (1 open a transport, 2 close it after
 //                       these bytes, 4 the gateway ended for good), u16 zero,
 //                       u32 gateway index (local to the fleet), u32 byte length,

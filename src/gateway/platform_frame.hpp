@@ -14,33 +14,25 @@
 
 #include "frame/buffer.hpp"
 #include "frame/frame.hpp"
+#include "frame/records.hpp"
 #include "gateway/key_table.hpp"
 #include "gateway/platform_role.hpp"
 
 namespace tpgate::gateway::platform {
 
-// Writes the platform role's outputs as one frame (src/frame/frame.hpp: the
-// publication, JSON event, telemetry, device and key records). Device and key
-// records announce an id once per role; the reader keeps them.
-class FrameWriter {
+// Writes the platform role's outputs as one frame (src/frame/frame.hpp): the
+// publication and JSON event records of frame::RecordWriter, and telemetry,
+// device and key records. Device and key records announce an id once per
+// role; the reader keeps them.
+class FrameWriter : public frame::RecordWriter {
  public:
+  using RecordWriter::publication;
+
   // The role's key ids, before the first frame with telemetry.
   void use_keys(KeyTable& keys) { keys_ = &keys; }
 
-  // Starts a frame: the header, filled in by finish().
-  void begin() {
-    out_.clear();
-    std::memset(out_.grow(frame::kHeaderSize), 0, frame::kHeaderSize);
-  }
-
   void publication(const Publication& p) {
-    put_u8(frame::kPublication);
-    put_u8(static_cast<std::uint8_t>(static_cast<unsigned>(p.qos) | (p.retain ? 4U : 0U)));
-    put_u16(0);
-    put_u32(static_cast<std::uint32_t>(p.topic.size()));
-    put_u32(static_cast<std::uint32_t>(p.payload.size()));
-    out_.append(p.topic.data(), p.topic.size());
-    out_.append(p.payload.data(), p.payload.size());
+    RecordWriter::publication(p.topic, p.payload, static_cast<std::uint8_t>(p.qos), p.retain);
   }
 
   // A telemetry event of the full path.
@@ -49,15 +41,6 @@ class FrameWriter {
     announce_keys(t.values);
     telemetry_head(t.device, t.ts_ms);
     write_value(t.values);
-  }
-
-  // One event as JSON text (the host's shape for it).
-  void json_event(std::string_view text) {
-    put_u8(frame::kJsonEvent);
-    put_u8(0);
-    put_u16(0);
-    put_u32(static_cast<std::uint32_t>(text.size()));
-    out_.append(text.data(), text.size());
   }
 
   void fast(const FastOutputs& f) {
@@ -130,25 +113,9 @@ class FrameWriter {
     }
   }
 
-  // Fills in the header; returns the frame (valid until the next begin()).
-  const std::uint8_t* finish(std::optional<std::int64_t> deadline) {
-    frame::put_header(out_.data(), 0, 0, deadline ? static_cast<double>(*deadline) : -1.0,
-                      static_cast<std::uint32_t>(out_.size()));
-    return out_.data();
-  }
-
  private:
   // Past this many keys, new keys are written in place (a payload of random keys must not grow the table for good).
   static constexpr std::uint32_t kInlineKey = frame::kInlineKey;
-
-  void put_u8(std::uint8_t v) { *out_.grow(1) = v; }
-  void put_u16(std::uint16_t v) { std::memcpy(out_.grow(2), &v, 2); }
-  void put_u32(std::uint32_t v) { std::memcpy(out_.grow(4), &v, 4); }
-  void put_f64(double v) { std::memcpy(out_.grow(8), &v, 8); }
-  void put_string(std::string_view s) {
-    put_u32(static_cast<std::uint32_t>(s.size()));
-    out_.append(s.data(), s.size());
-  }
 
   void telemetry_head(std::uint32_t device, std::int64_t ts) {
     put_u8(frame::kTelemetry);
@@ -269,7 +236,6 @@ class FrameWriter {
     }
   }
 
-  frame::Buffer out_;
   std::vector<bool> announced_;       // device ids
   std::vector<bool> announced_keys_;  // key ids
   KeyTable* keys_ = nullptr;          // the role's (PlatformRole::keys())
