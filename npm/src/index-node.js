@@ -35,6 +35,9 @@ export const connectGateway = createConnectGateway(loadTpgateGateway, connectOnG
 export const connectPlatform = createConnectPlatform(connectOnGatewayModule, loadTpgateGateway);
 export { PlatformClient } from './platform.js';
 
+// Plain JS, no module: which topics an MQTT filter matches (as messages() does).
+export { topicMatcher } from './topic-filter.js';
+
 // The emulator module (MQTT, the ThingsPanel gateway role and the virtual
 // gateway model), loaded only by createEmulator() / parseScenario().
 export const loadTpgateEmulator = createModuleLoader(

@@ -446,6 +446,13 @@ export interface MqttClient {
  */
 export function connect(url: string, options?: ClientOptions): Promise<MqttClient>;
 
+/**
+ * A matcher for an MQTT topic filter, as messages() matches: '+' one level, '#' the rest (the parent
+ * level too), a topic starting with '$' not matched by a leading wildcard; "$share/group/f" matches
+ * like "f". A filter without wildcards matches that topic only. Plain JS: loads no module.
+ */
+export function topicMatcher(filter: string): (topic: string) => boolean;
+
 // ---------------------------------------------------------------------------
 // GatewayClient: the ThingsPanel gateway (device side) over the client.
 // ---------------------------------------------------------------------------
