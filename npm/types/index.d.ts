@@ -6,7 +6,8 @@
 export interface LoadOptions {
   /**
    * Maps the .wasm's file name ('tpgate.wasm' for loadTpgate() and connect(); 'tpgate-gateway.wasm' for
-   * loadTpgateGateway(), connectGateway() and connectPlatform()) to the URL or path to load it from.
+   * loadTpgateGateway(), connectGateway() and connectPlatform(); 'tpgate-emulator.wasm' for
+   * loadTpgateEmulator(), createEmulator() and parseScenario()) to the URL or path to load it from.
    * Default: beside the package's JS.
    */
   locateFile?: (file: string) => string | URL;
