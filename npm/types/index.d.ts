@@ -1,6 +1,6 @@
-// tpgate: the raw WebAssembly module. These are the Embind objects as
-// registered in bindings/; the friendly API (connect(), typed errors,
-// Promises) is built on them in JS.
+// tpgate's types: first the raw WebAssembly module (the Embind objects as
+// registered in bindings/), then the API built on it in JS: connect(), typed
+// errors, Promises, the gateway and platform clients, the emulator.
 
 /** Where and how to get the .wasm. The first call's options win (the module is cached). */
 export interface LoadOptions {
