@@ -4,7 +4,7 @@ import { createConnect } from './client.js';
 import { createConnectGateway } from './gateway.js';
 import { createModuleLoader } from './module.js';
 import { createConnectPlatform } from './platform.js';
-import { createCreateEmulator, createParseScenario } from './emulator.js';
+import { createCreateEmulator, createParseScenario } from './emulator/index.js';
 import { wsTransport } from './emulator/transport-ws-browser.js';
 import { openWebSocket } from './transports/ws-browser.js';
 import { createInstantiate } from './wasm-browser.js';
@@ -33,6 +33,9 @@ export const connectGateway = createConnectGateway(loadTpgateGateway, connectOnG
 export const connectPlatform = createConnectPlatform(connectOnGatewayModule, loadTpgateGateway);
 export { PlatformClient } from './platform.js';
 
+// Plain JS, no module: which topics an MQTT filter matches (as messages() does).
+export { topicMatcher } from './topic-filter.js';
+
 // The emulator module (MQTT, the ThingsPanel gateway role and the virtual
 // gateway model), loaded only by createEmulator() / parseScenario(). Works in
 // a page and in a (module) Web Worker: WebSocket transport only.
@@ -42,6 +45,6 @@ export const loadTpgateEmulator = createModuleLoader(
 );
 export const createEmulator = createCreateEmulator(loadTpgateEmulator, { ws: wsTransport }, (fn) => queueMicrotask(fn));
 export const parseScenario = createParseScenario(loadTpgateEmulator);
-export { Emulator } from './emulator.js';
+export { Emulator } from './emulator/index.js';
 
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

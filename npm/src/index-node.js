@@ -4,7 +4,7 @@ import { createConnect } from './client.js';
 import { createConnectGateway } from './gateway.js';
 import { createModuleLoader } from './module.js';
 import { createConnectPlatform } from './platform.js';
-import { createCreateEmulator, createParseScenario } from './emulator.js';
+import { createCreateEmulator, createParseScenario } from './emulator/index.js';
 import { tcpTransport } from './emulator/transport-tcp-node.js';
 import { wsTransport } from './emulator/transport-ws-node.js';
 import { openTcp } from './transports/tcp-node.js';
@@ -35,6 +35,9 @@ export const connectGateway = createConnectGateway(loadTpgateGateway, connectOnG
 export const connectPlatform = createConnectPlatform(connectOnGatewayModule, loadTpgateGateway);
 export { PlatformClient } from './platform.js';
 
+// Plain JS, no module: which topics an MQTT filter matches (as messages() does).
+export { topicMatcher } from './topic-filter.js';
+
 // The emulator module (MQTT, the ThingsPanel gateway role and the virtual
 // gateway model), loaded only by createEmulator() / parseScenario().
 export const loadTpgateEmulator = createModuleLoader(
@@ -48,6 +51,6 @@ export const createEmulator = createCreateEmulator(
   (fn) => setImmediate(fn),
 );
 export const parseScenario = createParseScenario(loadTpgateEmulator);
-export { Emulator } from './emulator.js';
+export { Emulator } from './emulator/index.js';
 
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

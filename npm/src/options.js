@@ -2,6 +2,7 @@
 // reported by name before anything is sent, and turns ClientOptions into the
 // core's SessionOptions.
 import { InvalidOptionError } from './errors.js';
+import { closest } from './suggest.js';
 
 const CLIENT_OPTIONS = [
   'clientId', 'username', 'password', 'protocolVersion', 'keepalive', 'clean', 'sessionExpiryInterval', 'will',
@@ -13,33 +14,6 @@ const RECONNECT_OPTIONS = ['minDelay', 'maxDelay'];
 export const PUBLISH_OPTIONS = ['qos', 'retain', 'properties'];
 export const SUBSCRIBE_OPTIONS = ['qos', 'noLocal', 'retainAsPublished', 'retainHandling', 'properties'];
 export const UNSUBSCRIBE_OPTIONS = ['properties'];
-
-// Edit distance, for "did you mean" hints on misspelt option names.
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-function closest(name, known) {
-  const lower = name.toLowerCase();
-  let best;
-  let bestScore = Infinity;
-  for (const k of known) {
-    const score = k.toLowerCase() === lower ? 0 : distance(lower, k.toLowerCase());
-    if (score < bestScore) {
-      best = k;
-      bestScore = score;
-    }
-  }
-  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
 
 function isPlainObject(value) {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);

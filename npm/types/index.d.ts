@@ -1,12 +1,13 @@
-// tpgate: the raw WebAssembly module. These are the Embind objects as
-// registered in bindings/; the friendly API (connect(), typed errors,
-// Promises) is built on them in JS.
+// tpgate's types: first the raw WebAssembly module (the Embind objects as
+// registered in bindings/), then the API built on it in JS: connect(), typed
+// errors, Promises, the gateway and platform clients, the emulator.
 
 /** Where and how to get the .wasm. The first call's options win (the module is cached). */
 export interface LoadOptions {
   /**
    * Maps the .wasm's file name ('tpgate.wasm' for loadTpgate() and connect(); 'tpgate-gateway.wasm' for
-   * loadTpgateGateway(), connectGateway() and connectPlatform()) to the URL or path to load it from.
+   * loadTpgateGateway(), connectGateway() and connectPlatform(); 'tpgate-emulator.wasm' for
+   * loadTpgateEmulator(), createEmulator() and parseScenario()) to the URL or path to load it from.
    * Default: beside the package's JS.
    */
   locateFile?: (file: string) => string | URL;
@@ -445,6 +446,13 @@ export interface MqttClient {
  * Later connection losses reconnect automatically.
  */
 export function connect(url: string, options?: ClientOptions): Promise<MqttClient>;
+
+/**
+ * A matcher for an MQTT topic filter, as messages() matches: '+' one level, '#' the rest (the parent
+ * level too), a topic starting with '$' not matched by a leading wildcard; "$share/group/f" matches
+ * like "f". A filter without wildcards matches that topic only. Plain JS: loads no module.
+ */
+export function topicMatcher(filter: string): (topic: string) => boolean;
 
 // ---------------------------------------------------------------------------
 // GatewayClient: the ThingsPanel gateway (device side) over the client.

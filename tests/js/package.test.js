@@ -58,7 +58,7 @@ test('Node gets the file-reading loader; locateFile says where the .wasm is', as
   assert.deepEqual(result.bytes, [0xc0, 0x00]);
 });
 
-test('two modules: connect() loads the MQTT-only one, the gateway roles live in the other', async () => {
+test('connect() loads the MQTT-only module; the gateway roles live in the gateway module', async () => {
   const result = await node(
     [],
     `import { loadTpgate, loadTpgateGateway } from 'tpgate';

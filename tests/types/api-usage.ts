@@ -10,6 +10,7 @@ import {
   InvalidOptionError,
   ProtocolError,
   TpgateError,
+  topicMatcher,
 } from 'tpgate';
 import type {
   BytesLike,
@@ -182,6 +183,12 @@ async function useClient(): Promise<void> {
     console.log(m.topic);
     break;
   }
+
+  // The same matching without a client: a predicate over topics.
+  const sensors: (topic: string) => boolean = topicMatcher('sensors/+');
+  console.log(sensors('sensors/a'));
+  // @ts-expect-error: one filter, not a list
+  topicMatcher(['a', 'b']);
 
   await client.unsubscribe('sensors/+');
   await client.unsubscribe(['a/#', 'b/+/c'], { properties: { userProperties: [['why', 'done']] } });

@@ -1,26 +1,16 @@
 // Raw traffic helpers shared by the worker: topic filters, which device a
 // topic names, payload text and base64, NDJSON lines.
+import { topicMatcher as subscriptionMatcher } from 'tpgate';
 
 /**
- * A filter with MQTT wildcards (`+`, `#`) matches like a subscription;
- * anything else is a case-insensitive substring of the topic; '' matches all.
+ * A filter with MQTT wildcards (`+`, `#`) matches like a subscription (the
+ * package's topicMatcher, as messages() matches); anything else is a
+ * case-insensitive substring of the topic; '' matches all.
  */
 export function topicMatcher(filter: string): (topic: string) => boolean {
   const f = filter.trim();
   if (f === '') return () => true;
-  if (f.includes('+') || f.includes('#')) {
-    const levels = f.split('/');
-    return (topic) => {
-      const parts = topic.split('/');
-      for (let i = 0; i < levels.length; i++) {
-        const level = levels[i];
-        if (level === '#') return true;
-        if (i >= parts.length) return false;
-        if (level !== '+' && level !== parts[i]) return false;
-      }
-      return parts.length === levels.length;
-    };
-  }
+  if (f.includes('+') || f.includes('#')) return subscriptionMatcher(f);
   const needle = f.toLowerCase();
   return (topic) => topic.toLowerCase().includes(needle);
 }

@@ -7,6 +7,9 @@
 // every level matches. In a publish pattern `+` stands for a message_id (any
 // non-empty level). In a subscribe pattern `{dn}` must be the device's own
 // device_number and `+` may be a concrete message_id or `+`, never `#`.
+// So this is not MQTT filter matching (../topic-filter.js): no `#`, a `+`
+// never matches an empty level, and a subscribe filter is compared with a
+// pattern level by level rather than matched against a topic.
 
 /** Topics a gateway device may publish (docs/thingspanel.md#gateway-publishes). */
 export const UPLINK_TOPICS = Object.freeze([

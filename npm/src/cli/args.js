@@ -3,29 +3,10 @@
 // a bad command line, and the checks several commands make of a flag's value.
 // Each command keeps its own wording; these only share the logic.
 import { parseArgs } from 'node:util';
+import { closest } from '../suggest.js';
 
 /** A bad command line: main() reports it and exits 2. */
 export class UsageError extends Error {}
-
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-function closestFlag(name, flags) {
-  let best = null;
-  let bestScore = Infinity;
-  for (const flag of flags) {
-    const score = distance(name.toLowerCase(), flag);
-    if (score < bestScore) [best, bestScore] = [flag, score];
-  }
-  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
-}
 
 /**
  * parseArgs({ args: argv, options, strict: true, allowPositionals }); its
@@ -39,7 +20,7 @@ export function parseFlags(argv, options, { allowPositionals = false, suggest = 
     // "Unknown option '--gatways'. To specify a positional ...": name the closest flag instead.
     const unknown = suggest ? /^Unknown option '(-{1,2}[^']*)'/.exec(err.message) : null;
     if (unknown) {
-      const hint = closestFlag(unknown[1].replace(/^-+/, ''), Object.keys(options));
+      const hint = closest(unknown[1].replace(/^-+/, ''), Object.keys(options));
       throw new UsageError(`unknown flag ${unknown[1]}${hint ? `; did you mean --${hint}?` : ''}`);
     }
     throw new UsageError(err.message);

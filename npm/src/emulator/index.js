@@ -1,6 +1,6 @@
 // createEmulator(): a fleet of virtual ThingsPanel gateways (docs/scenario.md)
 // in this process, on one shared wasm module. The gateways' behaviour lives in
-// the wasm Fleet (src/emulator); emulator/host.js does their I/O.
+// the wasm Fleet (src/emulator); host.js does their I/O.
 //
 //   const emu = await createEmulator(scenario, { url: 'mqtt://127.0.0.1:1883', gateways: 1000 });
 //   emu.on('error', (err) => {});     // transport errors, per gateway
@@ -10,10 +10,10 @@
 //   await emu.stop();                 // every gateway DISCONNECTs and closes
 //
 // Environment-neutral: each entry point passes its module loader and transports.
-import { Emitter } from './emitter.js';
-import { InvalidOptionError, ScenarioError, TpgateError } from './errors.js';
-import { FleetHost, clock, transportError } from './emulator/host.js';
-import { normalizeEmulatorOptions, resolveTarget, scenarioText } from './emulator/options.js';
+import { Emitter } from '../emitter.js';
+import { InvalidOptionError, ScenarioError, TpgateError } from '../errors.js';
+import { FleetHost, clock, transportError } from './host.js';
+import { normalizeEmulatorOptions, resolveTarget, scenarioText } from './options.js';
 
 /** The error for a {ok:false, path, expected, message} from the core. */
 export function scenarioError(failure) {
@@ -167,7 +167,7 @@ export class Emulator extends Emitter {
 
 /**
  * @param {(options?: object) => Promise<object>} loadEmulator loads the emulator wasm module once
- * @param {Record<string, import('./emulator/host.js').FleetTransport>} transports by kind ('ws', 'tcp', 'tls')
+ * @param {Record<string, import('./host.js').FleetTransport>} transports by kind ('ws', 'tcp', 'tls')
  * @param {(fn: () => void) => void} defer runs fn after the current batch of I/O callbacks
  */
 export function createCreateEmulator(loadEmulator, transports, defer) {
