@@ -2,7 +2,7 @@
 // npm/dist/tpgate-emulator.{mjs,wasm} (factory createTpgateEmulatorModule), which also
 // holds every other binding (reserveScratch, ClientSession, GatewayRole, ...).
 //
-// Contract (what npm/src/emulator*.js is written against; no deviation so far):
+// Contract (what npm/src/emulator/*.js is written against; no deviation so far):
 //   parseScenario(text)  -> {ok: true, normalized: string} | {ok: false, path, expected, message}
 //   defaultScenario()    -> string (JSON text)
 //   createFleet(scenarioText, optionsJson) -> {ok: true, fleet} | {ok: false, path, expected, message}

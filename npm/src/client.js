@@ -17,7 +17,8 @@ import {
   operationError,
   optionOf,
 } from './errors.js';
-import { MessageIterator, filterProblem, topicMatcher } from './message-queue.js';
+import { MessageIterator } from './message-queue.js';
+import { filterProblem, topicMatcher } from './topic-filter.js';
 import {
   FLAG_CLOSE,
   FLAG_OPEN,

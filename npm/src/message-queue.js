@@ -2,9 +2,6 @@
 // matches a filter. Messages that arrive while the consumer is busy are
 // buffered; the iterator ends (done) when the client ends or return() is called.
 
-// The filter functions live in topic-filter.js; re-exported for client.js.
-export { filterProblem, topicMatcher } from './topic-filter.js';
-
 export class MessageIterator {
   /**
    * @param {(topic: string) => boolean} matches
