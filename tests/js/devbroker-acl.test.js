@@ -138,3 +138,25 @@ describe('root is not checked', () => {
     }
   });
 });
+
+// The dev broker keeps its own copy of the ThingsPanel topic table (it runs
+// without the wasm); the core's table is the reference, and the two must not drift.
+test('the ACL topic table is the core topic table', async () => {
+  const { loadTpgateGateway } = await import('tpgate');
+  const { UPLINK_TOPICS, DOWNLINK_FILTERS } = await import('tpgate/broker');
+  const tpgate = await loadTpgateGateway({});
+  const gateway = new tpgate.GatewayRole({ deviceNumber: 'gw-acl' });
+  const platform = new tpgate.PlatformRole({});
+  try {
+    const downlink = gateway.subscriptions();
+    assert.equal(downlink.ok, true);
+    assert.deepEqual(downlink.filters, DOWNLINK_FILTERS.map((f) => f.replace('{dn}', 'gw-acl')));
+    const uplink = platform.subscriptions();
+    assert.equal(uplink.ok, true);
+    // The platform also hears the broker's own devices/status/+, which no device may publish.
+    assert.deepEqual(uplink.filters.filter((f) => !f.startsWith('devices/status/')), [...UPLINK_TOPICS]);
+  } finally {
+    gateway.delete();
+    platform.delete();
+  }
+});
