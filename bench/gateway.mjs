@@ -25,7 +25,7 @@
 //         gateway_data / sub_device_data / sub_gateway_data that emits the
 //         same events. It keeps no per-device view, which the role does.
 // Both sides are checked to produce the same targets and values first. Best
-// of two alternating rounds (ours, bare, peer, ...). No goal is given for this
+// of five alternating rounds (ours, bare, peer, ...). No goal is given for this
 // one: the ratio is reported.
 //
 //   node bench/gateway.mjs [--ms 700]
@@ -105,7 +105,7 @@ function comparable(events) {
   return events.map((e) => ({ gateway: e.gateway, target: e.target, values: e.values }));
 }
 
-export async function run({ ms = 700, rounds = 2 } = {}) {
+export async function run({ ms = 700, rounds = 5 } = {}) {
   const tpgate = await loadTpgateGateway({});
   const role = new tpgate.PlatformRole({});
   const problem = role.optionsError();
