@@ -2,6 +2,7 @@
 #include "convert.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 namespace tpgate::bindings {
@@ -145,6 +146,66 @@ val properties_to_js(const Properties& properties) {
     out.set(kUserProperties, pairs);
   }
   return out;
+}
+
+void write_properties(frame::Buffer& out, const Properties& properties) {
+  const std::size_t count_at = out.size() + 1;
+  out.grow(5)[0] = frame::kValueObject;
+  std::uint32_t count = 0;
+  const auto key = [&](const char* name) {
+    const auto length = static_cast<std::uint32_t>(std::strlen(name));
+    frame::put<std::uint32_t>(out.grow(4), frame::kInlineKey);
+    frame::put<std::uint32_t>(out.grow(4), length);
+    out.append(name, length);
+    ++count;
+  };
+  const auto number = [&](double v) {
+    std::uint8_t* at = out.grow(9);
+    at[0] = frame::kValueNumber;
+    frame::put<double>(at + 1, v);
+  };
+  const auto bytes = [&](std::uint8_t tag, const void* data, std::size_t size) {
+    std::uint8_t* at = out.grow(5);
+    at[0] = tag;
+    frame::put<std::uint32_t>(at + 1, static_cast<std::uint32_t>(size));
+    out.append(data, size);
+  };
+  for (const auto& f : kByteProperties) {
+    if (const auto& v = properties.*(f.member)) key(f.name), number(*v);
+  }
+  for (const auto& f : kTwoByteProperties) {
+    if (const auto& v = properties.*(f.member)) key(f.name), number(*v);
+  }
+  for (const auto& f : kFourByteProperties) {
+    if (const auto& v = properties.*(f.member)) key(f.name), number(*v);
+  }
+  for (const auto& f : kStringProperties) {
+    if (const auto& v = properties.*(f.member)) key(f.name), bytes(frame::kValueString, v->data(), v->size());
+  }
+  for (const auto& f : kBinaryProperties) {
+    if (const auto& v = properties.*(f.member)) key(f.name), bytes(frame::kValueBytes, v->data(), v->size());
+  }
+  if (!properties.subscription_identifiers.empty()) {
+    key(kSubscriptionIdentifiers);
+    std::uint8_t* at = out.grow(5);
+    at[0] = frame::kValueArray;
+    frame::put<std::uint32_t>(at + 1, static_cast<std::uint32_t>(properties.subscription_identifiers.size()));
+    for (std::uint32_t id : properties.subscription_identifiers) number(id);
+  }
+  if (!properties.user_properties.empty()) {
+    key(kUserProperties);
+    std::uint8_t* at = out.grow(5);
+    at[0] = frame::kValueArray;
+    frame::put<std::uint32_t>(at + 1, static_cast<std::uint32_t>(properties.user_properties.size()));
+    for (const auto& [name, value] : properties.user_properties) {
+      at = out.grow(5);
+      at[0] = frame::kValueArray;
+      frame::put<std::uint32_t>(at + 1, 2);
+      bytes(frame::kValueString, name.data(), name.size());
+      bytes(frame::kValueString, value.data(), value.size());
+    }
+  }
+  frame::put<std::uint32_t>(out.data() + count_at, count);
 }
 
 // --- JS -> C++ -------------------------------------------------------------------

@@ -21,6 +21,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "frame/buffer.hpp"
+#include "frame/frame.hpp"
 #include "mqtt/packets.hpp"
 #include "mqtt/properties.hpp"
 #include "mqtt/session.hpp"
@@ -36,6 +38,8 @@ val bytes_to_js(std::span<const std::uint8_t> bytes);
 val error_to_js(const mqtt::Error& error);    // {code, reason, message}
 val failure_to_js(const mqtt::Error& error);  // {ok: false, code, reason, message}
 val properties_to_js(const mqtt::Properties& properties);
+// The same object as a value of the frame (src/frame/frame.hpp), appended to `out`.
+void write_properties(frame::Buffer& out, const mqtt::Properties& properties);
 val packet_to_js(const mqtt::Packet& packet);
 val will_to_js(const mqtt::Will& will);
 val event_to_js(const mqtt::Event& event);  // {type: 'connected' | 'message' | ..., ...}

@@ -256,7 +256,7 @@ class ClientSessionBinding : private mqtt::EventSink {
  private:
   // mqtt::EventSink: records for the next takeFrame(), in event order.
   void message(const mqtt::PublishView& message) override {
-    pack_message(message, records(), pending_side_);
+    pack_message(message, records());
     has_side_ = has_side_ || !pending_side_.isUndefined();
   }
   void event(mqtt::Event&& event) override {

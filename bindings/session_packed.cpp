@@ -28,7 +28,7 @@ void push_side(val& side, val value) {
   side.call<void>("push", value);
 }
 
-void put_message(PackedBuffer& out, val& side, const mqtt::PublishView& p) {
+void put_message(PackedBuffer& out, const mqtt::PublishView& p) {
   const bool props = p.properties != nullptr && !p.properties->empty();
   const auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(p.qos) | (p.retain ? 4 : 0) |
                                                (p.dup ? 8 : 0) | (props ? 16 : 0));
@@ -43,10 +43,10 @@ void put_message(PackedBuffer& out, val& side, const mqtt::PublishView& p) {
   std::memcpy(at + 8, &payload_length, 4);
   if (topic_length != 0) std::memcpy(at + 12, p.topic.data(), topic_length);
   if (payload_length != 0) std::memcpy(at + 12 + topic_length, p.payload.data(), payload_length);
-  if (props) push_side(side, properties_to_js(*p.properties));
+  if (props) write_properties(out, *p.properties);
 }
 
-void put_publish_complete(PackedBuffer& out, val& side, const mqtt::PublishCompleteEvent& e) {
+void put_publish_complete(PackedBuffer& out, const mqtt::PublishCompleteEvent& e) {
   const bool props = !e.properties.empty();
   put<std::uint8_t>(out, kPackedPublishComplete);
   put<std::uint8_t>(out, static_cast<std::uint8_t>(e.qos));
@@ -55,20 +55,20 @@ void put_publish_complete(PackedBuffer& out, val& side, const mqtt::PublishCompl
   put<std::uint16_t>(out, e.packet_id);
   put<std::uint16_t>(out, 0);
   put<std::uint32_t>(out, e.token);
-  if (props) push_side(side, properties_to_js(e.properties));
+  if (props) write_properties(out, e.properties);
 }
 
 }  // namespace
 
-void pack_message(const mqtt::PublishView& message, PackedBuffer& records, val& side) {
-  put_message(records, side, message);
+void pack_message(const mqtt::PublishView& message, PackedBuffer& records) {
+  put_message(records, message);
 }
 
 void pack_event(const mqtt::Event& event, PackedBuffer& records, val& side) {
   if (const auto* m = std::get_if<mqtt::MessageEvent>(&event)) {
-    put_message(records, side, mqtt::view_of(m->publish));
+    put_message(records, mqtt::view_of(m->publish));
   } else if (const auto* c = std::get_if<mqtt::PublishCompleteEvent>(&event)) {
-    put_publish_complete(records, side, *c);
+    put_publish_complete(records, *c);
   } else {
     put<std::uint8_t>(records, kPackedOther);
     push_side(side, event_to_js(event));

@@ -44,7 +44,7 @@ using PackedBuffer = frame::Buffer;
 // Appends one record to `records`: a received message (read in place), or an
 // event; objects that do not fit a record are pushed onto `side` (created on
 // first use).
-void pack_message(const mqtt::PublishView& message, PackedBuffer& records, val& side);
+void pack_message(const mqtt::PublishView& message, PackedBuffer& records);
 void pack_event(const mqtt::Event& event, PackedBuffer& records, val& side);
 // The record of a PublishCompleteEvent for a written QoS 0 message.
 void pack_published(mqtt::Token token, PackedBuffer& records);

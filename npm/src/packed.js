@@ -210,6 +210,12 @@ function readValue(data, keys) {
       for (let i = 0; i < count; i++) array[i] = readValue(data, keys);
       return array;
     }
+    case 7: {
+      const length = u32(data, at);
+      const start = at + 4;
+      at = start + length;
+      return data.slice(start, at);
+    }
     default:
       throw new Error(`tpgate frame: unknown value tag ${tag} at offset ${at - 1}`);
   }
@@ -274,20 +280,33 @@ function readRange(data, o, end, side, sink, tables) {
       const tl = u32(data, o + 4);
       const pl = u32(data, o + 8);
       const start = o + 12;
+      const packetId = data[o + 2] | (data[o + 3] << 8);
+      let properties = NO_PROPERTIES;
+      o = start + tl + pl;
+      if ((bits & 16) !== 0) {
+        at = o;
+        properties = readValue(data, null);
+        o = at;
+      }
       sink.message({
         topic: decodeTopic(data, start, tl),
         payload: data.subarray(start + tl, start + tl + pl),
         qos: bits & 3,
         retain: (bits & 4) !== 0,
         dup: (bits & 8) !== 0,
-        properties: (bits & 16) !== 0 ? side[s++] : NO_PROPERTIES,
-        packetId: data[o + 2] | (data[o + 3] << 8),
+        properties,
+        packetId,
       });
-      o = start + tl + pl;
     } else if (kind === RECORD_PUBLISH_COMPLETE) {
-      const properties = data[o + 3] !== 0 ? side[s++] : NO_PROPERTIES;
-      sink.publishComplete(u32(data, o + 8), data[o + 1], data[o + 4] | (data[o + 5] << 8), data[o + 2], properties);
+      const record = o;
+      let properties = NO_PROPERTIES;
       o += 12;
+      if (data[record + 3] !== 0) {
+        at = o;
+        properties = readValue(data, null);
+        o = at;
+      }
+      sink.publishComplete(u32(data, record + 8), data[record + 1], data[record + 4] | (data[record + 5] << 8), data[record + 2], properties);
     } else if (kind === RECORD_OTHER) {
       sink.event(side[s++]);
       o += 1;

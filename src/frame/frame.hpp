@@ -23,10 +23,12 @@
 //   records, in event order (written as the events happen), each starting
 //   with its u8 kind:
 //     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
-//                       4 properties in side), u16 packet id, u32 topic length,
-//                       u32 payload length, topic (UTF-8), payload
-//     2 publishComplete u8 2, u8 QoS, u8 reason code, u8 properties in side,
-//                       u16 packet id, u16 zero, u32 token
+//                       4 properties follow), u16 packet id, u32 topic length,
+//                       u32 payload length, topic (UTF-8), payload, then with
+//                       bit 4 the MQTT 5 properties as a value (an object)
+//     2 publishComplete u8 2, u8 QoS, u8 reason code, u8 1 if properties
+//                       follow, u16 packet id, u16 zero, u32 token, then the
+//                       properties as a value
 //     3 other event     u8 3: the next side value is the event object
 //                       (the shapes of event_to_js)
 //     4 publication     u8 4, u8 flags (bits 0-1 QoS, 2 retain), u16 zero,
@@ -51,9 +53,9 @@
 //   A string is u32 length + UTF-8. A value is u8 tag then: 0 null, 1 false,
 //   2 true, 3 number (f64), 4 string, 5 object (u32 count, then per member u32
 //   key id, or 0xFFFFFFFF and the name as a string, then a value), 6 array (u32
-//   count, then the values). Device and key ids belong to the writer (one per
+//   count, then the values), 7 bytes (u32 length, the bytes: a Uint8Array). Device and key ids belong to the writer (one per
 //   platform role); the reader keeps their tables for as long as it lives.
-//   Side values (properties objects and other events) are consumed in record order.
+//   Side values (the objects of other events) are consumed in record order.
 //   A fleet's records for one gateway are acted on in order: its bytes are
 //   written before its close; an open request is a record of its own.
 //
@@ -94,6 +96,7 @@ inline constexpr std::uint8_t kValueNumber = 3;
 inline constexpr std::uint8_t kValueString = 4;
 inline constexpr std::uint8_t kValueObject = 5;
 inline constexpr std::uint8_t kValueArray = 6;
+inline constexpr std::uint8_t kValueBytes = 7;
 inline constexpr std::uint32_t kInlineKey = 0xFFFFFFFF;
 
 // Fixed parts of the records, before their variable bytes.
