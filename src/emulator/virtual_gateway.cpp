@@ -83,8 +83,18 @@ void VirtualGateway::start(std::int64_t now, OutputSink& out) {
     const double delay_s = spec.poisson ? next_exponential(rng_, spec.mean_interval_s) : spec.first_s;
     event_due_[e] = now + static_cast<std::int64_t>(std::llround(delay_s * 1000));
   }
-  // docs/thingspanel.md#one-filter-per-subscribe: one filter per SUBSCRIBE. Queued now, sent after
-  // the CONNACK, and sent again by the session when a reconnect finds no session on the server.
+  session_.start(now);
+  drain(now, out);
+}
+
+void VirtualGateway::subscribe(std::int64_t now) {
+  // docs/thingspanel.md#one-filter-per-subscribe: one filter per SUBSCRIBE. Queued when the
+  // first transport opens or before the first uplink, whichever comes first (not at start, so
+  // that a fleet started at once does not hold every gateway's queued SUBSCRIBEs while it
+  // waits for its turn to connect; still ahead of every uplink and counted in the offline
+  // buffer's room as before), sent after the CONNACK, and sent again by the session when a
+  // reconnect finds no session on the server.
+  subscribed_ = true;
   if (auto filters = role_.subscriptions()) {
     const auto qos = static_cast<mqtt::QoS>(std::min(scenario_->broker.qos, 1));
     for (auto& filter : *filters) {
@@ -93,12 +103,11 @@ void VirtualGateway::start(std::int64_t now, OutputSink& out) {
   } else {
     ++context_.metrics->counters.errors;
   }
-  session_.start(now);
-  drain(now, out);
 }
 
 void VirtualGateway::transport_open(std::int64_t now, OutputSink& out) {
   link_ = Link::Up;
+  if (!subscribed_) subscribe(now);
   session_.transport_open(now);
   drain(now, out);
 }
@@ -315,6 +324,7 @@ void VirtualGateway::on_role_output(gateway::GatewayOutput& output, std::int64_t
 }
 
 void VirtualGateway::publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now) {
+  if (!subscribed_) subscribe(now);
   mqtt::Publish p;
   p.topic = std::move(topic);
   p.qos = static_cast<mqtt::QoS>(qos);

@@ -114,6 +114,7 @@ class VirtualGateway {
 
   // virtual_gateway.cpp: life cycle, session events, drain
   void drain(std::int64_t now, OutputSink& out);
+  void subscribe(std::int64_t now);
   void on_session_event(mqtt::Event& event, std::int64_t now);
   void on_role_output(gateway::GatewayOutput& output, std::int64_t now);
   void publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
@@ -163,6 +164,7 @@ class VirtualGateway {
   std::uint32_t connections_ = 0;
   Link link_ = Link::Down;
   bool started_ = false;
+  bool subscribed_ = false;  // the SUBSCRIBEs are queued (first transport_open)
   bool stopping_ = false;
   bool ended_ = false;
   bool connected_ = false;

@@ -39,8 +39,12 @@ mqtt::Status Correlator::add(RequestKind kind, std::string message_id, RequestTo
 }
 
 void Correlator::remember(Key key, Unmatched how) {
-  recent_.push_back(Finished{std::move(key), how});
-  if (recent_.size() > kRecentLimit) recent_.pop_front();
+  if (recent_.size() < kRecentLimit) {
+    recent_.push_back(Finished{std::move(key), how});
+    return;
+  }
+  recent_[recent_head_] = Finished{std::move(key), how};  // overwrites the oldest
+  recent_head_ = (recent_head_ + 1) % kRecentLimit;
 }
 
 Resolution Correlator::resolve(RequestKind kind, std::string_view message_id, std::int64_t now_ms) {
@@ -53,8 +57,14 @@ Resolution Correlator::resolve(RequestKind kind, std::string_view message_id, st
     return out;
   }
   // Newest first: the latest thing that happened to this key explains the answer.
-  const auto seen = std::find_if(recent_.rbegin(), recent_.rend(), [&](const Finished& f) { return f.key == key; });
-  out.unmatched = seen == recent_.rend() ? Unmatched::Unknown : seen->how;
+  out.unmatched = Unmatched::Unknown;
+  for (std::size_t n = recent_.size(); n > 0; --n) {
+    const Finished& f = recent_[(recent_head_ + n - 1) % recent_.size()];
+    if (f.key == key) {
+      out.unmatched = f.how;
+      break;
+    }
+  }
   const char* what = out.unmatched == Unmatched::Late        ? "late answer (request timed out)"
                      : out.unmatched == Unmatched::Duplicate ? "duplicate answer (request already answered)"
                                                              : "answer to no pending request";

@@ -186,8 +186,7 @@ struct ClientSession::Impl {
   Decoder decoder;
   Output out;
   EventSink* sink = nullptr;  // set_event_sink()
-  ReceivedPublish received;   // the decoder's in-place PUBLISH, with a sink
-  Packet received_packet;     // every other packet (kept: a Packet is large to construct)
+  // What receive() decodes into is shared by the sessions of a thread (session_inbound.cpp).
 
   // Connection.
   std::string client_id;        // configured, then the server's Assigned Client Identifier

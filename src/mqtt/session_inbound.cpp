@@ -3,6 +3,7 @@
 // QoS 2), PUBREL, the server's DISCONNECT and AUTH.
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,11 +12,53 @@
 
 namespace tpgate::mqtt {
 
+namespace {
+
+// What the receive loop decodes into. A Packet and a ReceivedPublish are large (every
+// property of every packet type), and only a receive() in progress needs them, so the
+// sessions of a thread share one pair instead of each keeping its own: a fleet of
+// thousands of sessions in one wasm module saves about a kilobyte per session. A
+// receive() entered while another is using them (a sink that feeds another session)
+// decodes into a pair of its own.
+struct ReceiveScratch {
+  Packet packet;
+  ReceivedPublish publish;
+  bool busy = false;
+};
+
+class ScratchLease {
+ public:
+  ScratchLease() {
+#if defined(__EMSCRIPTEN__)
+    // One thread in the wasm modules; Emscripten's thread_local without threads is
+    // not to be relied on for objects with constructors.
+    static ReceiveScratch shared;
+#else
+    static thread_local ReceiveScratch shared;
+#endif
+    scratch_ = &shared;
+    if (shared.busy) scratch_ = &own_.emplace();
+    scratch_->busy = true;
+  }
+  ~ScratchLease() { scratch_->busy = false; }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  ReceiveScratch& operator*() { return *scratch_; }
+
+ private:
+  std::optional<ReceiveScratch> own_;
+  ReceiveScratch* scratch_ = nullptr;
+};
+
+}  // namespace
+
 void ClientSession::Impl::receive(std::span<const std::uint8_t> bytes, std::int64_t now) {
   // Bytes of a connection we already ended (or never had) mean nothing.
   if (!transport_up()) return;
   decoder.feed(bytes);
-  Packet& packet = received_packet;
+  ScratchLease lease;
+  Packet& packet = (*lease).packet;
+  ReceivedPublish& received = (*lease).publish;
   Error error;
   // Stops as soon as a packet ends the connection: what follows it is not read.
   while (transport_up()) {
