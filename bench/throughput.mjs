@@ -11,7 +11,7 @@
 // would turn a throughput test into a loss test.
 //
 //   node bench/throughput.mjs [--n0 20000] [--n1 10000] [--rounds 2] [--version 4]
-//   node bench/throughput.mjs --child tpgate|mqttjs --url ws://... --qos 0 --n 20000 --version 4
+//   node bench/throughput.mjs --child tpgate|mqttjs --url ws://... --qos 0 --n 20000 --version 4 [--pace 500]
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +24,21 @@ const SELF = fileURLToPath(import.meta.url);
 const CHILD_TIMEOUT_MS = 60_000;
 
 // --- the two sides ---------------------------------------------------------------
-// Each returns { elapsedMs, received }. Both publish without waiting between
-// messages (the library queues and pipelines) and wait for every publish to
-// complete; both receive through their 'message' event.
+// Each returns { elapsedMs, received }. Both publish without waiting for
+// acknowledgements (the library queues and pipelines) and wait for every
+// publish to complete; both receive through their 'message' event. Two
+// patterns, which flatter different libraries: all N issued in one turn of the
+// event loop (pace 0), or `pace` per turn (the loop runs, and the socket is
+// written and read, between batches), as an application producing data does.
 
-async function sideTpgate({ url, qos, n, version, topic }) {
+async function issue(n, pace, publishOne) {
+  for (let i = 0; i < n; i++) {
+    publishOne();
+    if (pace > 0 && (i + 1) % pace === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function sideTpgate({ url, qos, n, version, topic, pace }) {
   const { connect } = await import('../npm/src/index-node.js');
   const opts = { protocolVersion: version, reconnect: false, keepalive: 60, maxQueued: n + 100 };
   const sub = await connect(url, { ...opts, clientId: `bench-sub-${process.pid}` });
@@ -47,8 +57,8 @@ async function sideTpgate({ url, qos, n, version, topic }) {
   t0 = performance.now();
   const sent = [];
   let completed = 0;
-  for (let i = 0; i < n; i++) sent.push(pub.publish(topic, TELEMETRY, { qos }).then(() => completed++));
   watch(() => ({ received, completed, n, elapsedMs: t1 - t0 }));
+  await issue(n, pace, () => sent.push(pub.publish(topic, TELEMETRY, { qos }).then(() => completed++)));
   await Promise.all(sent);
   await done;
   await pub.end();
@@ -56,7 +66,7 @@ async function sideTpgate({ url, qos, n, version, topic }) {
   return { elapsedMs: t1 - t0, received, bytes };
 }
 
-async function sideMqttjs({ url, qos, n, version, topic }) {
+async function sideMqttjs({ url, qos, n, version, topic, pace }) {
   const mqtt = require('mqtt');
   const open = (clientId) =>
     new Promise((resolve, reject) => {
@@ -79,10 +89,10 @@ async function sideMqttjs({ url, qos, n, version, topic }) {
   const t0 = performance.now();
   const sent = [];
   let completed = 0;
-  for (let i = 0; i < n; i++) {
-    sent.push(new Promise((resolve, reject) => pub.publish(topic, TELEMETRY, { qos }, (err) => (err ? reject(err) : resolve(++completed)))));
-  }
   watch(() => ({ received, completed, n, elapsedMs: t1 - t0 }));
+  await issue(n, pace, () => {
+    sent.push(new Promise((resolve, reject) => pub.publish(topic, TELEMETRY, { qos }, (err) => (err ? reject(err) : resolve(++completed)))));
+  });
   await Promise.all(sent);
   await done;
   await pub.endAsync();
@@ -137,18 +147,21 @@ function runChild(args) {
   });
 }
 
+export const PACE = 500; // publishes per event-loop turn, the paced pattern
+
 export async function run({ n0 = 20_000, n1 = 10_000, rounds = 2, version = 4 } = {}) {
   const broker = await startMosquitto({ config: ['max_queued_messages 0'] });
   const rows = [];
   try {
-    for (const [qos, n] of [[0, n0], [1, n1]]) {
+    for (const [qos, n, pace] of [[0, n0, 0], [0, n0, PACE], [1, n1, 0], [1, n1, PACE]]) {
       const runs = { tpgate: [], mqttjs: [] };
+      const pattern = pace === 0 ? 'all at once' : `${pace} per turn`;
       for (let r = 0; r < rounds; r++) {
         for (const side of ['tpgate', 'mqttjs']) {
-          const topic = `bench/${side}/${r}/telemetry`;
-          const res = await runChild([side, '--url', broker.wsUrl, '--qos', qos, '--n', n, '--version', version, '--topic', topic].map(String));
+          const topic = `bench/${side}/${r}/${pace}/telemetry`;
+          const res = await runChild([side, '--url', broker.wsUrl, '--qos', qos, '--n', n, '--version', version, '--topic', topic, '--pace', pace].map(String));
           const rate = res.error ? 0 : (res.received * 1000) / res.elapsedMs;
-          progress(`throughput: QoS ${qos} ${side} run ${r + 1}: ${res.error ?? `${res.received}/${n} in ${res.elapsedMs.toFixed(0)} ms = ${rate.toFixed(0)} msg/s`}${res.warning ? ` (WARNING: ${res.warning})` : ''}`);
+          progress(`throughput: QoS ${qos} ${pattern} ${side} run ${r + 1}: ${res.error ?? `${res.received}/${n} in ${res.elapsedMs.toFixed(0)} ms = ${rate.toFixed(0)} msg/s`}${res.warning ? ` (WARNING: ${res.warning})` : ''}`);
           runs[side].push({ ...res, rate });
         }
       }
@@ -157,7 +170,7 @@ export async function run({ n0 = 20_000, n1 = 10_000, rounds = 2, version = 4 } 
       const warnings = Object.entries(runs).flatMap(([side, xs]) => xs.filter((x) => x.warning).map((x) => `${side}, QoS ${qos}: ${x.warning}`));
       rows.push(row({
         part: 'throughput',
-        name: `pub->sub QoS ${qos}, ${n} x ${TELEMETRY.length} B JSON, WS, v${version === 4 ? '3.1.1' : '5'}`,
+        name: `pub->sub QoS ${qos}, ${n} x ${TELEMETRY.length} B JSON, ${pattern}, WS, v${version === 4 ? '3.1.1' : '5'}`,
         unit: 'msg/s',
         ours: best('tpgate'),
         peer: best('mqttjs'),
@@ -186,6 +199,7 @@ if (process.argv[2] === '--child') {
     n: Number(arg('n', 1000)),
     version: Number(arg('version', 4)),
     topic: arg('topic', 'bench/telemetry'),
+    pace: Number(arg('pace', 0)),
   });
   console.log(JSON.stringify(res));
   process.exit(0);
