@@ -119,11 +119,19 @@ test('SIGTERM stops cleanly the same way', { timeout: 30_000 }, async (t) => {
   const before = connectedIds(broker.log()).length;
   await until('3 gateways connected', () => connectedIds(broker.log()).length >= before + 3);
   const ids = connectedIds(broker.log()).slice(before);
+  await new Promise((r) => setTimeout(r, 300)); // the CONNACKs reach the gateways
   run.child.kill('SIGTERM');
   const { code } = await run.exited;
   assert.equal(code, 0, run.stderr);
   await until('3 clean disconnects', () => ids.every((id) => cleanIds(broker.log()).includes(id)), 5000);
-  assert.match(run.stdout, /3 of 3 connected gateways closed cleanly/);
+  assert.deepEqual(abruptIds(broker.log()).filter((id) => ids.includes(id)), [], 'gateways that closed without DISCONNECT');
+  // The broker logs a CONNECT before its CONNACK reaches the gateway: on a busy
+  // machine a gateway may not count as connected yet when the signal comes.
+  // Every one that did must have closed cleanly.
+  const closed = /(\d+) of (\d+) connected gateways closed cleanly, 0 forced/.exec(run.stdout);
+  assert.ok(closed, run.stdout);
+  assert.equal(closed[1], closed[2], run.stdout);
+  assert.ok(Number(closed[2]) >= 1, run.stdout);
 });
 
 test('a second SIGINT exits at once (130) while the first still waits for a broker that never answers', { timeout: 30_000 }, async (t) => {
