@@ -12,7 +12,7 @@
 //   node bench/fleet-phases.mjs [--gateways 2000] [--rounds 10]
 import { fleetScenario } from './fleet-sides.mjs';
 import { GatewayInputs, copyFrame, readFrame, reserveScratch } from '../npm/src/packed.js';
-import { loadTpgateEmulator } from '../npm/src/index-node.js';
+import { loadTpgateEmulator } from '../npm/src/emulator-node.js';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -64,7 +64,7 @@ async function startProfile(dir) {
 async function child(side, { url, gateways, subDevices, steady, profile }) {
   let fleet;
   if (side === 'tpgate') {
-    const { createEmulator, loadTpgateEmulator } = await import('../npm/src/index-node.js');
+    const { createEmulator, loadTpgateEmulator } = await import('../npm/src/emulator-node.js');
     await loadTpgateEmulator(); // the module compiled and instantiated: part of the baseline
     const before = usage();
     const t0 = performance.now();

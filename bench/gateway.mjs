@@ -31,7 +31,7 @@
 //   node bench/gateway.mjs [--ms 700]
 import assert from 'node:assert/strict';
 
-import { loadTpgateGateway, PlatformClient } from '../npm/src/index-node.js';
+import { loadTpgateGateway, PlatformClient } from '../npm/src/gateway-node.js';
 import { Emitter } from '../npm/src/emitter.js';
 import { writePublish, topicLength } from '../npm/src/packed.js';
 import { opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';

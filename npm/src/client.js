@@ -4,7 +4,7 @@
 // timer at the session's deadline) and turns its events into promises, events
 // and async iterators.
 //
-// Environment-neutral: each entry point (index-node.js, index-browser.js)
+// Environment-neutral: each entry point (index-node.js, index-browser.js, ...)
 // passes the transports it has.
 import { Emitter } from './emitter.js';
 import {

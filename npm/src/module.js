@@ -6,26 +6,25 @@
 // (all that plus the virtual gateway fleet). Each has its own loader, made
 // here from the module's Emscripten factory.
 //
-// Environment-neutral. How the .wasm bytes are fetched and compiled differs
-// between Node and browsers; each entry point (index-node.js,
-// index-browser.js, chosen by the package "exports" conditions) passes its own
-// `instantiate` function to createModuleLoader().
+// Environment-neutral. How the .wasm bytes are found and compiled differs
+// between Node and browsers; each entry point (index-, gateway-, emulator-
+// node.js or -browser.js, chosen by the package "exports" conditions) passes
+// its own `instantiate` function to createModuleLoader(). Each module belongs
+// to one entry (`tpgate`, `tpgate/gateway`, `tpgate/emulator`), so an app
+// bundles only the modules of the entries it imports.
 
 /**
- * @param {() => Promise<(moduleArg: object) => Promise<object>>} getFactory
- *   resolves to the module's Emscripten factory (the default export of
- *   dist/tpgate.mjs, dist/tpgate-gateway.mjs or dist/tpgate-emulator.mjs);
- *   called on the first load only, so the gateway and emulator modules' glue
- *   can be a dynamic import() that bundlers split off and MQTT-only apps never
- *   download.
+ * @param {(moduleArg: object) => Promise<object>} createModule the module's
+ *   Emscripten factory (the default export of dist/tpgate.mjs,
+ *   dist/tpgate-gateway.mjs or dist/tpgate-emulator.mjs).
  * @param {(imports: WebAssembly.Imports, options: object) =>
  *   Promise<{instance: WebAssembly.Instance, module: WebAssembly.Module}>} instantiate
  */
-export function createModuleLoader(getFactory, instantiate) {
+export function createModuleLoader(createModule, instantiate) {
   let cached = null;
   return function loadTpgate(options = {}) {
     if (cached === null) {
-      cached = getFactory().then((createModule) => instantiateModule(createModule, instantiate, options));
+      cached = instantiateModule(createModule, instantiate, options);
       // A failed load (a wrong URL, a network error) may be retried.
       cached.catch(() => {
         cached = null;

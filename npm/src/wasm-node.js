@@ -1,9 +1,9 @@
-// Node: read the .wasm that ships beside the package's JS and compile it.
+// Node: read the .wasm that ships in the package's dist folder and compile it.
 import { readFile } from 'node:fs/promises';
 
 /**
- * @param {string} fileName the .wasm's name in the package's dist folder
- *   ('tpgate.wasm' or 'tpgate-gateway.wasm'); `locateFile` receives it.
+ * @param {'tpgate.wasm' | 'tpgate-gateway.wasm' | 'tpgate-emulator.wasm'} fileName the .wasm's name
+ *   in the package's dist folder; `locateFile` receives it.
  */
 export function createInstantiate(fileName) {
   const defaultWasmUrl = new URL(`../dist/${fileName}`, import.meta.url);

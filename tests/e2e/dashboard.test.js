@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { createEmulator } from 'tpgate';
+import { createEmulator } from 'tpgate/emulator';
 import { deviceIdFor, generateDevices, startBroker } from 'tpgate/broker';
 import { launchChromium, startAll } from './helpers/chromium.js';
 import {

@@ -10,13 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import {
-  ClientClosedError,
-  ConnectionRefusedError,
-  InvalidOptionError,
-  TpgateError,
-  connect,
-} from 'tpgate';
+import { ClientClosedError, ConnectionRefusedError, InvalidOptionError, TpgateError, connect } from 'tpgate';
 import { freePort, startMosquitto } from './helpers/mosquitto.js';
 
 let broker;

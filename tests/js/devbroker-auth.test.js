@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import mqttPacket from 'mqtt-packet';
-import { ConnectionRefusedError, connect, connectGateway, TpgateError } from 'tpgate';
+import { ConnectionRefusedError, connect, TpgateError } from 'tpgate';
+import { connectGateway } from 'tpgate/gateway';
 import { DEVICES, TRANSPORTS, mqttConnect, startThingsPanelBroker, uniqueId, useThingsPanelBroker } from './helpers/devbroker.js';
 
 const TIMEOUT = { timeout: 20_000 };

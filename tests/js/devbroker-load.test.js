@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Aedes } from 'aedes';
 import { generateDevices } from 'tpgate/broker';
-import { createEmulator } from '../../npm/src/index-node.js';
+import { createEmulator } from '../../npm/src/emulator-node.js';
 import { guardMessageQueue } from '../../npm/src/broker/mq.js';
 import { collector, mqttConnect, settle, startThingsPanelBroker } from './helpers/devbroker.js';
 

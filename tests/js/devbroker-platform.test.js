@@ -7,7 +7,7 @@
 // the other and the platform over WebSocket.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectGateway, connectPlatform } from 'tpgate';
+import { connectGateway, connectPlatform } from 'tpgate/gateway';
 import { DEVICES, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
 import { collectEvents } from './helpers/events.js';
 

@@ -5,7 +5,7 @@
 // tpgate and MQTT.js devices, over TCP and WebSocket.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { connectGateway } from 'tpgate';
+import { connectGateway } from 'tpgate/gateway';
 import { DEVICES, TRANSPORTS, mqttConnect, settle, uniqueId, useThingsPanelBroker } from './helpers/devbroker.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 

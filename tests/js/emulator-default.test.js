@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { createEmulator, parseScenario } from '../../npm/src/index-node.js';
+import { createEmulator, parseScenario } from '../../npm/src/emulator-node.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 import { startPlatformPeer } from './helpers/platform-peer.js';
 

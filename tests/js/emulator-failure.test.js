@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { createEmulator } from '../../npm/src/index-node.js';
+import { createEmulator } from '../../npm/src/emulator-node.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 import { startPlatformPeer } from './helpers/platform-peer.js';
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 
-import { InvalidOptionError, ScenarioError, TpgateError, createEmulator, parseScenario } from '../../npm/src/index-node.js';
+import { InvalidOptionError, ScenarioError, TpgateError } from '../../npm/src/index-node.js';
+import { createEmulator, parseScenario } from '../../npm/src/emulator-node.js';
 
 let server;
 let connections = 0;

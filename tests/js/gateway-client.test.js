@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
-import { connectGateway, TpgateError } from 'tpgate';
+import { TpgateError } from 'tpgate';
+import { connectGateway } from 'tpgate/gateway';
 import { startMosquitto } from './helpers/mosquitto.js';
 
 const TIMEOUT = { timeout: 30_000 };

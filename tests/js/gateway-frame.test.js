@@ -4,7 +4,7 @@
 // checked as the role wrote them, with the header's deadline.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadTpgateGateway } from 'tpgate';
+import { loadTpgateGateway } from 'tpgate/gateway';
 import { readFrameAt, topicLength, writePublish } from '../../npm/src/packed.js';
 
 const DN = 'gw-1';

@@ -11,7 +11,8 @@
 // defaultGateway, which is the gateway's deviceNumber.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { connectGateway, connectPlatform, TpgateError } from 'tpgate';
+import { TpgateError } from 'tpgate';
+import { connectGateway, connectPlatform } from 'tpgate/gateway';
 import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 

@@ -61,7 +61,8 @@ test('Node gets the file-reading loader; locateFile says where the .wasm is', as
 test('connect() loads the MQTT-only module; the gateway roles live in the gateway module', async () => {
   const result = await node(
     [],
-    `import { loadTpgate, loadTpgateGateway } from 'tpgate';
+    `import { loadTpgate } from 'tpgate';
+import { loadTpgateGateway } from 'tpgate/gateway';
      const asked = [];
      const locateFile = (f) => { asked.push(f); return 'npm/dist/' + f; };
      const mqtt = await loadTpgate({ locateFile });
@@ -85,7 +86,7 @@ test('the "browser" condition loads the gateway module from wasmBinary too', asy
   const result = await node(
     ['--conditions=browser'],
     `import { readFile } from 'node:fs/promises';
-     import { loadTpgateGateway } from 'tpgate';
+     import { loadTpgateGateway } from 'tpgate/gateway';
      const full = await loadTpgateGateway({ wasmBinary: await readFile('npm/dist/tpgate-gateway.wasm') });
      console.log(JSON.stringify({ ok: typeof full.GatewayRole === 'function' && typeof full.ClientSession === 'function' }));`,
   );

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
-import { connectPlatform, InvalidOptionError, loadTpgateGateway, PlatformClient, TpgateError } from 'tpgate';
+import { InvalidOptionError, TpgateError } from 'tpgate';
+import { connectPlatform, loadTpgateGateway, PlatformClient } from 'tpgate/gateway';
 import { Emitter } from '../../npm/src/emitter.js';
 import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';

@@ -5,7 +5,7 @@
 // real mosquitto; the CONNECT packets are read through a TCP proxy.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectGateway, connectPlatform } from 'tpgate';
+import { connectGateway, connectPlatform } from 'tpgate/gateway';
 import { startMosquitto } from './helpers/mosquitto.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 

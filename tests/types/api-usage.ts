@@ -2,46 +2,8 @@
 // Only type-checked (`tsc -p tests/types`, a stage of `npm test`), never run.
 // The @ts-expect-error lines check that misuse is caught at compile time too:
 // tsc fails if any of them stops being an error.
-import {
-  connect,
-  loadTpgate,
-  ClientClosedError,
-  ConnectionRefusedError,
-  InvalidOptionError,
-  ProtocolError,
-  TpgateError,
-  topicMatcher,
-} from 'tpgate';
-import type {
-  BytesLike,
-  ClientEvents,
-  ClientOptions,
-  ClientSession,
-  ConnackInfo,
-  Decoder,
-  ErrorInfo,
-  Failure,
-  Granted,
-  LoadOptions,
-  Message,
-  MqttClient,
-  Outcome,
-  Packet,
-  Properties,
-  ProtocolVersion,
-  PublishOptions,
-  PublishResult,
-  QoS,
-  ReceivedPublish,
-  SessionEvent,
-  SessionOptions,
-  SessionOutput,
-  SessionState,
-  SubscribeOptions,
-  Subscription,
-  TpgateErrorCode,
-  TpgateModule,
-} from 'tpgate';
+import { connect, loadTpgate, ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError, topicMatcher } from 'tpgate';
+import type { BytesLike, ClientEvents, ClientOptions, ClientSession, ConnackInfo, Decoder, ErrorInfo, Failure, Granted, LoadOptions, Message, MqttClient, Outcome, Packet, Properties, ProtocolVersion, PublishOptions, PublishResult, QoS, ReceivedPublish, SessionEvent, SessionOptions, SessionOutput, SessionState, SubscribeOptions, Subscription, TpgateErrorCode, TpgateModule } from 'tpgate';
 
 // --- the client -----------------------------------------------------------------
 
@@ -383,7 +345,7 @@ async function useRawModule(): Promise<void> {
 export { useClient, handleErrors, useRawModule };
 
 // The gateway client (connectGateway).
-import { connectGateway, type GatewayTarget, type ReportAck } from 'tpgate';
+import { connectGateway, type GatewayTarget, type ReportAck } from 'tpgate/gateway';
 
 async function gatewayUsage(): Promise<ReportAck> {
   const gw = await connectGateway('mqtt://127.0.0.1:1883', { deviceNumber: 'dn-1', ackTimeout: 5000, username: 'v' });
@@ -402,7 +364,7 @@ async function gatewayUsage(): Promise<ReportAck> {
 void gatewayUsage;
 
 // The platform client (connectPlatform).
-import { connectPlatform, type PlatformRequestError, type RequestResult, type TelemetryEvent } from 'tpgate';
+import { connectPlatform, type PlatformRequestError, type RequestResult, type TelemetryEvent } from 'tpgate/gateway';
 
 export async function platformUsage(): Promise<number> {
   const pf = await connectPlatform('mqtt://127.0.0.1:1883', { defaultGateway: 'gw-1', requestTimeout: 5000, ackTopics: 'both' });
@@ -429,16 +391,8 @@ export async function platformUsage(): Promise<number> {
 }
 
 // The emulator (createEmulator, parseScenario).
-import {
-  createEmulator,
-  parseScenario,
-  loadTpgateEmulator,
-  ScenarioError,
-  type Emulator,
-  type EmulatorOptions,
-  type EmulatorStats,
-  type EmulatedGateway,
-} from 'tpgate';
+import { ScenarioError } from 'tpgate';
+import { createEmulator, parseScenario, loadTpgateEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type EmulatedGateway } from 'tpgate/emulator';
 
 export async function emulatorUsage(): Promise<number> {
   await loadTpgateEmulator({ locateFile: (file) => `/static/${file}` });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startBroker } from '../broker/index.js';
 import { deviceIdFor } from '../broker/devices.js';
-import { createEmulator } from '../index-node.js';
+import { createEmulator } from '../emulator-node.js';
 import { UsageError, isPortText, parseCommandLine, parseFlags } from './args.js';
 import { statusLine } from './emulate-report.js';
 import { serveStatic } from './static-server.js';

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 import { InvalidOptionError, ScenarioError } from '../errors.js';
-import { createEmulator, loadTpgateEmulator } from '../index-node.js';
+import { createEmulator, loadTpgateEmulator } from '../emulator-node.js';
 import { UsageError, parseCommandLine, parseFlags } from './args.js';
 import { metricsDocument, statusLine, summary } from './emulate-report.js';
 

@@ -17,7 +17,8 @@
 // any failure                             {type:'error', message}
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { connectGateway, createEmulator, parseScenario } from 'tpgate';
+import { connectGateway } from 'tpgate/gateway';
+import { createEmulator, parseScenario } from 'tpgate/emulator';
 import { generateDevices, startBroker } from 'tpgate/broker';
 
 export const EMULATOR_BUILT = existsSync(fileURLToPath(new URL('../../../npm/dist/tpgate-emulator.wasm', import.meta.url)));

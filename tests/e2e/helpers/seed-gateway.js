@@ -7,7 +7,7 @@
 //   const gw = await startSeedGateway(broker.tcpUrl, { deviceNumber: 'gw-1', intervalMs: 500 });
 //   ... gw.commands (calls seen) ...
 //   await gw.stop();
-import { connectGateway } from 'tpgate';
+import { connectGateway } from 'tpgate/gateway';
 
 /** Commands answered with a failure: method -> [errcode, message]. */
 export const FAILING = { Explode: ['DEVICE_BUSY', 'device is busy'] };

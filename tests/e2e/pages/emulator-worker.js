@@ -1,7 +1,7 @@
 // A module Web Worker running createEmulator() from the package's browser
 // entry (import maps do not reach workers, so the path is spelled out). The
 // default scenario, over the worker's own WebSocket.
-import { createEmulator } from '/src/index-browser.js';
+import { createEmulator } from '/src/emulator-browser.js';
 
 let emulator = null;
 const log = (text) => postMessage({ log: text });

@@ -1,0 +1,15 @@
+// `tpgate/emulator` in browsers and bundlers: virtual gateways over the
+// browser's WebSocket, in a page or a (module) Web Worker, on the emulator
+// module (MQTT, the ThingsPanel gateway role and the virtual gateway model).
+import createEmulatorModule from '../dist/tpgate-emulator.mjs';
+import wasm from '../dist/tpgate-emulator.wasm.js';
+import { browser } from './env-browser.js';
+import { createCreateEmulator, createParseScenario } from './emulator/index.js';
+import { wsTransport } from './emulator/transport-ws-browser.js';
+import { createModuleLoader } from './module.js';
+
+export const loadTpgateEmulator = createModuleLoader(createEmulatorModule, browser.instantiate('tpgate-emulator.wasm', wasm));
+export const createEmulator = createCreateEmulator(loadTpgateEmulator, { ws: wsTransport }, browser.defer);
+export const parseScenario = createParseScenario(loadTpgateEmulator);
+export { Emulator } from './emulator/index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

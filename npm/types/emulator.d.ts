@@ -1,0 +1,138 @@
+// Types of 'tpgate/emulator': fleets of virtual ThingsPanel gateways, on the emulator module.
+import type { LoadOptions, TpgateError } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './index.js';
+
+// ---------------------------------------------------------------------------
+// The emulator: fleets of virtual ThingsPanel gateways (docs/scenario.md).
+// ---------------------------------------------------------------------------
+
+/**
+ * Loads the emulator module (tpgate-emulator.wasm: MQTT, the gateway role and the virtual gateway
+ * model, used by createEmulator() and parseScenario()) once per JS realm. `locateFile` receives
+ * 'tpgate-emulator.wasm'.
+ */
+export function loadTpgateEmulator(options?: LoadOptions): Promise<unknown>;
+
+/** A scenario: the object of docs/scenario.md (checked by the core, which names any unknown field). */
+export type Scenario = Record<string, unknown>;
+
+export interface EmulatorOptions extends LoadOptions {
+  /** Broker URL: ws://, wss://, mqtt://, tcp://, mqtts:// (Node); ws:// or wss:// (browsers, Web Workers). Default: the scenario's broker.url. */
+  url?: string | URL;
+  /** Force the transport (same host and port); default from the URL's scheme. */
+  transport?: 'ws' | 'tcp';
+  /** Gateways in the whole fleet (overrides the scenario's gateways.count). */
+  gateways?: number;
+  /** Run only shard k of n ('2/4' or {index: 2, count: 4}, k from 1): gateways split evenly across processes. */
+  shard?: string | { index: number; count: number };
+  /** PRNG seed (overrides the scenario's seed). */
+  seed?: number;
+  /** Emit 'event' for what the gateways do (the core's event records). Default false. */
+  events?: boolean;
+  /** Max transports opening at once (default 500): a large fleet ramps up without a SYN storm. */
+  connectConcurrency?: number;
+  /** WebSocket path, replacing the URL's ('/mqtt'). */
+  wsPath?: string;
+  /** WebSocket subprotocols; default ['mqtt']. */
+  wsProtocols?: string[];
+  /** Node: options for tls.connect / wss (ca, cert, key, rejectUnauthorized, ...). */
+  tls?: object;
+  /** ms stop() waits for every gateway's DISCONNECT and close before destroying the rest (default 5000). */
+  stopTimeout?: number;
+}
+
+/** Counters of a fleet. Totals since start; *_per_s and percentiles over the window since the previous stats() call. */
+export interface EmulatorStats {
+  gateways: number;
+  /** Gateways with a CONNACK now. */
+  connected: number;
+  /** Uplinks made: sent, or queued while offline (see queued). */
+  published: number;
+  /** Uplinks waiting in the gateways' offline buffers now. */
+  queued: number;
+  /** QoS 1/2 uplinks the broker acknowledged. */
+  publish_acked: number;
+  received: number;
+  commands: number;
+  attribute_sets: number;
+  attribute_gets: number;
+  controls: number;
+  events_sent: number;
+  /** Attribute and event reports the platform acked. */
+  reports_acked: number;
+  failures_injected: number;
+  errors: number;
+  reconnects: number;
+  /** Uplinks dropped past offline_buffer. */
+  dropped: number;
+  bytes_out: number;
+  bytes_in: number;
+  /** PUBACK latency, ms; null when nothing was acked in the window. */
+  ack_p50_ms: number | null;
+  ack_p99_ms: number | null;
+  /** Latency of the platform's report acks, ms. */
+  report_ack_p50_ms: number | null;
+  report_ack_p99_ms: number | null;
+  transports_open: number;
+  transports_opening: number;
+  transports_queued: number;
+  transport_errors: number;
+  gateways_ended: number;
+  /** Sockets stop() had to destroy (no clean close in time). */
+  forced_closes: number;
+  uptime_s: number;
+  window_s: number;
+  published_per_s: number;
+  received_per_s: number;
+  messages_per_s: number;
+}
+
+/** Identity of one gateway of the fleet. */
+export interface EmulatedGateway {
+  index: number;
+  device_number: string;
+  client_id: string;
+  username: string;
+  password: string | null;
+}
+
+export interface EmulatorEvents {
+  /** A transport error of one gateway (code 'ERR_TRANSPORT'); the gateway reconnects as its scenario says. */
+  error: (error: TpgateError) => void;
+  /** With options.events: one record of what a gateway did. */
+  event: (event: Record<string, unknown>) => void;
+  /** stop() finished; the final stats. */
+  stopped: (stats: EmulatorStats) => void;
+}
+
+/** A running fleet. Owns its wasm fleet: stop() frees it. */
+export class Emulator {
+  /** Gateways in this process (this shard's share). */
+  readonly size: number;
+  readonly status: 'created' | 'running' | 'stopping' | 'stopped';
+  /** The normalized scenario, every default filled in. */
+  readonly scenario: Scenario;
+  on<E extends keyof EmulatorEvents>(event: E, listener: EmulatorEvents[E]): this;
+  once<E extends keyof EmulatorEvents>(event: E, listener: EmulatorEvents[E]): this;
+  off<E extends keyof EmulatorEvents>(event: E, listener: EmulatorEvents[E]): this;
+  /** Gateway `index` (0-based, local to this process). */
+  gateway(index: number): EmulatedGateway;
+  /** Starts every gateway; resolves at once (transports keep opening, connectConcurrency at a time). */
+  start(): Promise<void>;
+  /** Resolves when `count` gateways (default all) are connected; rejects ERR_TIMEOUT. */
+  waitConnected(count?: number, options?: { timeout?: number; interval?: number }): Promise<unknown>;
+  /** Counters and rates (see EmulatorStats); after stop(), the final stats. */
+  stats(): EmulatorStats;
+  /** Every gateway sends DISCONNECT and closes (no reconnects); resolves with the final stats. */
+  stop(): Promise<EmulatorStats>;
+}
+
+/**
+ * Brings up a fleet of virtual gateways (not connected until start()). `scenario`: an object, JSON
+ * text, or undefined for the built-in multi-level gateway. Rejects with ScenarioError (bad
+ * scenario, with path and expected) or InvalidOptionError before anything connects.
+ */
+export function createEmulator(scenario?: Scenario | string, options?: EmulatorOptions): Promise<Emulator>;
+
+/** Checks a scenario without connecting: the normalized scenario, or a ScenarioError. */
+export function parseScenario(scenario?: Scenario | string, options?: LoadOptions): Promise<Scenario>;
