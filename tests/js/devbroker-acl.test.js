@@ -142,7 +142,7 @@ describe('root is not checked', () => {
 // The dev broker keeps its own copy of the ThingsPanel topic table (it runs
 // without the wasm); the core's table is the reference, and the two must not drift.
 test('the ACL topic table is the core topic table', async () => {
-  const { loadTpgateGateway } = await import('tpgate');
+  const { loadTpgateGateway } = await import('tpgate/gateway');
   const { UPLINK_TOPICS, DOWNLINK_FILTERS } = await import('tpgate/broker');
   const tpgate = await loadTpgateGateway({});
   const gateway = new tpgate.GatewayRole({ deviceNumber: 'gw-acl' });

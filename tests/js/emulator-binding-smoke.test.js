@@ -4,14 +4,13 @@
 // and, once open, writes a CONNECT. The JS API on top (createEmulator) has its own tests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import createEmulatorModule from '../../npm/dist/tpgate-emulator.mjs';
 import { createModuleLoader } from '../../npm/src/module.js';
 import { copyFrame, readFrame, reserveScratch } from '../../npm/src/packed.js';
 import { createInstantiate } from '../../npm/src/wasm-node.js';
 
-const factoryUrl = new URL('../../npm/dist/tpgate-emulator.mjs', import.meta.url);
 const load = createModuleLoader(
-  async () => (await import(fileURLToPath(factoryUrl))).default,
+  createEmulatorModule,
   createInstantiate('tpgate-emulator.wasm'),
 );
 const emu = await load();

@@ -7,14 +7,13 @@
 // Gateway indices and lengths above 255 catch a byte-order slip.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import createEmulatorModule from '../../npm/dist/tpgate-emulator.mjs';
 import { createModuleLoader } from '../../npm/src/module.js';
 import { GATEWAY_CLOSE, GATEWAY_ENDED, GATEWAY_OPEN, GatewayInputs, HEADER_SIZE, RECORD_GATEWAY_OUTPUT, RECORD_JSON_EVENT, copyFrame, readFrame, reserveScratch } from '../../npm/src/packed.js';
 import { createInstantiate } from '../../npm/src/wasm-node.js';
 
-const factoryUrl = new URL('../../npm/dist/tpgate-emulator.mjs', import.meta.url);
 const load = createModuleLoader(
-  async () => (await import(fileURLToPath(factoryUrl))).default,
+  createEmulatorModule,
   createInstantiate('tpgate-emulator.wasm'),
 );
 const emu = await load();
