@@ -141,10 +141,10 @@ for (const [version, name] of versions) {
     assert.equal(result.publishAfterEnd.code, 'ERR_CLIENT_CLOSED', JSON.stringify(result.publishAfterEnd));
     assert.equal(result.publishAfterEnd.isClientClosed, true, JSON.stringify(result.publishAfterEnd));
 
-    // The module came from the .wasm beside the package's JS, streamed with
-    // the right type, fetched once for this page.
-    const wasm = server.requests.slice(firstRequest).filter((r) => r.path.endsWith('.wasm'));
-    assert.deepEqual(wasm, [{ method: 'GET', path: '/dist/tpgate.wasm', status: 200, type: 'application/wasm' }]);
+    // The module came from the bytes the entry embeds (dist/tpgate.wasm.js,
+    // fetched once), not from a .wasm file, and no other module was fetched.
+    const wasm = server.requests.slice(firstRequest).filter((r) => /\.wasm(\.js)?$/.test(r.path));
+    assert.deepEqual(wasm, [{ method: 'GET', path: '/dist/tpgate.wasm.js', status: 200, type: 'text/javascript; charset=utf-8' }]);
 
     await page.screenshot({ path: path.join(screenshots, `round-trip-v${version}.png`), fullPage: true });
     assertNoPageProblems(page);
