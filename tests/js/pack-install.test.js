@@ -1,7 +1,7 @@
 // The package as a user installs it: `npm pack` of npm/, the tarball
 // installed into an empty folder outside the repository, and a plain Node ESM
 // script there that imports 'tpgate' and does pub/sub with a real mosquitto.
-// Plus: the browser entry and everything it imports statically use no Node
+// Plus: the browser entries and everything they import statically use no Node
 // globals and no Node modules, so bundlers need no polyfills.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -198,11 +198,12 @@ function nodeGlobalsIn(source) {
   return uses.filter((u) => !declared.has(u.name));
 }
 
-test('the browser entry and everything it imports use no Node globals and no Node modules', async () => {
-  const entry = path.join(root, 'npm/src/index-browser.js');
+test('the browser entries and everything they import use no Node globals and no Node modules', async () => {
+  // 'tpgate', 'tpgate/gateway' and 'tpgate/emulator' under the "browser" condition.
+  const entries = ['index', 'gateway', 'emulator'].map((name) => path.join(root, `npm/src/${name}-browser.js`));
   const seen = new Set();
   const problems = [];
-  const queue = [entry];
+  const queue = [...entries];
   while (queue.length > 0) {
     const file = queue.shift();
     if (seen.has(file)) continue;
@@ -225,6 +226,7 @@ test('the browser entry and everything it imports use no Node globals and no Nod
   // The walk reached the client and the Emscripten glue, not just the entry file.
   assert.ok(files.includes('npm/dist/tpgate.mjs'), `the walk found only ${files.join(', ')}`);
   assert.ok(files.includes('npm/dist/tpgate-gateway.mjs'), `the walk found only ${files.join(', ')}`);
+  assert.ok(files.includes('npm/dist/tpgate-emulator.mjs'), `the walk found only ${files.join(', ')}`);
   assert.ok(files.length >= 4, `the walk found only ${files.join(', ')}`);
   assert.deepEqual(problems, [], `browser entry graph: ${files.join(', ')}`);
 });

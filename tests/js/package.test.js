@@ -17,7 +17,7 @@ async function node(args, source) {
   return JSON.parse(stdout);
 }
 
-test('npm pack ships the built wasm, the loaders, the types, the CLI and the dashboard, and nothing else', async () => {
+test('npm pack ships the built wasm, the loaders, the types, the CLI, the dashboard, the README and the LICENSE, and nothing else', async () => {
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], { cwd: path.join(root, 'npm') });
   const files = JSON.parse(stdout)[0].files.map((f) => f.path);
   for (const expected of [
@@ -33,7 +33,12 @@ test('npm pack ships the built wasm, the loaders, the types, the CLI and the das
     'src/index-node.js',
     'src/index-browser.js',
     'types/index.d.ts',
+    'types/gateway.d.ts',
+    'types/emulator.d.ts',
+    'types/broker.d.ts',
     'package.json',
+    'README.md',
+    'LICENSE',
   ]) {
     assert.ok(files.includes(expected), `${expected} missing from ${files.join(', ')}`);
   }
