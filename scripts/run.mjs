@@ -80,6 +80,40 @@ const STAGES = {
     ['build:wasm', 'build:web'],
     'no tests in tests/e2e',
   ),
+  // The package as npm would publish it (both tools run `npm pack` of npm/, so
+  // the built wasm and the dashboard must be there). publint: package.json
+  // fields, "exports" targets, file formats; --strict fails on its warnings
+  // too. attw ("Are the types wrong?"): every entry's types resolve, and match
+  // its JS, in each TypeScript resolution mode (node10, node16 from CJS and
+  // from ESM, bundler), under its strictest profile, with two exceptions:
+  //   --ignore-rules cjs-resolves-to-esm: the package is ESM only and its
+  //     "engines" admits only Node versions where require() loads ES modules
+  //     by default; attw does not model require(esm) yet
+  //     (arethetypeswrong/arethetypeswrong.github.io#252) and flags every
+  //     require() of an ES module. Only that rule is off: under node16 (from
+  //     CJS) the types must still resolve. tests/js/require-cjs.test.js runs
+  //     require('tpgate') on the lowest admitted Node instead.
+  //   --exclude-entrypoints: the .wasm subpaths are binary assets (for a CDN
+  //     copy or a bundler's asset import), with no JS and no types to resolve.
+  'package-lint': {
+    name: 'package-lint',
+    needs: ['build:wasm', 'build:web'],
+    commands: () => [
+      cmd(process.execPath, 'node_modules/publint/src/cli.js', 'npm', '--strict'),
+      cmd(
+        process.execPath,
+        'node_modules/@arethetypeswrong/cli/dist/index.js',
+        '--pack',
+        'npm',
+        '--ignore-rules',
+        'cjs-resolves-to-esm',
+        '--exclude-entrypoints',
+        './tpgate.wasm',
+        './tpgate-gateway.wasm',
+        './tpgate-emulator.wasm',
+      ),
+    ],
+  },
   // The hand-written .d.ts against a file that uses the whole API (strict tsc).
   types: {
     name: 'types',
@@ -112,7 +146,7 @@ const STAGES = {
 };
 
 const TASKS = {
-  test: ['doc-refs', 'bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'build:web', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
+  test: ['doc-refs', 'bootstrap', 'build:native', 'ctest:native', 'build:wasm', 'build:web', 'package-lint', 'test:js', 'types', 'build:asan', 'ctest:asan', 'fuzz', 'test:e2e'],
   'test:cpp': ['bootstrap', 'build:native', 'ctest:native', 'build:asan', 'ctest:asan'],
   'test:js': ['bootstrap', 'build:wasm', 'build:web', 'test:js'],
   types: ['bootstrap', 'types'],
