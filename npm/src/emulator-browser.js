@@ -8,8 +8,8 @@ import { createCreateEmulator, createParseScenario } from './emulator/index.js';
 import { wsTransport } from './emulator/transport-ws-browser.js';
 import { createModuleLoader } from './module.js';
 
-export const loadTpgateEmulator = createModuleLoader(createEmulatorModule, browser.instantiate('tpgate-emulator.wasm', wasm));
-export const createEmulator = createCreateEmulator(loadTpgateEmulator, { ws: wsTransport }, browser.defer);
-export const parseScenario = createParseScenario(loadTpgateEmulator);
+export const loadTpgateEmulator = /* @__PURE__ */ createModuleLoader(createEmulatorModule, /* @__PURE__ */ browser.instantiate('tpgate-emulator.wasm', wasm));
+export const createEmulator = /* @__PURE__ */ createCreateEmulator(loadTpgateEmulator, { ws: wsTransport }, browser.defer);
+export const parseScenario = /* @__PURE__ */ createParseScenario(loadTpgateEmulator);
 export { Emulator } from './emulator/index.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

@@ -8,12 +8,12 @@ import { tcpTransport } from './emulator/transport-tcp-node.js';
 import { wsTransport } from './emulator/transport-ws-node.js';
 import { createModuleLoader } from './module.js';
 
-export const loadTpgateEmulator = createModuleLoader(createEmulatorModule, node.instantiate('tpgate-emulator.wasm'));
-export const createEmulator = createCreateEmulator(
+export const loadTpgateEmulator = /* @__PURE__ */ createModuleLoader(createEmulatorModule, /* @__PURE__ */ node.instantiate('tpgate-emulator.wasm'));
+export const createEmulator = /* @__PURE__ */ createCreateEmulator(
   loadTpgateEmulator,
   { ws: wsTransport, tcp: tcpTransport, tls: tcpTransport },
   node.defer,
 );
-export const parseScenario = createParseScenario(loadTpgateEmulator);
+export const parseScenario = /* @__PURE__ */ createParseScenario(loadTpgateEmulator);
 export { Emulator } from './emulator/index.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

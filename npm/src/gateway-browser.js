@@ -5,10 +5,10 @@ import wasm from '../dist/tpgate-gateway.wasm.js';
 import { browser } from './env-browser.js';
 import { gatewayEntry } from './gateway-entry.js';
 
-export const { loadTpgateGateway, connectGateway, connectPlatform } = gatewayEntry(
+export const { loadTpgateGateway, connectGateway, connectPlatform } = /* @__PURE__ */ gatewayEntry(
   browser,
   createGatewayModule,
-  browser.instantiate('tpgate-gateway.wasm', wasm),
+  /* @__PURE__ */ browser.instantiate('tpgate-gateway.wasm', wasm),
 );
 export { PlatformClient } from './platform.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

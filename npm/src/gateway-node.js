@@ -4,10 +4,10 @@ import createGatewayModule from '../dist/tpgate-gateway.mjs';
 import { node } from './env-node.js';
 import { gatewayEntry } from './gateway-entry.js';
 
-export const { loadTpgateGateway, connectGateway, connectPlatform } = gatewayEntry(
+export const { loadTpgateGateway, connectGateway, connectPlatform } = /* @__PURE__ */ gatewayEntry(
   node,
   createGatewayModule,
-  node.instantiate('tpgate-gateway.wasm'),
+  /* @__PURE__ */ node.instantiate('tpgate-gateway.wasm'),
 );
 export { PlatformClient } from './platform.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

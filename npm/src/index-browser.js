@@ -7,7 +7,7 @@ import { createConnect } from './client.js';
 import { browser } from './env-browser.js';
 import { createModuleLoader } from './module.js';
 
-export const loadTpgate = createModuleLoader(createTpgateModule, browser.instantiate('tpgate.wasm', wasm));
-export const connect = createConnect(loadTpgate, browser.supported, browser.openTransport);
+export const loadTpgate = /* @__PURE__ */ createModuleLoader(createTpgateModule, /* @__PURE__ */ browser.instantiate('tpgate.wasm', wasm));
+export const connect = /* @__PURE__ */ createConnect(loadTpgate, browser.supported, browser.openTransport);
 export { topicMatcher } from './topic-filter.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

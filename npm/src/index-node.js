@@ -5,7 +5,7 @@ import { createConnect } from './client.js';
 import { node } from './env-node.js';
 import { createModuleLoader } from './module.js';
 
-export const loadTpgate = createModuleLoader(createTpgateModule, node.instantiate('tpgate.wasm'));
-export const connect = createConnect(loadTpgate, node.supported, node.openTransport);
+export const loadTpgate = /* @__PURE__ */ createModuleLoader(createTpgateModule, /* @__PURE__ */ node.instantiate('tpgate.wasm'));
+export const connect = /* @__PURE__ */ createConnect(loadTpgate, node.supported, node.openTransport);
 export { topicMatcher } from './topic-filter.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

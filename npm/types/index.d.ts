@@ -3,13 +3,18 @@
 // connect(), typed errors, Promises. The ThingsPanel clients are in
 // gateway.d.ts ('tpgate/gateway'), the emulator in emulator.d.ts ('tpgate/emulator').
 
-/** Where and how to get the .wasm. The first call's options win (the module is cached). */
+/**
+ * Where and how to get the .wasm. The first call's options win (the module is cached). By default,
+ * browsers (and bundlers) compile the bytes the entry embeds (nothing is fetched) and Node reads the
+ * package's dist/ folder.
+ */
 export interface LoadOptions {
   /**
    * Maps the .wasm's file name ('tpgate.wasm' for loadTpgate() and connect(); 'tpgate-gateway.wasm' for
    * loadTpgateGateway(), connectGateway() and connectPlatform(); 'tpgate-emulator.wasm' for
-   * loadTpgateEmulator(), createEmulator() and parseScenario()) to the URL or path to load it from.
-   * Default: beside the package's JS.
+   * loadTpgateEmulator(), createEmulator() and parseScenario()) to a URL to fetch it from (browsers:
+   * a CDN, say) or a path to read it from (Node). The package exports the files as 'tpgate/tpgate.wasm',
+   * 'tpgate/tpgate-gateway.wasm' and 'tpgate/tpgate-emulator.wasm'.
    */
   locateFile?: (file: string) => string | URL;
   /** The .wasm bytes, when the caller already has them (nothing is fetched). */
