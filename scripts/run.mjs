@@ -114,11 +114,16 @@ const STAGES = {
       ),
     ],
   },
-  // The hand-written .d.ts against a file that uses the whole API (strict tsc).
+  // The hand-written .d.ts against files that use the whole API of every entry
+  // (strict tsc), under each module resolution a user's project may have:
+  // NodeNext (tsconfig.json), Node16 and Bundler.
   types: {
     name: 'types',
     needs: ['bootstrap'],
-    commands: () => [cmd(process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tests/types', '--noEmit')],
+    commands: () =>
+      ['tsconfig.json', 'tsconfig.node16.json', 'tsconfig.bundler.json'].map((config) =>
+        cmd(process.execPath, 'node_modules/typescript/bin/tsc', '-p', `tests/types/${config}`, '--noEmit'),
+      ),
   },
   fuzz: {
     name: 'fuzz',

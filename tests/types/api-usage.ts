@@ -421,3 +421,22 @@ export async function emulatorUsage(): Promise<number> {
   const final = await emu.stop();
   return final.messages_per_s + s.connected;
 }
+
+// Each subpath's loader and classes, and the error classes every entry re-exports (one class, so
+// `instanceof` works whichever entry an app imported it from).
+import { loadTpgateGateway, PlatformClient, TpgateError as GatewayTpgateError, type GatewayClient, type GatewayOptions, type PlatformOptions } from 'tpgate/gateway';
+import { TpgateError as EmulatorTpgateError, ScenarioError as EmulatorScenarioError } from 'tpgate/emulator';
+
+export async function subpathUsage(gw: GatewayClient, pf: unknown): Promise<boolean> {
+  const gatewayModule: TpgateModule = await loadTpgateGateway({ wasmBinary: new Uint8Array(8) });
+  const gatewayOptions: GatewayOptions = { deviceNumber: 'dn-1', gatewayQos: 0, maxDepth: 8, locateFile: (file) => `/static/${file}` };
+  const platformOptions: PlatformOptions = { shareGroup: 'platforms', autoAck: false, maxRecentEvents: 4 };
+  // @ts-expect-error: deviceNumber is required
+  const noDeviceNumber: GatewayOptions = { username: 'voucher' };
+  const sameClass: typeof TpgateError = GatewayTpgateError;
+  const sameEmulatorClass: typeof TpgateError = EmulatorTpgateError;
+  const sameScenarioError: typeof ScenarioError = EmulatorScenarioError;
+  console.log(gatewayModule.ClientSession, gatewayOptions, platformOptions, noDeviceNumber, sameClass, sameEmulatorClass, sameScenarioError);
+  const subscriptions: string[] = [...gw.subscriptions];
+  return pf instanceof PlatformClient && subscriptions.length > 0;
+}
