@@ -39,10 +39,16 @@ test('npm pack ships the built wasm, the loaders, the types, the CLI, the dashbo
     'package.json',
     'README.md',
     'LICENSE',
+    // For resolvers that ignore "exports": 'tpgate/gateway' -> gateway/package.json, ...
+    'gateway/package.json',
+    'emulator/package.json',
+    'broker/package.json',
   ]) {
     assert.ok(files.includes(expected), `${expected} missing from ${files.join(', ')}`);
   }
-  const stray = files.filter((f) => !/^(dist|src|types|bin|dashboard)\/|^(package\.json|README\.md|LICENSE)$/.test(f));
+  const stray = files.filter(
+    (f) => !/^(dist|src|types|bin|dashboard)\/|^(gateway|emulator|broker)\/package\.json$|^(package\.json|README\.md|LICENSE)$/.test(f),
+  );
   assert.deepEqual(stray, []);
 });
 
