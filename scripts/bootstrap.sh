@@ -44,9 +44,9 @@ fi
 # mosquitto's package starts a system broker on port 1883; tests start their
 # own on free ports, so that one is neither needed nor in the way.
 
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if ((node_major < 20)); then
-  echo "bootstrap: Node 20 or later is needed (found $(node --version))" >&2
+# The package's "engines": ^20.19.0 || >=22.12.0 (where require() loads ES modules).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a > 22 ? 0 : 1)'; then
+  echo "bootstrap: Node 20.19+ or 22.12+ is needed (found $(node --version))" >&2
   exit 1
 fi
 
