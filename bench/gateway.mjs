@@ -31,7 +31,7 @@
 //   node bench/gateway.mjs [--ms 700]
 import assert from 'node:assert/strict';
 
-import { loadTpgateGateway, PlatformClient } from '../npm/src/gateway-node.js';
+import { loadTpgatePlatform, PlatformClient } from '../npm/src/platform-node.js';
 import { Emitter } from '../npm/src/emitter.js';
 import { writePublish, topicLength } from '../npm/src/packed.js';
 import { opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
@@ -106,7 +106,7 @@ function comparable(events) {
 }
 
 export async function run({ ms = 700, rounds = 5 } = {}) {
-  const tpgate = await loadTpgateGateway({});
+  const tpgate = await loadTpgatePlatform({});
   const role = new tpgate.PlatformRole({});
   const problem = role.optionsError();
   if (problem) throw new Error(`PlatformRole rejected its options: ${problem.message}`);

@@ -110,6 +110,7 @@ const STAGES = {
         '--exclude-entrypoints',
         './tpgate.wasm',
         './tpgate-gateway.wasm',
+        './tpgate-platform.wasm',
         './tpgate-emulator.wasm',
       ),
     ],

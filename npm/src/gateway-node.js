@@ -1,13 +1,11 @@
-// `tpgate/gateway` in Node: the ThingsPanel gateway and platform clients, on
-// the gateway module (MQTT plus the ThingsPanel roles).
+// `tpgate/gateway` in Node: the ThingsPanel gateway client (device side),
+// on the gateway module (MQTT plus the gateway role).
 import createGatewayModule from '../dist/tpgate-gateway.mjs';
 import { node } from './env-node.js';
-import { gatewayEntry } from './gateway-entry.js';
+import { createConnectGateway } from './gateway.js';
+import { roleEntry } from './role-entry.js';
 
-export const { loadTpgateGateway, connectGateway, connectPlatform } = /* @__PURE__ */ gatewayEntry(
-  node,
-  createGatewayModule,
-  /* @__PURE__ */ node.instantiate('tpgate-gateway.wasm'),
-);
-export { PlatformClient } from './platform.js';
+const entry = /* @__PURE__ */ roleEntry(node, createGatewayModule, /* @__PURE__ */ node.instantiate('tpgate-gateway.wasm'), createConnectGateway);
+export const loadTpgateGateway = entry.load;
+export const connectGateway = entry.connectRole;
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';

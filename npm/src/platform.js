@@ -275,10 +275,10 @@ export class PlatformClient extends RoleHost {
 }
 
 /**
- * @param {(url: string, options: object) => Promise<object>} connect
- * @param {(options: object) => Promise<object>} loadTpgate
+ * @param {(options: object) => Promise<object>} loadTpgate the platform module's loader
+ * @param {(url: string, options: object) => Promise<object>} connect the MQTT client on that module
  */
-export function createConnectPlatform(connect, loadTpgate) {
+export function createConnectPlatform(loadTpgate, connect) {
   return async function connectPlatform(url, options = {}) {
     if (options === null || typeof options !== 'object') {
       throw new InvalidOptionError('options', 'options must be an object');

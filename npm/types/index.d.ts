@@ -11,10 +11,11 @@
 export interface LoadOptions {
   /**
    * Maps the .wasm's file name ('tpgate.wasm' for loadTpgate() and connect(); 'tpgate-gateway.wasm' for
-   * loadTpgateGateway(), connectGateway() and connectPlatform(); 'tpgate-emulator.wasm' for
+   * loadTpgateGateway() and connectGateway(); 'tpgate-platform.wasm' for loadTpgatePlatform() and
+   * connectPlatform(); 'tpgate-emulator.wasm' for
    * loadTpgateEmulator(), createEmulator() and parseScenario()) to a URL to fetch it from (browsers:
    * a CDN, say) or a path to read it from (Node). The package exports the files as 'tpgate/tpgate.wasm',
-   * 'tpgate/tpgate-gateway.wasm' and 'tpgate/tpgate-emulator.wasm'.
+   * 'tpgate/tpgate-gateway.wasm', 'tpgate/tpgate-platform.wasm' and 'tpgate/tpgate-emulator.wasm'.
    */
   locateFile?: (file: string) => string | URL;
   /** The .wasm bytes, when the caller already has them (nothing is fetched). */

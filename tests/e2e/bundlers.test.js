@@ -4,9 +4,10 @@
 // folder served by a plain static server and loaded in Chromium, which does a
 // pub/sub round trip with `connect` and a command round trip between
 // `connectGateway` and `connectPlatform` through mosquitto's WebSocket
-// listener. Two fixtures (bundlers/): `full` uses both entries, `connect-only`
-// imports nothing but `connect`, and its bundle must carry neither the
-// gateway nor the emulator module (no .wasm, no embedded bytes, no glue).
+// listener. Two fixtures (bundlers/): `full` uses 'tpgate', 'tpgate/gateway'
+// and 'tpgate/platform'; `connect-only` imports nothing but `connect`, and its
+// bundle must carry none of the gateway, platform and emulator modules (no
+// .wasm, no embedded bytes, no glue).
 // No bundle may name the folder it was built in.
 //
 // The bundlers come from the workspace's node_modules (symlinked into each
@@ -116,7 +117,7 @@ const BUNDLERS = [
     hint:
       "Parcel 2 ignores package.json \"exports\" unless the app opts in (@parcel/resolver-default's packageExports " +
       'defaults to false): it resolves \'tpgate\' through "browser"/"module"/"main" and \'tpgate/gateway\' as a ' +
-      'path inside the package, so the package needs those fields and a gateway/ (emulator/) folder whose ' +
+      'path inside the package, so the package needs those fields and a gateway/ (platform/, emulator/) folder whose ' +
       'package.json points at the entry.',
   },
 ];
@@ -165,9 +166,10 @@ async function extract(dir) {
 }
 
 // 200 characters from the middle of each embedded .wasm's base64 string, the
-// glue's exports only the gateway and emulator modules have, and error texts
-// of their JS.
+// glue's exports only the gateway, platform and emulator modules have, and
+// error texts of their JS.
 const GATEWAY_TEXT = 'connectGateway: options must be an object with a deviceNumber';
+const PLATFORM_TEXT = 'cannot be written as JSON';
 const EMULATOR_TEXT = 'the fleet refused its input records';
 
 async function readMarkers(dir) {
@@ -179,16 +181,17 @@ async function readMarkers(dir) {
     return base64.slice(middle, middle + 200);
   };
   const gluePlain = await readFile(path.join(dir, 'dist/tpgate.mjs'), 'utf8');
-  const glueGateway = await readFile(path.join(dir, 'dist/tpgate-gateway.mjs'), 'utf8');
-  const glueEmulator = await readFile(path.join(dir, 'dist/tpgate-emulator.mjs'), 'utf8');
-  for (const name of ['tpgate_gateway_receive', 'tpgate_platform_receive']) {
-    assert.ok(glueGateway.includes(name) && glueEmulator.includes(name) && !gluePlain.includes(name), `glue marker ${name}`);
+  for (const [module, name] of [['gateway', 'tpgate_gateway_receive'], ['platform', 'tpgate_platform_receive']]) {
+    const glue = await readFile(path.join(dir, `dist/tpgate-${module}.mjs`), 'utf8');
+    assert.ok(glue.includes(name) && !gluePlain.includes(name), `glue marker ${name}`);
   }
   // The error texts are still in the package's sources (else their check would pass for nothing).
   const source = async (files) => (await Promise.all(files.map((f) => readFile(path.join(dir, 'src', f), 'utf8')))).join('\n');
-  const gatewaySource = await source(['gateway.js', 'platform.js']);
+  const gatewaySource = await source(['gateway.js']);
+  const platformSource = await source(['platform.js']);
   const emulatorSource = await source((await readdir(path.join(dir, 'src/emulator'))).map((f) => `emulator/${f}`));
   assert.ok(gatewaySource.includes(GATEWAY_TEXT), `the gateway client no longer says '${GATEWAY_TEXT}': pick another marker`);
+  assert.ok(platformSource.includes(PLATFORM_TEXT), `the platform client no longer says '${PLATFORM_TEXT}': pick another marker`);
   assert.ok(emulatorSource.includes(EMULATOR_TEXT), `the emulator no longer says '${EMULATOR_TEXT}': pick another marker`);
   return {
     gateway: {
@@ -197,6 +200,14 @@ async function readMarkers(dir) {
         'embedded gateway .wasm': await slice('tpgate-gateway.wasm.js'),
         'gateway glue': 'tpgate_gateway_receive',
         'gateway client': GATEWAY_TEXT,
+      },
+    },
+    platform: {
+      wasm: await readFile(path.join(dir, 'dist/tpgate-platform.wasm')),
+      strings: {
+        'embedded platform .wasm': await slice('tpgate-platform.wasm.js'),
+        'platform glue': 'tpgate_platform_receive',
+        'platform client': PLATFORM_TEXT,
       },
     },
     emulator: {
@@ -293,12 +304,12 @@ function assertNoBuildPaths(app, files) {
   }
 }
 
-// Which of the gateway's / emulator's pieces an output holds.
+// Which of the gateway's / platform's / emulator's pieces an output holds.
 function modulePieces(files, which) {
   const found = [];
   const { wasm, strings } = markers[which];
   for (const { relative, bytes } of files) {
-    if (relative.endsWith('.wasm') && (bytes.equals(wasm) || /gateway|emulator/.test(relative))) {
+    if (relative.endsWith('.wasm') && (bytes.equals(wasm) || relative.includes(which))) {
       found.push(`${which} .wasm file ${relative}`);
     }
     const text = bytes.toString('latin1');
@@ -401,14 +412,17 @@ for (const bundler of BUNDLERS) {
         );
 
         assertNoBuildPaths(app, files);
-        // The emulator is in neither app; the gateway only in the full one.
+        // The emulator is in neither app; the gateway and platform modules
+        // only in the full one.
         assert.deepEqual(modulePieces(files, 'emulator'), [], 'the bundle carries the emulator module');
-        const gateway = modulePieces(files, 'gateway');
-        if (fixture === 'connect-only') {
-          assert.deepEqual(gateway, [], 'a connect-only bundle carries the gateway module');
-        } else {
-          // The checks above see the module when it is there.
-          assert.ok(gateway.some((p) => p.startsWith('embedded gateway .wasm')), `the full app's bundle: ${gateway.join(', ')}`);
+        for (const which of ['gateway', 'platform']) {
+          const pieces = modulePieces(files, which);
+          if (fixture === 'connect-only') {
+            assert.deepEqual(pieces, [], `a connect-only bundle carries the ${which} module`);
+          } else {
+            // The checks above see the module when it is there.
+            assert.ok(pieces.some((p) => p.startsWith(`embedded ${which} .wasm`)), `the full app's bundle: ${pieces.join(', ')}`);
+          }
         }
 
         const served = await runInChromium(outDir, fixture, bundler);

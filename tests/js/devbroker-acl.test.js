@@ -143,10 +143,10 @@ describe('root is not checked', () => {
 // without the wasm); the core's table is the reference, and the two must not drift.
 test('the ACL topic table is the core topic table', async () => {
   const { loadTpgateGateway } = await import('tpgate/gateway');
+  const { loadTpgatePlatform } = await import('tpgate/platform');
   const { UPLINK_TOPICS, DOWNLINK_FILTERS } = await import('tpgate/broker');
-  const tpgate = await loadTpgateGateway({});
-  const gateway = new tpgate.GatewayRole({ deviceNumber: 'gw-acl' });
-  const platform = new tpgate.PlatformRole({});
+  const gateway = new (await loadTpgateGateway({})).GatewayRole({ deviceNumber: 'gw-acl' });
+  const platform = new (await loadTpgatePlatform({})).PlatformRole({});
   try {
     const downlink = gateway.subscriptions();
     assert.equal(downlink.ok, true);

@@ -7,7 +7,8 @@
 // the other and the platform over WebSocket.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectGateway, connectPlatform } from 'tpgate/gateway';
+import { connectGateway } from 'tpgate/gateway';
+import { connectPlatform } from 'tpgate/platform';
 import { DEVICES, startThingsPanelBroker, uniqueId } from './helpers/devbroker.js';
 import { collectEvents } from './helpers/events.js';
 

@@ -12,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { TpgateError } from 'tpgate';
-import { connectGateway, connectPlatform } from 'tpgate/gateway';
+import { connectGateway } from 'tpgate/gateway';
+import { connectPlatform } from 'tpgate/platform';
 import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 

@@ -199,8 +199,8 @@ function nodeGlobalsIn(source) {
 }
 
 test('the browser entries and everything they import use no Node globals and no Node modules', async () => {
-  // 'tpgate', 'tpgate/gateway' and 'tpgate/emulator' under the "browser" condition.
-  const entries = ['index', 'gateway', 'emulator'].map((name) => path.join(root, `npm/src/${name}-browser.js`));
+  // 'tpgate', 'tpgate/gateway', 'tpgate/platform' and 'tpgate/emulator' under the "browser" condition.
+  const entries = ['index', 'gateway', 'platform', 'emulator'].map((name) => path.join(root, `npm/src/${name}-browser.js`));
   const seen = new Set();
   const problems = [];
   const queue = [...entries];
@@ -226,6 +226,7 @@ test('the browser entries and everything they import use no Node globals and no 
   // The walk reached the client and the Emscripten glue, not just the entry file.
   assert.ok(files.includes('npm/dist/tpgate.mjs'), `the walk found only ${files.join(', ')}`);
   assert.ok(files.includes('npm/dist/tpgate-gateway.mjs'), `the walk found only ${files.join(', ')}`);
+  assert.ok(files.includes('npm/dist/tpgate-platform.mjs'), `the walk found only ${files.join(', ')}`);
   assert.ok(files.includes('npm/dist/tpgate-emulator.mjs'), `the walk found only ${files.join(', ')}`);
   assert.ok(files.length >= 4, `the walk found only ${files.join(', ')}`);
   assert.deepEqual(problems, [], `browser entry graph: ${files.join(', ')}`);

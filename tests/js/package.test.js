@@ -25,6 +25,8 @@ test('npm pack ships the built wasm, the loaders, the types, the CLI, the dashbo
     'dist/tpgate.wasm',
     'dist/tpgate-gateway.mjs',
     'dist/tpgate-gateway.wasm',
+    'dist/tpgate-platform.mjs',
+    'dist/tpgate-platform.wasm',
     'dist/tpgate-emulator.mjs',
     'dist/tpgate-emulator.wasm',
     'bin/tpgate.js',
@@ -34,6 +36,7 @@ test('npm pack ships the built wasm, the loaders, the types, the CLI, the dashbo
     'src/index-browser.js',
     'types/index.d.ts',
     'types/gateway.d.ts',
+    'types/platform.d.ts',
     'types/emulator.d.ts',
     'types/broker.d.ts',
     'package.json',
@@ -41,13 +44,14 @@ test('npm pack ships the built wasm, the loaders, the types, the CLI, the dashbo
     'LICENSE',
     // For resolvers that ignore "exports": 'tpgate/gateway' -> gateway/package.json, ...
     'gateway/package.json',
+    'platform/package.json',
     'emulator/package.json',
     'broker/package.json',
   ]) {
     assert.ok(files.includes(expected), `${expected} missing from ${files.join(', ')}`);
   }
   const stray = files.filter(
-    (f) => !/^(dist|src|types|bin|dashboard)\/|^(gateway|emulator|broker)\/package\.json$|^(package\.json|README\.md|LICENSE)$/.test(f),
+    (f) => !/^(dist|src|types|bin|dashboard)\/|^(gateway|platform|emulator|broker)\/package\.json$|^(package\.json|README\.md|LICENSE)$/.test(f),
   );
   assert.deepEqual(stray, []);
 });
@@ -69,28 +73,33 @@ test('Node gets the file-reading loader; locateFile says where the .wasm is', as
   assert.deepEqual(result.bytes, [0xc0, 0x00]);
 });
 
-test('connect() loads the MQTT-only module; the gateway roles live in the gateway module', async () => {
+test('each entry loads its own module: MQTT only, the gateway role, the platform role', async () => {
   const result = await node(
     [],
     `import { loadTpgate } from 'tpgate';
-import { loadTpgateGateway } from 'tpgate/gateway';
+     import { loadTpgateGateway } from 'tpgate/gateway';
+     import { loadTpgatePlatform } from 'tpgate/platform';
      const asked = [];
      const locateFile = (f) => { asked.push(f); return 'npm/dist/' + f; };
      const mqtt = await loadTpgate({ locateFile });
-     const full = await loadTpgateGateway({ locateFile });
+     const gateway = await loadTpgateGateway({ locateFile });
+     const platform = await loadTpgatePlatform({ locateFile });
+     const roles = (m) => [typeof m.ClientSession, typeof m.GatewayRole, typeof m.PlatformRole];
      console.log(JSON.stringify({
        asked,
-       same: mqtt === full,
-       cached: (await loadTpgateGateway()) === full,
-       mqtt: [typeof mqtt.ClientSession, typeof mqtt.GatewayRole, typeof mqtt.PlatformRole],
-       full: [typeof full.ClientSession, typeof full.GatewayRole, typeof full.PlatformRole],
+       distinct: new Set([mqtt, gateway, platform]).size,
+       cached: (await loadTpgateGateway()) === gateway && (await loadTpgatePlatform()) === platform,
+       mqtt: roles(mqtt),
+       gateway: roles(gateway),
+       platform: roles(platform),
      }));`,
   );
-  assert.deepEqual(result.asked, ['tpgate.wasm', 'tpgate-gateway.wasm']);
-  assert.equal(result.same, false);
+  assert.deepEqual(result.asked, ['tpgate.wasm', 'tpgate-gateway.wasm', 'tpgate-platform.wasm']);
+  assert.equal(result.distinct, 3);
   assert.equal(result.cached, true);
   assert.deepEqual(result.mqtt, ['function', 'undefined', 'undefined']);
-  assert.deepEqual(result.full, ['function', 'function', 'function']);
+  assert.deepEqual(result.gateway, ['function', 'function', 'undefined']);
+  assert.deepEqual(result.platform, ['function', 'undefined', 'function']);
 });
 
 test('the "browser" condition loads the gateway module from wasmBinary too', async () => {

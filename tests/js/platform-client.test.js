@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import { InvalidOptionError, TpgateError } from 'tpgate';
-import { connectPlatform, loadTpgateGateway, PlatformClient } from 'tpgate/gateway';
+import { connectPlatform, loadTpgatePlatform, PlatformClient } from 'tpgate/platform';
 import { Emitter } from '../../npm/src/emitter.js';
 import { collectEvents } from './helpers/events.js';
 import { startMosquitto } from './helpers/mosquitto.js';
@@ -298,7 +298,7 @@ describe('PlatformClient receive path (fake client)', () => {
   const EVENTS = ['telemetry', 'attributes', 'event', 'status', 'warning', 'error'];
 
   async function platformFor(t, roleOptions = {}) {
-    const tpgate = await loadTpgateGateway({});
+    const tpgate = await loadTpgatePlatform({});
     const fake = new FakeClient();
     const pf = new PlatformClient(fake, new tpgate.PlatformRole(roleOptions), tpgate);
     const seen = [];

@@ -1,4 +1,4 @@
-// CommonJS users: `require('tpgate')` and `require('tpgate/gateway')` from a
+// CommonJS users: `require('tpgate')`, `require('tpgate/gateway')` and `require('tpgate/platform')` from a
 // .cjs script, on every Node version package.json's "engines" admits.
 //
 // The package is ESM only. Node loads an ES module through require() by
@@ -35,7 +35,8 @@ const BELOW = '20.18.0';
 // The CommonJS script. Prints one JSON line.
 const APP = `'use strict';
 const { connect, loadTpgate, TpgateError } = require('tpgate');
-const { connectGateway, connectPlatform } = require('tpgate/gateway');
+const { connectGateway } = require('tpgate/gateway');
+const { connectPlatform } = require('tpgate/platform');
 
 async function main() {
   const [url] = process.argv.slice(2);
@@ -160,11 +161,11 @@ test('"engines" admits exactly the Node versions where require() loads ES module
   assert.equal(LOWEST, '20.19.0');
 });
 
-test(`require('tpgate') and require('tpgate/gateway') on the running Node (${process.version}): pub/sub, a command, telemetry`, { timeout: 60_000 }, async (t) => {
+test(`require('tpgate'), require('tpgate/gateway') and require('tpgate/platform') on the running Node (${process.version}): pub/sub, a command, telemetry`, { timeout: 60_000 }, async (t) => {
   checkRoundTrip(t, process.versions.node, await runApp(process.execPath));
 });
 
-test(`require('tpgate') and require('tpgate/gateway') on the lowest admitted Node (${LOWEST}): pub/sub, a command, telemetry`, { timeout: 360_000 }, async (t) => {
+test(`require('tpgate'), require('tpgate/gateway') and require('tpgate/platform') on the lowest admitted Node (${LOWEST}): pub/sub, a command, telemetry`, { timeout: 360_000 }, async (t) => {
   const node = await nodeBinary(t, LOWEST);
   if (!node) return;
   checkRoundTrip(t, LOWEST, await runApp(node));

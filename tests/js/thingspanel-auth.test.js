@@ -5,7 +5,8 @@
 // real mosquitto; the CONNECT packets are read through a TCP proxy.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { connectGateway, connectPlatform } from 'tpgate/gateway';
+import { connectGateway } from 'tpgate/gateway';
+import { connectPlatform } from 'tpgate/platform';
 import { startMosquitto } from './helpers/mosquitto.js';
 import { startProxy } from './helpers/tcp-proxy.js';
 

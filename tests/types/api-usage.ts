@@ -364,7 +364,7 @@ async function gatewayUsage(): Promise<ReportAck> {
 void gatewayUsage;
 
 // The platform client (connectPlatform).
-import { connectPlatform, type PlatformRequestError, type RequestResult, type TelemetryEvent } from 'tpgate/gateway';
+import { connectPlatform, type PlatformRequestError, type RequestResult, type TelemetryEvent } from 'tpgate/platform';
 
 export async function platformUsage(): Promise<number> {
   const pf = await connectPlatform('mqtt://127.0.0.1:1883', { defaultGateway: 'gw-1', requestTimeout: 5000, ackTopics: 'both' });
@@ -424,11 +424,14 @@ export async function emulatorUsage(): Promise<number> {
 
 // Each subpath's loader and classes, and the error classes every entry re-exports (one class, so
 // `instanceof` works whichever entry an app imported it from).
-import { loadTpgateGateway, PlatformClient, TpgateError as GatewayTpgateError, type GatewayClient, type GatewayOptions, type PlatformOptions } from 'tpgate/gateway';
+import { loadTpgateGateway, TpgateError as GatewayTpgateError, type GatewayClient, type GatewayOptions } from 'tpgate/gateway';
+import { loadTpgatePlatform, PlatformClient, TpgateError as PlatformTpgateError, type PlatformOptions } from 'tpgate/platform';
 import { TpgateError as EmulatorTpgateError, ScenarioError as EmulatorScenarioError } from 'tpgate/emulator';
 
 export async function subpathUsage(gw: GatewayClient, pf: unknown): Promise<boolean> {
   const gatewayModule: TpgateModule = await loadTpgateGateway({ wasmBinary: new Uint8Array(8) });
+  const platformModule: TpgateModule = await loadTpgatePlatform({ locateFile: (file) => `/static/${file}` });
+  const samePlatformClass: typeof TpgateError = PlatformTpgateError;
   const gatewayOptions: GatewayOptions = { deviceNumber: 'dn-1', gatewayQos: 0, maxDepth: 8, locateFile: (file) => `/static/${file}` };
   const platformOptions: PlatformOptions = { shareGroup: 'platforms', autoAck: false, maxRecentEvents: 4 };
   // @ts-expect-error: deviceNumber is required
@@ -436,7 +439,7 @@ export async function subpathUsage(gw: GatewayClient, pf: unknown): Promise<bool
   const sameClass: typeof TpgateError = GatewayTpgateError;
   const sameEmulatorClass: typeof TpgateError = EmulatorTpgateError;
   const sameScenarioError: typeof ScenarioError = EmulatorScenarioError;
-  console.log(gatewayModule.ClientSession, gatewayOptions, platformOptions, noDeviceNumber, sameClass, sameEmulatorClass, sameScenarioError);
+  console.log(gatewayModule.ClientSession, platformModule.ClientSession, samePlatformClass, gatewayOptions, platformOptions, noDeviceNumber, sameClass, sameEmulatorClass, sameScenarioError);
   const subscriptions: string[] = [...gw.subscriptions];
   return pf instanceof PlatformClient && subscriptions.length > 0;
 }

@@ -3,9 +3,9 @@
 // keeps the model (gateways, device trees, latest values, counts, ring
 // buffers of points, events and raw messages) and posts the page a batch at
 // most every FLUSH_MS with only what it shows.
-import { connectPlatform } from 'tpgate/gateway';
+import { connectPlatform } from 'tpgate/platform';
 import type { PublishOptions, TpgateError } from 'tpgate';
-import type { PlatformClient, PlatformTarget, PlatformTargetInfo } from 'tpgate/gateway';
+import type { PlatformClient, PlatformTarget, PlatformTargetInfo } from 'tpgate/platform';
 import {
   FLUSH_MS,
   nodeId,

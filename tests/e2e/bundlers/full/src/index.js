@@ -1,8 +1,9 @@
 // A bundled app using tpgate as an application would: the MQTT client from
-// 'tpgate', the ThingsPanel clients from 'tpgate/gateway'. The test calls
+// 'tpgate', the ThingsPanel clients from 'tpgate/gateway' and 'tpgate/platform'. The test calls
 // window.app.* with page.evaluate.
 import { connect } from 'tpgate';
-import { connectGateway, connectPlatform } from 'tpgate/gateway';
+import { connectGateway } from 'tpgate/gateway';
+import { connectPlatform } from 'tpgate/platform';
 
 function log(text) {
   console.log(text);
