@@ -1,5 +1,6 @@
 // `tpgate` in Node: the MQTT client. The ThingsPanel clients are
-// `tpgate/gateway`, the emulator `tpgate/emulator`, the dev broker `tpgate/broker`.
+// `tpgate/gateway` and `tpgate/platform`, the emulator `tpgate/emulator`, the
+// dev broker `tpgate/broker`.
 import createTpgateModule from '../dist/tpgate.mjs';
 import { createConnect } from './client.js';
 import { node } from './env-node.js';
