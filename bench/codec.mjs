@@ -27,6 +27,7 @@
 //   node bench/codec.mjs [--version 4|5] [--ms 700]
 import { createRequire } from 'node:module';
 
+import { loadTpgateCodec } from '../npm/src/codec-node.js';
 import { loadTpgate } from '../npm/src/index-node.js';
 import { normalizeClientOptions } from '../npm/src/options.js';
 import {
@@ -120,6 +121,7 @@ function clientPublisher(mod, session) {
 
 export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
   const mod = await loadTpgate();
+  const codec = await loadTpgateCodec();
   const rows = [];
   const opts = { protocolVersion: version };
   const session = connectedSession(mod, version);
@@ -134,12 +136,12 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
 
     // Every path must produce the same bytes, or the comparison is void.
     const peerBytes = mqttPacket.generate(peer, opts);
-    const encoded = mod.encodePacket(ours, version);
+    const encoded = codec.encodePacket(ours, version);
     if (!encoded.ok) throw new Error(`encodePacket failed: ${encoded.message}`);
     const paths = [
       ['client', (p) => publish(p.topic, p.payload), 1],
       [`client, ${STREAM_PACKETS} per frame`, (p) => publish(p.topic, p.payload, STREAM_PACKETS), STREAM_PACKETS],
-      ['Embind', (p) => mod.encodePacket(p, version).bytes, 1],
+      ['Embind', (p) => codec.encodePacket(p, version).bytes, 1],
     ];
     for (const [name, enc, count] of paths) {
       const expected = concat(Array.from({ length: count }, () => peerBytes));
@@ -169,7 +171,7 @@ export async function run({ version = 5, ms = 700, rounds = 2 } = {}) {
     }
 
     // parse, one packet per call and a stream chunk per call
-    const decoder = new mod.Decoder({ version });
+    const decoder = new codec.Decoder({ version });
     const parsers = [
       ['client', receive],
       ['Embind', (input) => decoder.feed(input).packets],

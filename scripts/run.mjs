@@ -111,6 +111,7 @@ const STAGES = {
         './tpgate.wasm',
         './tpgate-gateway.wasm',
         './tpgate-platform.wasm',
+        './tpgate-codec.wasm',
         './tpgate-emulator.wasm',
       ),
     ],

@@ -6,7 +6,7 @@
 // for a CDN; the embedded bytes still ship in the bundle).
 
 /**
- * @param {'tpgate.wasm' | 'tpgate-gateway.wasm' | 'tpgate-platform.wasm' | 'tpgate-emulator.wasm'} fileName the .wasm's name
+ * @param {'tpgate.wasm' | 'tpgate-gateway.wasm' | 'tpgate-platform.wasm' | 'tpgate-emulator.wasm' | 'tpgate-codec.wasm'} fileName the .wasm's name
  *   in the package's dist folder; `locateFile` receives it.
  * @param {string} embedded the default export of dist/NAME.wasm.js
  */

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 
 /**
- * @param {'tpgate.wasm' | 'tpgate-gateway.wasm' | 'tpgate-platform.wasm' | 'tpgate-emulator.wasm'} fileName the .wasm's name
+ * @param {'tpgate.wasm' | 'tpgate-gateway.wasm' | 'tpgate-platform.wasm' | 'tpgate-emulator.wasm' | 'tpgate-codec.wasm'} fileName the .wasm's name
  *   in the package's dist folder; `locateFile` receives it.
  */
 export function createInstantiate(fileName) {

@@ -254,8 +254,6 @@ export interface Decoder {
 
 export interface TpgateModule {
   ClientSession: new (options: SessionOptions) => ClientSession;
-  Decoder: new (options?: { version?: ProtocolVersion; role?: 'any' | 'client' | 'server'; maxPacketSize?: number }) => Decoder;
-  encodePacket(packet: Packet, version: ProtocolVersion): Outcome<{ bytes: Uint8Array }>;
   /**
    * The module-wide scratch area for the hot paths: at least `size` bytes at
    * the returned address of HEAPU8, valid until the next call into the module.

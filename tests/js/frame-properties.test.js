@@ -1,9 +1,10 @@
 // MQTT 5 properties cross the frame as a value (src/frame/frame.hpp, message and
 // publishComplete records): what npm/src/packed.js reads must be exactly the object
-// the raw module's Decoder builds for the same packet, field by field.
+// the raw codec's Decoder ('tpgate/codec') builds for the same packet, field by field.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { loadTpgateCodec } from '../../npm/src/codec-node.js';
 import { loadTpgate } from '../../npm/src/index-node.js';
 import { normalizeClientOptions } from '../../npm/src/options.js';
 import { FLAG_SIDE, packedHeader, readRecords, receiveScratch, takeFrame, writeInput } from '../../npm/src/packed.js';
@@ -37,6 +38,7 @@ function received(mod, session, bytes) {
 
 test('properties of a received PUBLISH read back as the Decoder builds them', async () => {
   const mod = await loadTpgate();
+  const codec = await loadTpgateCodec();
   const properties = {
     payloadFormatIndicator: 1,
     messageExpiryInterval: 4294967295,
@@ -46,9 +48,9 @@ test('properties of a received PUBLISH read back as the Decoder builds them', as
     subscriptionIdentifiers: [1, 268435455],
     userProperties: [['a', '1'], ['a', '2'], ['', ''], ['__proto__', 'x'], ['key "q"', 'v\\n']],
   };
-  const encoded = mod.encodePacket({ type: 'publish', topic: 't/props', payload: 'x', qos: 1, packetId: 7, properties }, 5);
+  const encoded = codec.encodePacket({ type: 'publish', topic: 't/props', payload: 'x', qos: 1, packetId: 7, properties }, 5);
   assert.equal(encoded.ok, true, encoded.message);
-  const decoder = new mod.Decoder({ version: 5 });
+  const decoder = new codec.Decoder({ version: 5 });
   const session = connectedSession(mod);
   try {
     const decoded = decoder.feed(encoded.bytes);
@@ -62,7 +64,7 @@ test('properties of a received PUBLISH read back as the Decoder builds them', as
     assert.deepEqual(m.properties.userProperties, properties.userProperties);
     // The record after it is read from the right place: in one frame, the same
     // message again and then one without properties.
-    const plain = mod.encodePacket({ type: 'publish', topic: 't/plain', payload: 'y', qos: 0 }, 5);
+    const plain = codec.encodePacket({ type: 'publish', topic: 't/plain', payload: 'y', qos: 0 }, 5);
     const both = new Uint8Array([...encoded.bytes, ...plain.bytes]);
     const again = received(mod, session, both);
     assert.equal(again.messages.length, 2);
@@ -78,17 +80,18 @@ test('properties of a received PUBLISH read back as the Decoder builds them', as
 
 test('properties of a PUBACK read back with their publish completion', async () => {
   const mod = await loadTpgate();
+  const codec = await loadTpgateCodec();
   const session = connectedSession(mod);
   try {
     const result = session.publish({ topic: 't/ack', payload: 'x', qos: 1, retain: false }, 0);
     assert.equal(result.ok, true, result.message);
     takeFrame(mod, session);
-    const puback = mod.encodePacket(
+    const puback = codec.encodePacket(
       { type: 'puback', packetId: 1, reasonCode: 16, properties: { reasonString: 'no subscribers', userProperties: [['k', 'v']] } },
       5,
     );
     assert.equal(puback.ok, true, puback.message);
-    const decoder = new mod.Decoder({ version: 5 });
+    const decoder = new codec.Decoder({ version: 5 });
     const decoded = decoder.feed(puback.bytes);
     decoder.delete();
     const got = received(mod, session, puback.bytes);

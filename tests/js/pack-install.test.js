@@ -43,7 +43,8 @@ after(async () => {
 // What the installed package runs: connect over TCP and WebSocket, subscribe,
 // publish QoS 0 and 1, receive both, end. Prints one JSON line.
 const APP = `
-import { connect, loadTpgate } from 'tpgate';
+import { connect } from 'tpgate';
+import { loadTpgateCodec } from 'tpgate/codec';
 
 const [tcpUrl, wsUrl] = process.argv.slice(2);
 const out = { entry: import.meta.resolve('tpgate'), received: [] };
@@ -63,7 +64,7 @@ for (const url of [tcpUrl, wsUrl]) {
   out.received.push(...(await got));
   await client.end();
 }
-out.codec = [...(await loadTpgate()).encodePacket({ type: 'pingreq' }, 5).bytes];
+out.codec = [...(await loadTpgateCodec()).encodePacket({ type: 'pingreq' }, 5).bytes];
 console.log(JSON.stringify(out));
 `;
 
@@ -199,8 +200,8 @@ function nodeGlobalsIn(source) {
 }
 
 test('the browser entries and everything they import use no Node globals and no Node modules', async () => {
-  // 'tpgate', 'tpgate/gateway', 'tpgate/platform' and 'tpgate/emulator' under the "browser" condition.
-  const entries = ['index', 'gateway', 'platform', 'emulator'].map((name) => path.join(root, `npm/src/${name}-browser.js`));
+  // 'tpgate', 'tpgate/gateway', 'tpgate/platform', 'tpgate/emulator' and 'tpgate/codec' under the "browser" condition.
+  const entries = ['index', 'gateway', 'platform', 'emulator', 'codec'].map((name) => path.join(root, `npm/src/${name}-browser.js`));
   const seen = new Set();
   const problems = [];
   const queue = [...entries];

@@ -1,16 +1,23 @@
-// The wasm build loads in Node and the codec round-trips through it.
+// The wasm build loads in Node and the codec ('tpgate/codec') round-trips through it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadTpgate } from 'tpgate';
+import { loadTpgateCodec } from 'tpgate/codec';
 
-const tpgate = await loadTpgate();
+const tpgate = await loadTpgateCodec();
 
 const ascii = (s) => [...s].map((c) => c.charCodeAt(0));
 
-test('loadTpgate() caches one module instance', async () => {
-  assert.equal(await loadTpgate(), tpgate);
+test('each loader caches one module instance; the codec lives in its own module', async () => {
+  assert.equal(await loadTpgateCodec(), tpgate);
   assert.equal(typeof tpgate.encodePacket, 'function');
-  assert.equal(typeof tpgate.ClientSession, 'function');
+  assert.equal(typeof tpgate.ClientSession, 'undefined');
+  const client = await loadTpgate();
+  assert.equal(await loadTpgate(), client);
+  assert.equal(typeof client.ClientSession, 'function');
+  // The MQTT-only module (connect()) carries no raw codec.
+  assert.equal(typeof client.encodePacket, 'undefined');
+  assert.equal(typeof client.Decoder, 'undefined');
 });
 
 for (const version of [4, 5]) {
@@ -91,8 +98,9 @@ test('a malformed stream fails the decoder with Malformed Packet, and stays fail
   }
 });
 
-test('invalid options are reported, not thrown', () => {
-  const session = new tpgate.ClientSession({ version: 6, clientId: 'x' });
+test('invalid options are reported, not thrown', async () => {
+  const client = await loadTpgate();
+  const session = new client.ClientSession({ version: 6, clientId: 'x' });
   try {
     const error = session.optionsError();
     assert.equal(error.ok, false);
@@ -109,8 +117,9 @@ test('invalid options are reported, not thrown', () => {
   }
 });
 
-test('a session asks for a transport, then sends CONNECT', () => {
-  const session = new tpgate.ClientSession({ version: 5, clientId: 'smoke', keepAlive: 30 });
+test('a session asks for a transport, then sends CONNECT', async () => {
+  const client = await loadTpgate();
+  const session = new client.ClientSession({ version: 5, clientId: 'smoke', keepAlive: 30 });
   try {
     assert.equal(session.optionsError(), null);
     assert.equal(session.state(), 'idle');

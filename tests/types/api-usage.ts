@@ -3,6 +3,7 @@
 // The @ts-expect-error lines check that misuse is caught at compile time too:
 // tsc fails if any of them stops being an error.
 import { connect, loadTpgate, ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError, topicMatcher } from 'tpgate';
+import { loadTpgateCodec, type CodecModule } from 'tpgate/codec';
 import type { BytesLike, ClientEvents, ClientOptions, ClientSession, ConnackInfo, Decoder, ErrorInfo, Failure, Granted, LoadOptions, Message, MqttClient, Outcome, Packet, Properties, ProtocolVersion, PublishOptions, PublishResult, QoS, ReceivedPublish, SessionEvent, SessionOptions, SessionOutput, SessionState, SubscribeOptions, Subscription, TpgateErrorCode, TpgateModule } from 'tpgate';
 
 // --- the client -----------------------------------------------------------------
@@ -313,7 +314,8 @@ async function useRawModule(): Promise<void> {
     session.delete();
   }
 
-  const decoder: Decoder = new tpgate.Decoder({ version: 5, role: 'client', maxPacketSize: 1 << 16 });
+  const codec: CodecModule = await loadTpgateCodec();
+  const decoder: Decoder = new codec.Decoder({ version: 5, role: 'client', maxPacketSize: 1 << 16 });
   try {
     if (decoder.optionsError() === null) {
       const fed = decoder.feed(new Uint8Array([0xd0, 0]));
@@ -329,17 +331,17 @@ async function useRawModule(): Promise<void> {
     decoder.delete();
   }
 
-  const encoded = tpgate.encodePacket({ type: 'publish', topic: 'a', payload: 'x', qos: 0 }, 4);
+  const encoded = codec.encodePacket({ type: 'publish', topic: 'a', payload: 'x', qos: 0 }, 4);
   if (encoded.ok) {
     const bytes: Uint8Array = encoded.bytes;
     console.log(bytes);
   }
-  tpgate.encodePacket({ type: 'subscribe', packetId: 1, subscriptions: ['a', { filter: 'b', qos: 2 }] }, 5);
-  tpgate.encodePacket({ type: 'pingreq' }, 5);
+  codec.encodePacket({ type: 'subscribe', packetId: 1, subscriptions: ['a', { filter: 'b', qos: 2 }] }, 5);
+  codec.encodePacket({ type: 'pingreq' }, 5);
   // @ts-expect-error: there is no MQTT 6
-  tpgate.encodePacket({ type: 'pingreq' }, 6);
+  codec.encodePacket({ type: 'pingreq' }, 6);
   // @ts-expect-error: no such packet type
-  tpgate.encodePacket({ type: 'ping' }, 5);
+  codec.encodePacket({ type: 'ping' }, 5);
 }
 
 export { useClient, handleErrors, useRawModule };
