@@ -12,14 +12,33 @@
 // bits a letter, which gives the 4/3 back). The page inflates it with the
 // platform's DecompressionStream.
 //
-//   node scripts/finish-wasm.mjs npm/dist/tpgate.wasm
-import { readFileSync, writeFileSync } from 'node:fs';
+// With wasm-opt options after the file name, it first optimises the .wasm in
+// place with the wasm-opt of the npm package `binaryen` (a devDependency,
+// much newer than the Binaryen Emscripten 3.1.6 runs at link), so the
+// shipped .wasm and the embedded copy are the same file. Which passes each
+// module gets, and what they save, is in CMakeLists.txt.
+//
+//   node scripts/finish-wasm.mjs npm/dist/tpgate.wasm [-Oz ...]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const file = process.argv[2];
+const [file, ...passes] = process.argv.slice(2);
 if (!file?.endsWith('.wasm')) {
-  console.error('usage: node scripts/finish-wasm.mjs path/to/module.wasm');
+  console.error('usage: node scripts/finish-wasm.mjs path/to/module.wasm [wasm-opt options]');
   process.exit(2);
+}
+if (passes.length > 0) {
+  const wasmOpt = fileURLToPath(new URL('../node_modules/binaryen/bin/wasm-opt', import.meta.url));
+  if (!existsSync(wasmOpt)) {
+    console.error(`finish-wasm: ${wasmOpt} not found: run npm ci (the binaryen devDependency)`);
+    process.exit(1);
+  }
+  // Emscripten strips the target_features section, so say what the module
+  // uses: the MVP plus bulk memory (-mbulk-memory), nothing newer.
+  const features = ['--mvp-features', '--enable-bulk-memory', '--enable-bulk-memory-opt'];
+  execFileSync(process.execPath, [wasmOpt, ...features, ...passes, file, '-o', file], { stdio: 'inherit' });
 }
 const wasm = readFileSync(file);
 // mtime 0 and no file name in the header: the same .wasm gives the same text.
