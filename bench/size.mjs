@@ -1,147 +1,170 @@
-// (c) Bytes a browser downloads, gzipped (zlib level 9 for both sides):
-// tpgate's browser entry for connect() (the MQTT-only .wasm plus every JS file
-// the entry imports statically, followed from npm/src/index-browser.js)
-// against MQTT.js's dist/mqtt.min.js. The gateway module (tpgate-gateway.mjs
-// and .wasm, loaded by a dynamic import only when connectGateway() or
-// connectPlatform() runs) is not part of that bundle; its size is an extra
-// row without a goal.
+// (c) Bytes a page downloads, measured on real production builds: two tiny
+// apps in bench/size-apps/ are built with Vite (its JS API, default
+// production build: minified, tree-shaken) in a temporary folder, with
+// 'tpgate' resolved to this workspace's package (npm/, through a
+// node_modules/tpgate link in that folder), and every file the built
+// index.html makes the page fetch is weighed:
 //
-// No bundler is installed, so the JS files are concatenated and gzipped as one
-// (what a bundle without minification would weigh); the .wasm is a separate
-// download and is gzipped on its own. The per-file sizes are in the JSON.
-// mqtt.min.js is minified, our sources are not: a second row strips comments
-// and indentation from our JS (Debian's acorn tokenizer, which Emscripten
-// brings along; no renaming), the least any minifier does.
+//   connect   `import { connect } from 'tpgate'`, subscribe and publish;
+//             the MQTT-only module (tpgate.wasm, embedded in the JS).
+//   gateway   `import { connectGateway } from 'tpgate/gateway'`, a command
+//             handler and a telemetry report; the gateway module.
+//
+// What the page fetches: index.html's scripts and links, then whatever those
+// files name (static imports, modulepreload lists, asset URLs, and dynamic
+// imports, counted too because both apps connect at startup), followed
+// until nothing new appears. A file is "named" when its hashed output name
+// appears in the text, which holds for any bundler's output. Each file is
+// gzipped at level 9 on its own and the sizes summed (what a server
+// compressing each response sends), against node_modules/mqtt/dist/mqtt.min.js
+// gzipped the same way (Node's zlib at level 9: 105,510 B for mqtt.min.js,
+// where the gzip command's own deflate gives 105,039 B). index.html itself is
+// left out on both sides (MQTT.js needs a page too).
+//
+// Brotli rows, without goals: what a host serving brotli would send (quality
+// 11 on both sides). The browser entries embed each .wasm as base64 of its
+// gzip (scripts/finish-wasm.mjs); gzip cannot be compressed again, so brotli
+// gains on our JS and on mqtt.min.js but not on the embedded .wasm. A note
+// row per app shows that cost: the embedded module under brotli against the
+// same .wasm served as a file under brotli.
 //
 //   node bench/size.mjs
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 import { progress, root, row, runAlone } from './lib.mjs';
 
-const ENTRY = 'npm/src/index-browser.js';
-const WASM = 'npm/dist/tpgate.wasm';
-const GATEWAY = ['npm/dist/tpgate-gateway.wasm', 'npm/dist/tpgate-gateway.mjs'];
 const PEER = 'node_modules/mqtt/dist/mqtt.min.js';
+const PEER_NAME = 'mqtt.min.js';
+const APPS = [
+  { app: 'connect', name: 'connect-only app (Vite build)', goal: 0.5, wasm: 'npm/dist/tpgate.wasm' },
+  { app: 'gateway', name: 'gateway-client app (Vite build)', goal: 1.0, wasm: 'npm/dist/tpgate-gateway.wasm' },
+];
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const br = (bytes) =>
+  brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }).length;
 
-// Static imports and re-exports with relative specifiers; a bare specifier in
-// the browser entry would need a bundler and is reported.
-function importsOf(file, text) {
-  const specs = [];
-  const re = /(?:^|[;\s])(?:import|export)\s*(?:[\w*{}\s,$]+\s*from\s*)?['"]([^'"]+)['"]/g;
-  for (let m; (m = re.exec(text)); ) specs.push(m[1]);
-  return specs.map((s) => {
-    if (!s.startsWith('.')) throw new Error(`${file} imports '${s}': the browser entry should load only package files`);
-    return path.relative(root, path.resolve(root, path.dirname(file), s));
-  });
-}
-
-export function browserFiles() {
-  const seen = new Set();
-  const walk = (file) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(path.join(root, file), 'utf8');
-    for (const dep of importsOf(file, text)) walk(dep);
-  };
-  walk(ENTRY);
-  return [...seen];
-}
-
-// Source without comments and indentation: tokens joined by nothing, by one
-// space where two would merge (a b, + +), or by a newline where the source had
-// one (so automatic semicolons stay put). The result is parsed again as a check.
-function stripped(text, acorn) {
-  const opts = { ecmaVersion: 'latest', sourceType: 'module' };
-  const word = /[\w$]/;
-  let out = '';
-  let prevEnd = -1;
-  for (const t of acorn.tokenizer(text, opts)) {
-    const tok = text.slice(t.start, t.end);
-    if (prevEnd >= 0) {
-      const gap = text.slice(prevEnd, t.start).replace(/\/\*[\s\S]*?\*\//g, ' ');
-      const last = out[out.length - 1];
-      if (/\n|\/\//.test(gap)) out += '\n';
-      else if (gap.length > 0 && ((word.test(last) && word.test(tok[0])) || (last === tok[0] && '+-/'.includes(last)))) out += ' ';
-    }
-    out += tok;
-    prevEnd = t.end;
+function filesUnder(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) out.push(...filesUnder(full));
+    else out.push(full);
   }
-  acorn.parse(out, opts);
   return out;
 }
 
-function loadAcorn() {
+/** Output files reachable from index.html, each once. */
+export function fetchedFiles(outDir) {
+  const all = filesUnder(outDir).filter((f) => path.basename(f) !== 'index.html');
+  const seen = new Set();
+  const queue = [path.join(outDir, 'index.html')];
+  while (queue.length > 0) {
+    const text = readFileSync(queue.shift(), 'latin1');
+    for (const f of all) {
+      if (!seen.has(f) && text.includes(path.basename(f))) {
+        seen.add(f);
+        queue.push(f);
+      }
+    }
+  }
+  return { fetched: [...seen], unused: all.filter((f) => !seen.has(f)) };
+}
+
+/** Builds bench/size-apps/APP with Vite in a temporary folder; returns the weighed files. */
+export async function buildApp(app) {
+  const { build } = await import('vite');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `tpgate-size-${app}-`));
   try {
-    return createRequire(import.meta.url)('/usr/share/nodejs/acorn');
-  } catch {
-    return null;
+    cpSync(path.join(root, 'bench/size-apps', app), tmp, { recursive: true });
+    mkdirSync(path.join(tmp, 'node_modules'));
+    symlinkSync(path.join(root, 'npm'), path.join(tmp, 'node_modules/tpgate'), 'dir');
+    const outDir = path.join(tmp, 'dist');
+    await build({
+      root: tmp,
+      configFile: false,
+      envDir: false,
+      mode: 'production',
+      logLevel: 'warn',
+      cacheDir: path.join(tmp, '.vite'),
+      build: { outDir, emptyOutDir: true },
+    });
+    const { fetched, unused } = fetchedFiles(outDir);
+    const files = fetched.map((f) => {
+      const bytes = readFileSync(f);
+      return { file: path.relative(outDir, f), bytes: bytes.length, gzip: gz(bytes), brotli: br(bytes) };
+    });
+    return { files, unused: unused.map((f) => path.relative(outDir, f)) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
+const sum = (files, key) => files.reduce((n, f) => n + f[key], 0);
+
 export async function run() {
-  progress('size: following the browser entry', ENTRY);
-  const js = browserFiles();
-  const files = [...js, WASM].map((f) => {
-    const bytes = readFileSync(path.join(root, f));
-    return { file: f, bytes: bytes.length, gzip: gz(bytes) };
-  });
-  const jsConcat = Buffer.concat(js.map((f) => readFileSync(path.join(root, f))));
-  const wasm = files.find((f) => f.file === WASM);
-  const ours = gz(jsConcat) + wasm.gzip;
   const peerBytes = readFileSync(path.join(root, PEER));
-  const peer = gz(peerBytes);
-  for (const f of files) progress(`size: ${f.file} ${f.bytes} B, gzip ${f.gzip} B`);
-  progress(`size: ${PEER} ${peerBytes.length} B, gzip ${peer} B`);
-  const rows = [
-    row({
-      part: 'size',
-      name: `browser bundle, gzip -9 (wasm ${wasm.gzip} + JS ${gz(jsConcat)})`,
-      unit: 'bytes',
-      ours,
-      peer,
-      peerName: 'mqtt.min.js',
-      goal: 0.5,
-      better: 'lower',
-      note: { files, jsFiles: js.length, jsConcatGzip: gz(jsConcat), wasmGzip: wasm.gzip },
-    }),
-  ];
-  const acorn = loadAcorn();
-  if (acorn) {
-    const min = Buffer.from(js.map((f) => stripped(readFileSync(path.join(root, f), 'utf8'), acorn)).join('\n'));
-    progress(`size: JS without comments and indentation ${min.length} B, gzip ${gz(min)} B`);
+  const peer = { gzip: gz(peerBytes), brotli: br(peerBytes) };
+  progress(`size: ${PEER} ${peerBytes.length} B, gzip -9 ${peer.gzip} B, brotli ${peer.brotli} B`);
+  const rows = [];
+  const brotliRows = [];
+  for (const { app, name, goal, wasm } of APPS) {
+    progress(`size: building bench/size-apps/${app} with Vite`);
+    const { files, unused } = await buildApp(app);
+    for (const f of files) progress(`size:   ${app}: ${f.file} ${f.bytes} B, gzip -9 ${f.gzip} B, brotli ${f.brotli} B`);
+    for (const f of unused) progress(`size:   ${app}: ${f} (in the output, not fetched)`);
+    const parts = `${files.length} file${files.length === 1 ? '' : 's'}: ` +
+      files.map((f) => `${path.extname(f.file).slice(1)} ${f.gzip}`).join(' + ');
     rows.push(row({
       part: 'size',
-      name: `same, JS stripped of comments/indentation (wasm ${wasm.gzip} + JS ${gz(min)})`,
+      name: `${name}, gzip -9 (${parts})`,
       unit: 'bytes',
-      ours: gz(min) + wasm.gzip,
-      peer,
-      peerName: 'mqtt.min.js',
-      goal: 0.5,
+      ours: sum(files, 'gzip'),
+      peer: peer.gzip,
+      peerName: PEER_NAME,
+      goal,
+      better: 'lower',
+      note: { app: `bench/size-apps/${app}`, files, unused },
+    }));
+    // What embedding costs a brotli host: the .wasm it would send as a file
+    // against the embedded module (base64 of gzip) it sends instead.
+    const embedding = {
+      wasmFileBrotli: br(readFileSync(path.join(root, wasm))),
+      embeddedModuleBrotli: br(readFileSync(path.join(root, `${wasm}.js`))),
+    };
+    progress(`size:   ${app}: under brotli ${path.basename(wasm)} as a file would be ${embedding.wasmFileBrotli} B, ` +
+      `embedded ${embedding.embeddedModuleBrotli} B`);
+    brotliRows.push(row({
+      part: 'size',
+      name: `${name}, brotli (no goal; embedded .wasm stays gzip)`,
+      unit: 'bytes',
+      ours: sum(files, 'brotli'),
+      peer: peer.brotli,
+      peerName: PEER_NAME,
+      better: 'lower',
+      note: {
+        app: `bench/size-apps/${app}`,
+        why: 'The browser entries embed the .wasm as base64 of its gzip; gzipped bytes do not compress again, ' +
+          'so a brotli host gains on the JS around it (and on mqtt.min.js) but not on the .wasm.',
+        ...embedding,
+      },
+    }));
+    brotliRows.push(row({
+      part: 'size',
+      name: `note: brotli of the embedded ${path.basename(wasm)} vs the file (base64 of gzip does not recompress)`,
+      unit: 'bytes',
+      ours: embedding.embeddedModuleBrotli,
+      peer: embedding.wasmFileBrotli,
+      peerName: `${path.basename(wasm)} as a file`,
       better: 'lower',
     }));
-  } else {
-    progress('size: /usr/share/nodejs/acorn not found: no stripped-JS row');
   }
-  // The gateway module on its own: what connectGateway() / connectPlatform()
-  // download on top of the entry's JS. No goal: MQTT.js has no counterpart.
-  const gateway = GATEWAY.map((f) => ({ file: f, gzip: gz(readFileSync(path.join(root, f))) }));
-  for (const f of gateway) progress(`size: ${f.file} gzip ${f.gzip} B`);
-  rows.push(row({
-    part: 'size',
-    name: `gateway module, gzip -9 (wasm ${gateway[0].gzip} + glue ${gateway[1].gzip}; no goal)`,
-    unit: 'bytes',
-    ours: gateway[0].gzip + gateway[1].gzip,
-    peer,
-    peerName: 'mqtt.min.js',
-    better: 'lower',
-    note: { files: gateway },
-  }));
-  return rows;
+  return [...rows, ...brotliRows];
 }
 
 await runAlone(import.meta, run);

@@ -17,15 +17,34 @@
 // against 61,158 B (-6.1%), on tpgate-gateway.wasm 108,527 B against 115,102 B
 // (-5.7%), at about 3 s a module (15 iterations; 50 gain 10 bytes more).
 //
-//   node scripts/finish-wasm.mjs npm/dist/tpgate.wasm
-import { readFileSync, writeFileSync } from 'node:fs';
+// With wasm-opt options after the file name, it first optimises the .wasm in
+// place with the wasm-opt of the npm package `binaryen` (a devDependency,
+// much newer than the Binaryen Emscripten 3.1.6 runs at link), so the
+// shipped .wasm and the embedded copy are the same file. Which passes each
+// module gets, and what they save, is in CMakeLists.txt.
+//
+//   node scripts/finish-wasm.mjs npm/dist/tpgate.wasm [-Oz ...]
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import zopfli from '@gfx/zopfli';
 
-const file = process.argv[2];
+const [file, ...passes] = process.argv.slice(2);
 if (!file?.endsWith('.wasm')) {
-  console.error('usage: node scripts/finish-wasm.mjs path/to/module.wasm');
+  console.error('usage: node scripts/finish-wasm.mjs path/to/module.wasm [wasm-opt options]');
   process.exit(2);
+}
+if (passes.length > 0) {
+  const wasmOpt = fileURLToPath(new URL('../node_modules/binaryen/bin/wasm-opt', import.meta.url));
+  if (!existsSync(wasmOpt)) {
+    console.error(`finish-wasm: ${wasmOpt} not found: run npm ci (the binaryen devDependency)`);
+    process.exit(1);
+  }
+  // Emscripten strips the target_features section, so say what the module
+  // uses: the MVP plus bulk memory (-mbulk-memory), nothing newer.
+  const features = ['--mvp-features', '--enable-bulk-memory', '--enable-bulk-memory-opt'];
+  execFileSync(process.execPath, [wasmOpt, ...features, ...passes, file, '-o', file], { stdio: 'inherit' });
 }
 const wasm = readFileSync(file);
 const gzipped = Buffer.from(await zopfli.gzipAsync(wasm, { numiterations: 15 }));
