@@ -220,12 +220,15 @@ async function readMarkers(dir) {
   };
 }
 
-// A fresh app folder: the fixture's sources, tpgate from the tarball, and the
-// workspace's packages (the bundlers and their dependencies, ws, aedes)
-// linked in as an install would have hoisted them.
+// A fresh app folder: the fixture's sources with the shared page and pub/sub
+// module, tpgate from the tarball, and the workspace's packages (the bundlers
+// and their dependencies, ws, aedes) linked in as an install would have
+// hoisted them.
 async function makeApp(bundler, fixture) {
   const app = path.join(work, `${bundler.pkg}-${fixture}`);
   await cp(path.join(fixtures, fixture), app, { recursive: true });
+  await cp(path.join(fixtures, 'shared/index.html'), path.join(app, 'index.html'));
+  await cp(path.join(fixtures, 'shared/pubsub.js'), path.join(app, 'src/pubsub.js'));
   await writeFile(
     path.join(app, 'package.json'),
     `${JSON.stringify({ name: `app-${fixture}`, version: '1.0.0', private: true, type: 'module', dependencies: { tpgate: '^0.1.0' } }, null, 2)}\n`,

@@ -1,26 +1,7 @@
-// A bundled app that only speaks MQTT: it imports nothing but connect, so its
-// bundle must hold neither the gateway nor the emulator module.
-import { connect } from 'tpgate';
-
-function log(text) {
-  console.log(text);
-  const item = document.createElement('li');
-  item.textContent = text;
-  document.getElementById('log').append(item);
-}
-
-async function pubSub(url, topic) {
-  const client = await connect(url, { protocolVersion: 5, reconnect: false });
-  const received = new Promise((resolve) => {
-    client.on('message', (t, payload, packet) => resolve({ topic: t, text: new TextDecoder().decode(payload), qos: packet.qos }));
-  });
-  const granted = await client.subscribe(topic, { qos: 1 });
-  await client.publish(topic, 'hello from a bundle', { qos: 1 });
-  const message = await received;
-  await client.end();
-  log(`pub/sub: ${JSON.stringify(message)}`);
-  return { granted, message };
-}
+// A bundled app that only speaks MQTT: it imports nothing of tpgate but
+// connect (in pubsub.js), so its bundle must hold none of the gateway,
+// platform and emulator modules.
+import { log, pubSub } from './pubsub.js';
 
 window.app = { pubSub };
 window.appReady = true;

@@ -1,30 +1,9 @@
 // A bundled app using tpgate as an application would: the MQTT client from
-// 'tpgate', the ThingsPanel clients from 'tpgate/gateway' and 'tpgate/platform'. The test calls
+// 'tpgate' (in pubsub.js), the ThingsPanel clients from 'tpgate/gateway' and 'tpgate/platform'. The test calls
 // window.app.* with page.evaluate.
-import { connect } from 'tpgate';
 import { connectGateway } from 'tpgate/gateway';
 import { connectPlatform } from 'tpgate/platform';
-
-function log(text) {
-  console.log(text);
-  const item = document.createElement('li');
-  item.textContent = text;
-  document.getElementById('log').append(item);
-}
-
-// connect, subscribe, publish, receive the message back, end.
-async function pubSub(url, topic) {
-  const client = await connect(url, { protocolVersion: 5, reconnect: false });
-  const received = new Promise((resolve) => {
-    client.on('message', (t, payload, packet) => resolve({ topic: t, text: new TextDecoder().decode(payload), qos: packet.qos }));
-  });
-  const granted = await client.subscribe(topic, { qos: 1 });
-  await client.publish(topic, 'hello from a bundle', { qos: 1 });
-  const message = await received;
-  await client.end();
-  log(`pub/sub: ${JSON.stringify(message)}`);
-  return { granted, message };
-}
+import { log, pubSub } from './pubsub.js';
 
 // A gateway answers a command the platform sends it.
 async function command(url, deviceNumber) {
