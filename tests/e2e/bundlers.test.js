@@ -15,6 +15,7 @@
 // the tarball, extracted into the app's node_modules, never the workspace.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,22 +47,13 @@ async function run(file, args, options) {
   }
 }
 
-// The page a bundler that does not handle HTML is given: written into its
-// output folder by hand, as its users do. The data: icon keeps Chromium from
-// asking for /favicon.ico.
-const staticHtml = (scriptTag) => `<!doctype html>
-<html>
-  <head>
-    <meta charset="utf-8" />
-    <link rel="icon" href="data:," />
-    <title>tpgate bundler fixture</title>
-  </head>
-  <body>
-    <ul id="log"></ul>
-    ${scriptTag}
-  </body>
-</html>
-`;
+// The page a bundler that does not handle HTML is given: the fixtures' page
+// with the bundle's script tag, written into its output folder by hand, as
+// its users do. The data: icon keeps Chromium from asking for /favicon.ico.
+const SHARED_PAGE = readFileSync(path.join(fixtures, 'shared/index.html'), 'utf8');
+const PAGE_SCRIPT = '<script type="module" src="./src/index.js"></script>';
+assert.ok(SHARED_PAGE.includes(PAGE_SCRIPT), 'shared/index.html lost its script tag');
+const staticHtml = (scriptTag) => SHARED_PAGE.replace(PAGE_SCRIPT, scriptTag);
 
 // Each bundler as a new user runs it: the command, the output folder, and
 // whatever files the user writes next to the sources (a config, a page).
