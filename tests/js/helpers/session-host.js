@@ -108,7 +108,9 @@ export class SessionHost {
       const waiter = { match, resolve };
       waiter.timer = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        const seen = this.events.map((e) => e.type).join(', ') || 'none';
+        // A host error says why (a refused socket, a bad packet): show it.
+        const describe = (e) => (e.type === 'hostError' ? `hostError: ${e.error?.message ?? e.error?.code ?? e.error}` : e.type);
+        const seen = this.events.map(describe).join(', ') || 'none';
         reject(new Error(`no '${type}' event within ${timeoutMs} ms (queued: ${seen})`));
       }, timeoutMs);
       this.waiters.push(waiter);
