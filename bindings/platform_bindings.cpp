@@ -20,6 +20,7 @@
 #include "gateway/platform_frame.hpp"
 #include "gateway/platform_role.hpp"
 #include "json/writer.hpp"
+#include "script_bindings.hpp"
 #include "session_packed.hpp"
 
 namespace tpgate::bindings {
@@ -199,6 +200,13 @@ struct EventWriter {
     w.begin_object().key("type").string("requestTimedOut");
     w.key("token").integer(static_cast<std::int64_t>(e.token)).key("message").string(e.message).end_object();
   }
+  void operator()(const pf::ScriptFailed& e) const {
+    w.begin_object().key("type").string("scriptFailed");
+    w.key("topic").string(e.topic).key("gateway").string(e.gateway).key("configuration").string(e.configuration);
+    w.key("scriptType").string(pf::script_type_name(e.type));
+    w.key("kind").string(script::failure_kind_name(e.failure.kind)).key("line").integer(e.failure.line);
+    w.key("luaMessage").string(e.failure.message).key("message").string(e.error.message).end_object();
+  }
   void operator()(const pf::ProtocolError& e) const {
     w.begin_object().key("type").string("protocolError");
     w.key("topic").string(e.topic).key("gateway").string(e.gateway).key("error").begin_object();
@@ -233,8 +241,15 @@ class PlatformFrame {
 };
 
 // {ok: true, token, messageId, publication} or a failure.
+// A failure; a data script's (ErrorKind::Script) says so in `kind`.
+val platform_failure_to_js(const mqtt::Error& error) {
+  val out = failure_to_js(error);
+  if (error.kind == mqtt::ErrorKind::Script) out.set("kind", std::string("script"));
+  return out;
+}
+
 val sent_to_js(const mqtt::Result<pf::Sent>& sent) {
-  if (!sent) return failure_to_js(sent.error());
+  if (!sent) return platform_failure_to_js(sent.error());
   val out = val::object();
   out.set("ok", true);
   out.set("token", static_cast<double>(sent->token));
@@ -375,6 +390,30 @@ class PlatformRoleBinding {
     if (role_) role_->map_device(std::move(device_id), std::move(device_number));
   }
 
+  // Data scripts (docs/thingspanel.md#data-scripts). setScript compiles
+  // `source` as `configuration`'s script of `type` ("telemetry_up", ...):
+  // {ok: true} or a failure (kind "script" when it does not compile).
+  // `limits`: {instructions, memoryBytes}, either may be absent.
+  val setScript(std::string configuration, std::string type, std::string source, val limits) {
+    if (!role_) return failure_to_js(*options_error_);
+    auto t = pf::script_type_from_name(type);
+    if (!t) return failure_to_js(bad_argument("type", "unknown script type '" + type + "' (telemetry_up, telemetry_down, attributes_up, attributes_down, command_down, event_up)"));
+    auto l = script_limits_from_js(limits);
+    if (!l) return failure_to_js(l.error());
+    auto st = role_->scripts().set(configuration, *t, source, *l);
+    if (!st) return platform_failure_to_js(st.error());
+    val out = val::object();
+    out.set("ok", true);
+    return out;
+  }
+  void removeScript(std::string configuration, std::string type) {
+    auto t = pf::script_type_from_name(type);
+    if (role_ && t) role_->scripts().remove(configuration, *t);
+  }
+  void assignConfiguration(std::string device, std::string configuration) {
+    if (role_) role_->scripts().assign(device, configuration);
+  }
+
   // JSON text {"telemetry":{k:{value,ts}},"attributes":{...},"events":[{method,params,ts}]},
   // null if nothing was heard, or a failure for a bad target.
   val device(std::string gateway_id, val target) const {
@@ -438,6 +477,9 @@ EMSCRIPTEN_BINDINGS(tpgate_platform) {
       .function("nextDeadline", &PlatformRoleBinding::nextDeadline)
       .function("pendingCount", &PlatformRoleBinding::pendingCount)
       .function("mapDevice", &PlatformRoleBinding::mapDevice)
+      .function("setScript", &PlatformRoleBinding::setScript)
+      .function("removeScript", &PlatformRoleBinding::removeScript)
+      .function("assignConfiguration", &PlatformRoleBinding::assignConfiguration)
       .function("device", &PlatformRoleBinding::device)
       .function("online", &PlatformRoleBinding::online);
 }

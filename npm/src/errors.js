@@ -39,6 +39,23 @@ export class ScenarioError extends TpgateError {
   }
 }
 
+/**
+ * A data script (docs/thingspanel.md#data-scripts) that did not compile or failed
+ * to run. `kind`: 'syntax' | 'runtime' | 'no-function' | 'bad-result' |
+ * 'budget' | 'memory'; `line`: the script's line Lua named (0: none);
+ * `luaMessage`: Lua's own text. Beside a platform client, `scriptType`
+ * ('telemetry_up', ...), `configuration` and, for an upload, `gateway` and `topic`.
+ */
+export class ScriptError extends TpgateError {
+  /** @param {string} message @param {{kind: string, line?: number, luaMessage?: string}} info */
+  constructor(message, info, extra = {}) {
+    super('ERR_SCRIPT', message, extra);
+    this.kind = info.kind;
+    this.line = info.line ?? 0;
+    this.luaMessage = info.luaMessage ?? message;
+  }
+}
+
 export class ConnectionRefusedError extends TpgateError {
   constructor(message, reasonCode, extra = {}) {
     super('ERR_CONNECTION_REFUSED', message, { ...extra, reasonCode });

@@ -13,4 +13,4 @@ import wasm from '../dist/tpgate-gateway.wasm.js';
 const entry = /* @__PURE__ */ roleEntry(browser, createGatewayModule, /* @__PURE__ */ browser.instantiate('tpgate-gateway.wasm', wasm), createConnectGateway);
 export const loadTpgateGateway = entry.load;
 export const connectGateway = entry.connectRole;
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';

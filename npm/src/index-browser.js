@@ -14,4 +14,4 @@ import wasm from '../dist/tpgate.wasm.js';
 export const loadTpgate = /* @__PURE__ */ createModuleLoader(createTpgateModule, /* @__PURE__ */ browser.instantiate('tpgate.wasm', wasm));
 export const connect = /* @__PURE__ */ createConnect(loadTpgate, browser.supported, browser.openTransport);
 export { topicMatcher } from './topic-filter.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';

@@ -5,9 +5,12 @@ import createPlatformModule from '../dist/tpgate-platform.mjs';
 import { node } from './env-node.js';
 import { createConnectPlatform } from './platform.js';
 import { roleEntry } from './role-entry.js';
+import { createCompileScript } from './scripts.js';
 
 const entry = /* @__PURE__ */ roleEntry(node, createPlatformModule, /* @__PURE__ */ node.instantiate('tpgate-platform.wasm'), createConnectPlatform);
 export const loadTpgatePlatform = entry.load;
 export const connectPlatform = entry.connectRole;
+export const compileScript = /* @__PURE__ */ createCompileScript(entry.load);
+export { DataScript, SCRIPT_TYPES, scriptInput } from './scripts.js';
 export { PlatformClient } from './platform.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';

@@ -5,12 +5,14 @@
 // downlinks), keeps one timer at the role's next deadline, and turns the
 // role's events into emitter events and settled promises (the timer and the
 // waiting promises: role-host.js).
-import { ClientClosedError, InvalidOptionError, TpgateError } from './errors.js';
+import { ClientClosedError, InvalidOptionError, ScriptError, TpgateError } from './errors.js';
 import { createIdTables, readFrameAt, topicLength, writePublish } from './packed.js';
 import { loadModule, RoleHost } from './role-host.js';
+import { SCRIPT_TYPES } from './scripts.js';
 import { authOptionsError } from './thingspanel-auth.js';
 
-const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers'];
+const PLATFORM_OPTIONS = ['shareGroup', 'autoAck', 'ackTopics', 'requestTimeout', 'defaultGateway', 'maxRecentEvents', 'deviceNumbers',
+  'configurations', 'scriptLimits'];
 
 // The role's clock: wall-clock ms, as telemetry timestamps are.
 const now = () => Date.now();
@@ -18,9 +20,26 @@ const now = () => Date.now();
 // A failed call of the role: an argument error names its option ("target",
 // "options.ackTopics" -> "ackTopics"); anything else names `fallbackOption`.
 function roleError(info, fallbackOption) {
+  if (info.kind === 'script') return downloadScriptError(info);
   const path = info.kind === 'argument' ? info.path : '';
   const option = path.startsWith('options.') ? path.slice('options.'.length) : path || fallbackOption;
   return new InvalidOptionError(option, info.message);
+}
+
+// A download script failed (or a script did not compile): path is
+// "CONFIGURATION.TYPE", the chunk name Lua puts before the line.
+function downloadScriptError(info) {
+  const dot = info.path.lastIndexOf('.');
+  const configuration = info.path.slice(0, dot);
+  const scriptType = info.path.slice(dot + 1);
+  const marker = `${info.path}:`;
+  const at = info.message.indexOf(marker);
+  const line = at < 0 ? 0 : parseInt(info.message.slice(at + marker.length), 10) || 0;
+  const kind = /does not compile/.test(info.message) ? 'syntax' : (/\((\w[\w-]*)\): /.exec(info.message)?.[1] ?? 'runtime');
+  const err = new ScriptError(info.message, { kind, line, luaMessage: at < 0 ? info.message : info.message.slice(at) });
+  err.configuration = configuration;
+  err.scriptType = scriptType;
+  return err;
 }
 
 function parseJson(text) {
@@ -147,6 +166,16 @@ export class PlatformClient extends RoleHost {
         if (op) op.reject(new TpgateError('ERR_TIMEOUT', e.message));
         break;
       }
+      case 'scriptFailed': {
+        // docs/thingspanel.md#data-scripts: the message is dropped.
+        const err = new ScriptError(e.message, { kind: e.kind, line: e.line, luaMessage: e.luaMessage });
+        err.topic = e.topic;
+        err.gateway = e.gateway;
+        err.configuration = e.configuration;
+        err.scriptType = e.scriptType;
+        this.emit('error', err);
+        break;
+      }
       case 'protocolError': {
         // The message names the topic already.
         const err = new TpgateError('ERR_BAD_MESSAGE', e.error.message, { reasonCode: e.error.code });
@@ -264,6 +293,24 @@ export class PlatformClient extends RoleHost {
     this._role?.mapDevice(deviceId, deviceNumber);
   }
 
+  /**
+   * Sets (compiles) or, with `source` null, removes `configuration`'s data
+   * script of `type` ('telemetry_up', 'telemetry_down', 'attributes_up',
+   * 'attributes_down', 'command_down', 'event_up'). Throws ScriptError when it
+   * does not compile (the previous script stays).
+   */
+  setScript(configuration, type, source, limits = this._scriptLimits) {
+    if (this._role === null) throw new ClientClosedError('setScript() after end()');
+    setRoleScript(this._role, configuration, type, source, limits);
+  }
+
+  /** `device` (device_id or device_number) uses `configuration`'s scripts; null: none. */
+  assignConfiguration(device, configuration) {
+    if (this._role === null) throw new ClientClosedError('assignConfiguration() after end()');
+    if (typeof device !== 'string' || device === '') throw new InvalidOptionError('device', 'device must be a non-empty string');
+    this._role.assignConfiguration(device, configuration ?? '');
+  }
+
   /** Ends the MQTT client; pending requests reject with ERR_CLIENT_CLOSED. */
   async end(force = false) {
     if (!this._ended) {
@@ -271,6 +318,57 @@ export class PlatformClient extends RoleHost {
       this._endHost((op) => new ClientClosedError(`${op.kind} did not complete: the platform client was ended`));
     }
     await this.client.end(force);
+  }
+}
+
+function setRoleScript(role, configuration, type, source, limits) {
+  if (typeof configuration !== 'string' || configuration === '') {
+    throw new InvalidOptionError('configuration', 'configuration must be a non-empty string (its id)');
+  }
+  if (!SCRIPT_TYPES.includes(type)) {
+    throw new InvalidOptionError('type', `unknown script type ${JSON.stringify(type)}; expected one of ${SCRIPT_TYPES.join(', ')}`);
+  }
+  if (source === null || source === undefined) {
+    role.removeScript(configuration, type);
+    return;
+  }
+  if (typeof source !== 'string') throw new InvalidOptionError('source', 'a script source is a string of Lua, or null to remove it');
+  const set = role.setScript(configuration, type, source, limits ?? null);
+  if (!set.ok) throw roleError(set, 'source');
+}
+
+/**
+ * A configurations file's content (docs/configurations.md): each
+ * configuration's enabled scripts, and which configuration each device uses
+ * (by device_id and by device_number, whichever the role reports it by), plus
+ * the device_id -> device_number map for ack topics.
+ */
+function applyConfigurations(role, file, limits) {
+  if (file === null || typeof file !== 'object' || Array.isArray(file)) {
+    throw new InvalidOptionError('configurations', 'configurations must be the object of a configurations file {configurations: [...], devices: [...]}');
+  }
+  for (const [i, conf] of (file.configurations ?? []).entries()) {
+    if (conf === null || typeof conf !== 'object' || typeof conf.id !== 'string' || conf.id === '') {
+      throw new InvalidOptionError('configurations', `configurations[${i}].id must be a non-empty string`);
+    }
+    for (const [type, script] of Object.entries(conf.scripts ?? {})) {
+      if (script === null || script === undefined || script.enabled === false) continue;
+      const source = typeof script === 'string' ? script : script.source;
+      if (typeof source !== 'string') {
+        throw new InvalidOptionError('configurations', `configurations[${i}].scripts.${type}: no source (read files with readConfigurations())`);
+      }
+      setRoleScript(role, conf.id, type, source, limits);
+    }
+  }
+  for (const device of file.devices ?? []) {
+    if (device === null || typeof device !== 'object') continue;
+    if (typeof device.device_id === 'string' && typeof device.device_number === 'string') {
+      role.mapDevice(device.device_id, device.device_number);
+    }
+    if (typeof device.configuration !== 'string' || device.configuration === '') continue;
+    for (const key of ['device_id', 'device_number']) {
+      if (typeof device[key] === 'string' && device[key] !== '') role.assignConfiguration(device[key], device.configuration);
+    }
   }
 }
 
@@ -289,7 +387,7 @@ export function createConnectPlatform(loadTpgate, connect) {
       if (PLATFORM_OPTIONS.includes(key)) roleOptions[key] = value;
       else clientOptions[key] = value;
     }
-    const { deviceNumbers, ...forRole } = roleOptions;
+    const { deviceNumbers, configurations, scriptLimits, ...forRole } = roleOptions;
     // docs/thingspanel.md#authentication; `root` is the platform's own username, so none is reserved here.
     const authProblem = authOptionsError('connectPlatform', clientOptions);
     if (authProblem !== null) throw authProblem;
@@ -308,6 +406,14 @@ export function createConnectPlatform(loadTpgate, connect) {
       }
       for (const [id, dn] of Object.entries(deviceNumbers)) role.mapDevice(id, String(dn));
     }
+    if (configurations !== undefined) {
+      try {
+        applyConfigurations(role, configurations, scriptLimits);
+      } catch (err) {
+        role.delete();
+        throw err;
+      }
+    }
     let client;
     try {
       client = await connect(url, clientOptions);
@@ -316,6 +422,7 @@ export function createConnectPlatform(loadTpgate, connect) {
       throw err;
     }
     const platform = new PlatformClient(client, role, tpgate);
+    platform._scriptLimits = scriptLimits;
     try {
       // One filter per SUBSCRIBE (docs/thingspanel.md#one-filter-per-subscribe).
       for (const filter of subs.filters) await client.subscribe(filter, { qos: 1 });

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "gateway/envelope.hpp"
+#include "json/read.hpp"
+#include "json/writer.hpp"
 #include "gateway/telemetry_fast.hpp"
 
 namespace tpgate::gateway::platform {
@@ -95,10 +97,13 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
     from.dn.assign(from.gateway);
   }
 
+  bool acked = false;
+  if (!scripts_.empty() && !run_upload_script(info->kind, topic, *info, from, payload, now_ms, out, acked)) return out;
+
   switch (info->kind) {
     case TopicKind::Telemetry: on_telemetry(topic, from, payload, now_ms, out, fast); break;
     case TopicKind::AttributeReport:
-    case TopicKind::EventReport: on_report(*info, topic, from, payload, now_ms, out); break;
+    case TopicKind::EventReport: on_report(*info, topic, from, payload, now_ms, out, acked); break;
     case TopicKind::CommandResponse:
     case TopicKind::AttributeSetResponse: on_response(*info, topic, from, payload, now_ms, out); break;
     default:
@@ -108,6 +113,61 @@ Outputs PlatformRole::receive(std::string_view topic_view, std::string_view payl
       break;
   }
   return out;
+}
+
+bool PlatformRole::run_upload_script(TopicKind kind, const std::string& topic, const TopicInfo& info,
+                                     const Sender& from, std::string_view& payload, std::int64_t now_ms,
+                                     Outputs& out, bool& acked) {
+  ScriptType type;
+  switch (kind) {
+    case TopicKind::Telemetry: type = ScriptType::TelemetryUp; break;
+    case TopicKind::AttributeReport: type = ScriptType::AttributesUp; break;
+    case TopicKind::EventReport: type = ScriptType::EventUp; break;
+    default: return true;  // responses are never scripted
+  }
+  DataScripts::Found found = scripts_.find(from.gateway, from.dn, type);
+  if (found.script == nullptr) return true;
+  // The backend acks a report before its script runs.
+  if (kind != TopicKind::Telemetry &&
+      (kind == TopicKind::EventReport ? options_.auto_ack_events : options_.auto_ack_attributes)) {
+    ack(info, topic, from, success_response(now_ms), out);
+    acked = true;
+  }
+  // The backend passes an empty topic in its live pipeline.
+  script::Outcome outcome = found.script->run(payload, "");
+  if (!outcome.ok) {
+    mqtt::Error error = DataScripts::error("gateway " + from.gateway, *found.configuration, type, outcome.failure);
+    out.events.push_back(ScriptFailed{topic, from.gateway, *found.configuration, type, std::move(outcome.failure),
+                                      with_topic(topic, std::move(error))});
+    return false;
+  }
+  // A result that is not a JSON object is wrapped: a JSON value as it is, other text as a string.
+  tpgate::json::Value value = tpgate::json::parse(outcome.output);
+  if (value.is_object()) {
+    scripted_ = std::move(outcome.output);
+  } else {
+    scripted_.clear();
+    tpgate::json::Writer w(scripted_);
+    w.begin_object();
+    if (type == ScriptType::EventUp) w.key("method").string("_raw").key("params").begin_object().key("value");
+    else w.key("_raw");
+    if (value.is_discarded()) w.string(outcome.output);
+    else w.raw(outcome.output);
+    if (type == ScriptType::EventUp) w.end_object();
+    w.end_object();
+  }
+  payload = scripted_;
+  return true;
+}
+
+mqtt::Status PlatformRole::run_download_script(ScriptType type, std::string_view dn, std::string& payload) {
+  if (scripts_.empty()) return mqtt::ok_status();
+  DataScripts::Found found = scripts_.find(dn, {}, type);
+  if (found.script == nullptr) return mqtt::ok_status();
+  script::Outcome outcome = found.script->run(payload, "");
+  if (!outcome.ok) return DataScripts::error("downlink to " + std::string(dn), *found.configuration, type, outcome.failure);
+  payload = std::move(outcome.output);
+  return mqtt::ok_status();
 }
 
 void PlatformRole::on_telemetry(const std::string& topic, const Sender& from, std::string_view payload,
@@ -167,9 +227,9 @@ void PlatformRole::on_telemetry(const std::string& topic, const Sender& from, st
 }
 
 void PlatformRole::on_report(const TopicInfo& info, const std::string& topic, const Sender& from,
-                             std::string_view payload, std::int64_t now_ms, Outputs& out) {
+                             std::string_view payload, std::int64_t now_ms, Outputs& out, bool acked) {
   const bool is_event = info.kind == TopicKind::EventReport;
-  const bool auto_ack = is_event ? options_.auto_ack_events : options_.auto_ack_attributes;
+  const bool auto_ack = !acked && (is_event ? options_.auto_ack_events : options_.auto_ack_attributes);
   auto parsed = parse_gateway_payload(is_event ? PayloadKind::Event : PayloadKind::Attributes, payload,
                                       options_.limits);
   if (!parsed) {
@@ -283,12 +343,18 @@ mqtt::Result<Sent> PlatformRole::send_request(RequestKind kind, std::string_view
   if (!mid) return mid.error();
   auto topic = kind == RequestKind::Command ? command_topic(dn, *mid) : attribute_set_topic(dn, *mid);
   if (!topic) return topic.error();
+  // docs/thingspanel.md#one-target-per-downlink: one path per message, the way the backend sends it.
+  std::string payload = dump(to_json(wrap(target, std::move(body))));
+  if (auto st = run_download_script(kind == RequestKind::Command ? ScriptType::CommandDown : ScriptType::AttributesDown,
+                                    dn, payload);
+      !st) {
+    return st.error();
+  }
   const RequestToken token = next_token_;
   if (auto st = correlator_.add(kind, *mid, token, now_ms, options_.request_timeout_ms); !st) return st.error();
   ++next_token_;
   requests_[token] = PendingRequest{kind, *mid, std::string(dn)};
-  // docs/thingspanel.md#one-target-per-downlink: one path per message, the way the backend sends it.
-  return Sent{token, *mid, Publication{std::move(*topic), dump(to_json(wrap(target, std::move(body))))}};
+  return Sent{token, *mid, Publication{std::move(*topic), std::move(payload)}};
 }
 
 mqtt::Result<Sent> PlatformRole::send_command(std::string_view dn, const Target& target, std::string_view method,
@@ -322,10 +388,12 @@ mqtt::Result<Sent> PlatformRole::send_attribute_get(std::string_view dn, const T
   } else {
     message = to_json(wrap(target, std::move(body)));
   }
+  std::string payload = dump(message);
+  if (auto st = run_download_script(ScriptType::AttributesDown, dn, payload); !st) return st.error();
   const RequestToken token = next_token_++;
   gets_.push_back(PendingGet{token, std::string(dn), {WantedKeys{target, keys}}, now_ms,
                              now_ms + options_.request_timeout_ms});
-  return Sent{token, {}, Publication{std::move(*topic), dump(message)}};
+  return Sent{token, {}, Publication{std::move(*topic), std::move(payload)}};
 }
 
 mqtt::Result<Sent> PlatformRole::send_control(std::string_view dn, const Target& target, const json& values,
@@ -335,7 +403,9 @@ mqtt::Result<Sent> PlatformRole::send_control(std::string_view dn, const Target&
   if (auto st = validate_body(PayloadKind::Control, values, body_path(target)); !st) return st.error();
   auto topic = control_topic(dn);
   if (!topic) return topic.error();
-  return Sent{0, {}, Publication{std::move(*topic), dump(to_json(wrap(target, values)))}};
+  std::string payload = dump(to_json(wrap(target, values)));
+  if (auto st = run_download_script(ScriptType::TelemetryDown, dn, payload); !st) return st.error();
+  return Sent{0, {}, Publication{std::move(*topic), std::move(payload)}};
 }
 
 Outputs PlatformRole::tick(std::int64_t now_ms) {

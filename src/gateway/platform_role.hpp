@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "gateway/correlator.hpp"
+#include "gateway/data_scripts.hpp"
 #include "gateway/envelope.hpp"
 #include "gateway/message_id.hpp"
 #include "gateway/payload_body.hpp"
@@ -120,8 +121,20 @@ struct Warning {
   std::string message;
 };
 
+// An upload data script failed (docs/thingspanel.md#data-scripts): the message
+// is dropped. `error` is ErrorKind::Script and reads on its own; `failure` is
+// the script's own account (kind, Lua message, line).
+struct ScriptFailed {
+  std::string topic;
+  std::string gateway;
+  std::string configuration;
+  ScriptType type = ScriptType::TelemetryUp;
+  script::Failure failure;
+  mqtt::Error error;
+};
+
 using PlatformEvent = std::variant<TelemetryReceived, AttributesReceived, EventReceived, StatusChanged,
-                                   RequestCompleted, RequestTimedOut, ProtocolError, Warning>;
+                                   RequestCompleted, RequestTimedOut, ProtocolError, Warning, ScriptFailed>;
 
 struct Outputs {
   std::vector<Publication> publications;
@@ -198,6 +211,17 @@ class PlatformRole {
   // The backend's device_id -> device_number lookup, for ack topics (see above).
   void map_device(std::string device_id, std::string device_number);
 
+  // The device configurations' data scripts, run where the backend runs them
+  // (docs/thingspanel.md#data-scripts): an upload script of the publishing
+  // gateway's configuration on the whole unwrapped payload, before it is split
+  // into targets (a failure drops the message with a ProtocolError of
+  // ErrorKind::Script; a result that is not a JSON object is wrapped as
+  // {"_raw": v}, for events {"method":"_raw","params":{"value":v}}); a download
+  // script of the top-level gateway's configuration on the built body before it
+  // is published (a failure fails the send_* call, nothing is sent). Responses
+  // and acks never pass through a script; reports are acked before it runs.
+  DataScripts& scripts() { return scripts_; }
+
   const PlatformView& view() const { return view_; }
   // The ids frames refer to member names by (FastOutputs::key_ids are from here).
   KeyTable& keys() { return view_.keys(); }
@@ -227,7 +251,13 @@ class PlatformRole {
   void on_telemetry(const std::string& topic, const Sender& from, std::string_view payload,
                     std::int64_t now_ms, Outputs& out, FastOutputs* fast);
   void on_report(const TopicInfo& info, const std::string& topic, const Sender& from, std::string_view payload,
-                 std::int64_t now_ms, Outputs& out);
+                 std::int64_t now_ms, Outputs& out, bool acked);
+  // Runs the upload script for `kind`, if the sender's configuration has one:
+  // false when it failed (the error is in `out`); `payload` then points at the result.
+  bool run_upload_script(TopicKind kind, const std::string& topic, const TopicInfo& info, const Sender& from,
+                         std::string_view& payload, std::int64_t now_ms, Outputs& out, bool& acked);
+  // Encodes a built downlink with the download script of `dn`'s configuration, if any.
+  mqtt::Status run_download_script(ScriptType type, std::string_view dn, std::string& payload);
   void on_response(const TopicInfo& info, const std::string& topic, const Sender& from,
                    std::string_view payload, std::int64_t now_ms, Outputs& out);
   void on_status(const TopicInfo& info, const std::string& topic, std::string_view payload, Outputs& out);
@@ -251,6 +281,8 @@ class PlatformRole {
   Sender from_;              // the last sender (its strings' capacity kept from call to call)
   std::string topic_;        // the last topic received, likewise
   FastTelemetry scratch_;  // the fast path's buffers when the caller takes Outputs
+  DataScripts scripts_;
+  std::string scripted_;  // the last upload script's result: fast telemetry points into it
 };
 
 }  // namespace tpgate::gateway::platform

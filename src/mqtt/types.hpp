@@ -116,6 +116,8 @@ enum class ErrorKind : std::uint8_t {
   Mqtt,      // an MQTT outcome: `reason` is the reason code a packet carries (or would)
   Argument,  // a caller's argument or option: `path` names it ("options.will.topic")
   Payload,   // received data that cannot be used: `path` is where in it ("gateway_data.t")
+  Script,    // a data script failed (docs/thingspanel.md#data-scripts): `path` names the script
+             // ("custom-gw.telemetry_up"), `message` carries Lua's "NAME:LINE: ..." text
 };
 
 // Every failure in the core is one of these. For ErrorKind::Mqtt, `reason` is
@@ -198,6 +200,16 @@ class [[nodiscard]] Result {
 struct Ok {};
 using Status = Result<Ok>;
 inline Status ok_status() { return Status(Ok{}); }
+
+// "mqtt", "argument", "payload", "script": the `kind` hosts see.
+inline std::string_view error_kind_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::Argument: return "argument";
+    case ErrorKind::Payload: return "payload";
+    case ErrorKind::Script: return "script";
+    default: return "mqtt";
+  }
+}
 
 inline Error make_error(ReasonCode reason, std::string message) {
   Error error;
