@@ -2,7 +2,7 @@
 // its own small module, for tools and tests. Applications want connect() instead.
 import type { Decoder, LoadOptions, Outcome, Packet, ProtocolVersion } from './index.js';
 export type { Decoder, Packet } from './index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './index.js';
 
 export interface CodecModule {
   Decoder: new (options?: { version?: ProtocolVersion; role?: 'any' | 'client' | 'server'; maxPacketSize?: number }) => Decoder;

@@ -1,6 +1,6 @@
 // Types of 'tpgate/emulator': fleets of virtual ThingsPanel gateways, on the emulator module.
 import type { LoadOptions, TpgateError } from './index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './index.js';
 
 // ---------------------------------------------------------------------------
 // The emulator: fleets of virtual ThingsPanel gateways (docs/scenario.md).

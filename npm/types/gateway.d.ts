@@ -1,7 +1,7 @@
 // Types of 'tpgate/gateway': the ThingsPanel gateway client (device side), on
 // the gateway module. The platform client is 'tpgate/platform' (platform.d.ts).
 import type { ClientOptions, LoadOptions, MqttClient, QoS, TpgateError, TpgateModule } from './index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './index.js';
 
 /**
  * Loads the gateway module (tpgate-gateway.wasm: the MQTT client plus the ThingsPanel gateway role, used

@@ -313,6 +313,7 @@ export type TpgateErrorCode =
   | 'ERR_GATEWAY_INPUT'       // gateway: a received message was refused (emitted as 'error')
   | 'ERR_REQUEST_FAILED'      // platform: a request was answered with a failure response (`errcode`, `response`)
   | 'ERR_BAD_MESSAGE'         // platform: a received message could not be used (emitted as 'error', `topic`)
+  | 'ERR_SCRIPT'              // a data script did not compile or failed (ScriptError)
   | 'ERR_INVALID_SCENARIO'    // emulator: the scenario does not fit docs/scenario.md (ScenarioError: path, expected)
   | 'ERR_EMULATOR_STARTED'    // emulator: start() on an emulator already started
   | 'ERR_EMULATOR_STOPPED';   // emulator: used after stop()
@@ -453,6 +454,26 @@ export function connect(url: string, options?: ClientOptions): Promise<MqttClien
  * like "f". A filter without wildcards matches that topic only. Plain JS: loads no module.
  */
 export function topicMatcher(filter: string): (topic: string) => boolean;
+
+/**
+ * A data script (docs/thingspanel.md#data-scripts) that did not compile or failed to run (code
+ * 'ERR_SCRIPT'). Beside a platform client: `scriptType`, `configuration` and, for an upload script,
+ * `gateway` and `topic` (the message was dropped).
+ */
+export class ScriptError extends TpgateError {
+  readonly kind: 'syntax' | 'runtime' | 'no-function' | 'bad-result' | 'budget' | 'memory' | 'argument';
+  /** The script's line Lua named; 0 when none applies. */
+  readonly line: number;
+  /** Lua's own text: "up.lua:3: attempt to index local 'data' (a nil value)". */
+  readonly luaMessage: string;
+  readonly scriptType?: ScriptType;
+  readonly configuration?: string;
+  readonly gateway?: string;
+  readonly topic?: string;
+}
+
+/** The platform's data script types (A-F): what a configuration's script converts. */
+export type ScriptType = 'telemetry_up' | 'telemetry_down' | 'attributes_up' | 'attributes_down' | 'command_down' | 'event_up';
 
 /** A scenario that does not fit docs/scenario.md; rejected before anything connects (code 'ERR_INVALID_SCENARIO'). */
 export class ScenarioError extends TpgateError {

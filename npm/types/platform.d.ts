@@ -1,7 +1,8 @@
 // Types of 'tpgate/platform': the ThingsPanel platform client (the platform side: reports in, requests
 // out), on the platform module.
-import type { ClientOptions, LoadOptions, MqttClient, TpgateError, TpgateModule } from './index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, TpgateError } from './index.js';
+import type { ClientOptions, LoadOptions, MqttClient, ScriptType, TpgateError, TpgateModule } from './index.js';
+export type { ScriptType } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './index.js';
 
 /**
  * Loads the platform module (tpgate-platform.wasm: the MQTT client plus the ThingsPanel platform role,
@@ -53,7 +54,46 @@ export interface PlatformOptions extends ClientOptions {
   maxRecentEvents?: number;
   /** Envelope device_id -> device_number, for ack topics (an unmapped device_id is used as is). */
   deviceNumbers?: Record<string, string>;
+  /**
+   * A configurations file's content (docs/configurations.md, read with readConfigurations() from
+   * 'tpgate/broker' in Node): each configuration's enabled data scripts run where the platform runs
+   * them, for the devices that point at it; its devices' device_id -> device_number feed the acks.
+   */
+  configurations?: ConfigurationsFile;
+  /** Limits of every data script: VM instructions per run (default 1e8) and bytes (default 32 MiB). */
+  scriptLimits?: ScriptLimits;
 }
+
+export interface ScriptLimits {
+  instructions?: number;
+  memoryBytes?: number;
+}
+
+/** A configurations file (docs/configurations.md): the parts the platform client reads. */
+export interface ConfigurationsFile {
+  configurations?: Array<{
+    id: string;
+    scripts?: Partial<Record<ScriptType, string | { source?: string; enabled?: boolean } | null>>;
+    [field: string]: unknown;
+  }>;
+  devices?: Array<{ device_id?: string; device_number?: string; configuration?: string; [field: string]: unknown }>;
+}
+
+/** A compiled data script: run encodeInp(msg, topic) as often as needed. */
+export class DataScript {
+  readonly name: string;
+  /** Throws ScriptError when the run fails. `input`: text ("0x..." = hex) or bytes. */
+  run(input: string | Uint8Array, topic?: string): { output: Uint8Array; text: string };
+  /** Bytes the script's Lua state holds. */
+  memoryInUse(): number;
+  close(): void;
+}
+
+/** Compiles a ThingsPanel data script (Lua 5.1, `function encodeInp(msg, topic)`); rejects with ScriptError. */
+export function compileScript(source: string, options?: ScriptLimits & { name?: string }): Promise<DataScript>;
+/** A script input as the platform's test endpoint reads it: "0x..." is hex, other text UTF-8. */
+export function scriptInput(input: string | Uint8Array): Uint8Array;
+export const SCRIPT_TYPES: readonly ScriptType[];
 
 export interface TelemetryEvent {
   gateway: string;
@@ -117,7 +157,10 @@ export interface PlatformEvents {
   event: (event: GatewayEventEvent) => void;
   status: (event: StatusEvent) => void;
   warning: (warning: { topic: string; gateway: string; message: string }) => void;
-  /** ERR_BAD_MESSAGE (a message that could not be used; `topic` says which), or a failed ack publish. */
+  /**
+   * ERR_BAD_MESSAGE (a message that could not be used; `topic` says which), ERR_SCRIPT (a ScriptError:
+   * an upload data script failed and the message was dropped), or a failed ack publish.
+   */
   error: (error: TpgateError & { topic?: string; gateway?: string }) => void;
 }
 
@@ -145,6 +188,10 @@ export class PlatformClient {
   /** The broker's last devices/status word for deviceId, or null. */
   online(deviceId: string): boolean | null;
   mapDevice(deviceId: string, deviceNumber: string): void;
+  /** Sets (compiles) or, with null, removes a configuration's data script; throws ScriptError when it does not compile. */
+  setScript(configuration: string, type: ScriptType, source: string | null, limits?: ScriptLimits): void;
+  /** `device` (device_id or device_number) uses `configuration`'s scripts; null: none. */
+  assignConfiguration(device: string, configuration: string | null): void;
   /** Ends the MQTT client; pending requests reject with ERR_CLIENT_CLOSED. */
   end(force?: boolean): Promise<void>;
 }
