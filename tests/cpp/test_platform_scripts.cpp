@@ -65,7 +65,7 @@ TEST(PlatformScripts, UploadScriptReshapesTheWholePayloadBeforeTheSplit) {
 
 TEST(PlatformScripts, SameEventsAsTheStandardPayloadWithTheFastPathTaken) {
   // The script's output is the seed's standard message: the events equal the unscripted ones.
-  const std::string seed_text = seed::kTelemetryMultiLevel;
+  const std::string seed_text(seed::kTelemetryMultiLevel);
   std::string lua = "function encodeInp(msg, topic) return [==[" + seed_text + "]==] end";
   PlatformRole plain;
   PlatformRole scripted = scripted_role(ScriptType::TelemetryUp, lua.c_str());
@@ -127,7 +127,7 @@ TEST(PlatformScripts, ReportsAreAckedBeforeTheScriptRunsEvenWhenItFails) {
 }
 
 TEST(PlatformScripts, ScriptedReportIsAckedOnceAndUsed) {
-  std::string lua = std::string("function encodeInp(msg) return [==[") + seed::kAttributes + "]==] end";
+  std::string lua = "function encodeInp(msg) return [==[" + std::string(seed::kAttributes) + "]==] end";
   PlatformRole role = scripted_role(ScriptType::AttributesUp, lua.c_str());
   Outputs out = role.receive("gateway/attributes/78", "custom bytes", 0, "gw-1");
   EXPECT_EQ(out.publications.size(), 1u);
