@@ -273,7 +273,7 @@ function checkMappings(list, here, fail, warnings) {
       source_topic: rule.source_topic,
       target_topic: rule.target_topic,
       data_identifier: identifier,
-      priority: rule.priority ?? 0,
+      priority: rule.priority ?? 100,
       enabled: rule.enabled ?? true,
     };
     if (r.direction === 'up') {
@@ -312,6 +312,15 @@ function checkMappings(list, here, fail, warnings) {
 
   const enabled = rules.filter((r) => r.enabled);
   const label = (r) => `${r.at}${r.name ? ` ("${r.name}")` : ''}`;
+  for (const [i, a] of rules.entries()) {
+    for (const b of rules.slice(i + 1)) {
+      // The backend refuses a second row with the same direction, source and target ("topic mapping already exists").
+      if (a.direction === b.direction && a.source_topic === b.source_topic && a.target_topic === b.target_topic) {
+        fail(`${label(b)} repeats ${label(a)}: same direction, source_topic "${a.source_topic}" and target_topic `
+          + `"${a.target_topic}" (the platform refuses such a rule too: "topic mapping already exists"); remove one`, b.at);
+      }
+    }
+  }
   for (const [i, a] of enabled.entries()) {
     for (const b of enabled.slice(i + 1)) {
       if (a.direction !== b.direction || a.priority !== b.priority) continue;

@@ -193,11 +193,15 @@ describe('rules that loop or collide are refused at start', () => {
     await assert.rejects(start([
       { name: 'first', direction: 'up', source_topic: 'x/+', target_topic: 'gateway/telemetry' },
       { name: 'second', direction: 'up', source_topic: 'x/+', target_topic: 'gateway/event/+' },
-    ]), /topic_mappings\[1\] \("second"\) collides with configurations\[0\]\.topic_mappings\[0\] \("first"\): same direction, priority 0 and source_topic "x\/\+"/);
+    ]), /topic_mappings\[1\] \("second"\) collides with configurations\[0\]\.topic_mappings\[0\] \("first"\): same direction, priority 100 and source_topic "x\/\+"/);
     await assert.rejects(start([
       { name: 'a', direction: 'down', source_topic: 'a/{device_number}', target_topic: 'gateway/command/{device_number}/+', data_identifier: 'go' },
       { name: 'b', direction: 'down', source_topic: 'b/{device_number}', target_topic: 'gateway/command/{device_number}/+', data_identifier: 'go' },
-    ]), /\("b"\) collides with .*\("a"\): same direction, priority 0 and target_topic "gateway\/command\/\{device_number\}\/\+" and data_identifier "go"/);
+    ]), /\("b"\) collides with .*\("a"\): same direction, priority 100 and target_topic "gateway\/command\/\{device_number\}\/\+" and data_identifier "go"/);
+    await assert.rejects(start([
+      { name: 'p1', direction: 'up', source_topic: 'y/+', target_topic: 'gateway/telemetry', priority: 1 },
+      { name: 'p2', direction: 'up', source_topic: 'y/+', target_topic: 'gateway/telemetry', priority: 2 },
+    ]), /\("p2"\) repeats .*\("p1"\): same direction, source_topic "y\/\+" and target_topic "gateway\/telemetry"/);
     // Another priority, or another data_identifier, is no collision.
     const ok = await start([
       { direction: 'up', source_topic: 'x/+', target_topic: 'gateway/telemetry' },
