@@ -9,7 +9,7 @@
 // - devices/status/{device_id} `1` / `0` when a device connects / goes away
 //   (docs/thingspanel.md#online-status);
 // - topic mapping per the device's configuration (docs/thingspanel.md#topic-mapping,
-//   plugin/thingspanel/topicmap_*.go there): a device publish on a custom topic
+//   docs/configurations.md#topic-mappings): a device publish on a custom topic
 //   an up rule matches is republished, enveloped, on the rule's standard topic
 //   and the original dropped; a standard downlink the platform publishes is also
 //   forwarded to the device's custom topic of the first matching down rule
