@@ -171,8 +171,9 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
     return Buffer.from(JSON.stringify({ device_id: device.device_id, values: original.toString('base64') }));
   }
 
-  const rulesOf = (device, direction) => (registry.configuration(device.configuration)?.topic_mappings ?? [])
-    .filter((r) => r.enabled && r.direction === direction);
+  const NO_RULES = [];
+  const rulesOf = (device, direction) => (device.configuration === undefined ? NO_RULES
+    : (registry.configuration(device.configuration)?.topic_mappings ?? NO_RULES).filter((r) => r.enabled && r.direction === direction));
 
   /** The first up rule (by priority) whose source_topic matches; its target rendered. */
   function mapUp(device, packet) {
