@@ -86,6 +86,16 @@ describe('self-registration (POST /api/v1/device/auth)', () => {
       assert.equal(pre.connected_ever, false, 'a device that never connected shows as not yet active');
       assert.equal(pre.online, false);
       await gw.endAsync();
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const now = (await apiGet(api, '/api/v1/tpgate/devices')).body.data.devices.find((d) => d.device_number === 'new-gw');
+        if (!now.online) {
+          assert.equal(now.connected_ever, true, 'still connected once after going away');
+          break;
+        }
+        assert.ok(Date.now() < deadline, 'online turns false once the device has gone');
+        await new Promise((r) => setTimeout(r, 25));
+      }
       await root.endAsync();
     } finally {
       await broker.close();
@@ -316,6 +326,17 @@ describe('CLI', () => {
     assert.equal(await exited, 0);
     const written = JSON.parse(await readFile(file, 'utf8'));
     assert.ok(written.devices.some((d) => d.device_number === 'cli-gw'));
+  });
+
+  test('a bad configurations file exits 1 naming the path at fault', TIMEOUT, async () => {
+    const file = path.join(dir, 'cli-bad.json');
+    await writeFile(file, JSON.stringify({ configurations: [{ id: 'c', scripts: { telemetry_up: { file: 'nope.lua' } } }] }));
+    const child = spawn(process.execPath, [BIN, 'broker', '--tcp', '0', '--ws', '0', '--thingspanel', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(err, /cli-bad\.json: configurations\[0\]\.scripts\.telemetry_up\.file: cannot read "nope\.lua" \(ENOENT/);
   });
 
   test('--api-port off: no API; --api-port without --thingspanel is a usage error', TIMEOUT, async () => {
