@@ -44,9 +44,10 @@ function encodeInp(msg, topic)
   end
 end`;
 
+// A configurations file (docs/configurations.md), as the dev broker reads it too.
 const CONFIGURATIONS = {
-  configurations: [{ id: 'custom-gw', scripts: { telemetry_up: { source: TELEMETRY_UP, enabled: true }, command_down: { source: COMMAND_DOWN } } }],
-  devices: [{ device_number: DN, configuration: 'custom-gw' }],
+  configurations: [{ id: 'custom-gw', scripts: { telemetry_up: { content: TELEMETRY_UP, enabled: true }, command_down: { content: COMMAND_DOWN } } }],
+  devices: [{ device_id: 'f0e1d2c3-0000-4000-8000-000000000001', device_number: DN, username: DN, configuration: 'custom-gw' }],
 };
 
 let broker;
@@ -149,8 +150,11 @@ test('setScript: a script that does not compile is refused with its line; null r
 });
 
 test('a bad configurations option is refused before connecting', TIMEOUT, async () => {
-  await assert.rejects(connectPlatform(broker.tcpUrl, { configurations: [] }), /configurations must be the object/);
+  await assert.rejects(connectPlatform(broker.tcpUrl, { configurations: { configurations: {} } }), /configurations must be an array/);
   await assert.rejects(connectPlatform(broker.tcpUrl, {
-    configurations: { configurations: [{ id: 'c', scripts: { telemetry_up: 'function encodeInp(' } }] },
+    configurations: { configurations: [{ id: 'c', scripts: { telemetry_up: { content: 'function encodeInp(' } } }] },
   }), ScriptError);
+  await assert.rejects(connectPlatform(broker.tcpUrl, {
+    configurations: { configurations: [{ id: 'c', scripts: { telemetry_up: { file: 'up.lua' } } }] },
+  }), /loadConfigurationsFile/);
 });
