@@ -497,6 +497,11 @@ Outcome Script::run(std::string_view msg, std::string_view topic) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, state.runner_ref);
   lua_pushlightuserdata(L, &run);
   const int status = lua_pcall(L, 1, 0, 0);
+  if (status != 0 && run.status == 0) {  // an error outside the script's own calls
+    std::size_t length = 0;
+    const char* text = lua_tolstring(L, -1, &length);
+    if (text != nullptr) message.assign(text, length);
+  }
   lua_settop(L, 0);
 
   Failure& failure = outcome.failure;
