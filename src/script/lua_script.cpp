@@ -530,7 +530,16 @@ Outcome Script::run(std::string_view msg, std::string_view topic) {
   }
   // Lua 5.1 has no emergency collection: free what the run left before the
   // next one needs the room.
-  if (account.in_use > account.cap / 2) lua_cpcall(L, collect_protected, nullptr);
+  // The collection runs with the cap lifted: lua_cpcall allocates a closure,
+  // which a state at its cap (after a memory failure) would refuse, and then
+  // nothing would ever be freed.
+  if (account.in_use > account.cap / 2) {
+    const std::size_t cap = account.cap;
+    account.cap = static_cast<std::size_t>(-1);
+    lua_cpcall(L, collect_protected, nullptr);
+    account.cap = cap;
+    account.memory_refused = false;
+  }
   return outcome;
 }
 
