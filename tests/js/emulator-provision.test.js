@@ -19,8 +19,9 @@ const SECRET = 'template-secret-1';
 
 /**
  * The platform's registration endpoint. `hooks.before(body, n)` may answer
- * first: {status, json}; `hooks.hold` (a number k) keeps responses until k
- * requests are in flight (or every remaining one is).
+ * first: {status, json}; `hooks.hold` (a number k, with `hooks.total` the
+ * requests to expect) keeps responses until k requests are in flight (or
+ * every remaining one is).
  */
 async function startPlatform(hooks = {}) {
   const devices = new Map(); // device_number -> {device_id, voucher, parent, addr}
@@ -65,7 +66,8 @@ async function startPlatform(hooks = {}) {
       if (hooks.hold) {
         held.push(answer);
         const remaining = hooks.total - state.completed;
-        if (held.length >= Math.min(hooks.hold, remaining)) release();
+        // Full: answer a moment later, so that a client over its limit would have sent more by then.
+        if (held.length >= Math.min(hooks.hold, remaining)) setTimeout(release, 30);
       } else {
         answer();
       }
