@@ -4,18 +4,33 @@
 // 200080-200086), and a real aedes broker that admits only the vouchers the
 // server handed out.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { createEmulator } from '../../npm/src/emulator-node.js';
 import { ProvisionError, provision, provisionLevels } from '../../npm/src/provision.js';
 import { startAedes } from './helpers/aedes.js';
 
 const SECRET = 'template-secret-1';
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../npm/bin/tpgate.js');
+
+/** Runs `tpgate ...` to its end: {code, stdout, stderr}. */
+function runCli(args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /**
  * The platform's registration endpoint. `hooks.before(body, n)` may answer
@@ -228,4 +243,29 @@ test('provisioning settings are checked before anything is sent', async () => {
     createEmulator(SCENARIO, { url: broker.tcpUrl, provision: { apiUrl: 'http://127.0.0.1:1' } }),
     (err) => err.code === 'ERR_INVALID_OPTION' && /template secret/.test(err.message),
   );
+});
+
+test('tpgate emulate --provision-url --template-secret --vouchers: registers, shows progress, connects; a refusal exits 1 with the reason', async () => {
+  const p = await startPlatform();
+  try {
+    const file = path.join(dir, 'cli-scenario.json');
+    const vouchers = path.join(dir, 'cli-vouchers.json');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, JSON.stringify({ gateways: { count: 2, device_number: 'cli-{i}' }, gateway: { telemetry_interval_s: 0 } }));
+    const ok = await runCli(['emulate', file, '--url', broker.tcpUrl, '--provision-url', p.url, '--template-secret', SECRET, '--vouchers', vouchers, '--duration', '0.5']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /registering 2\/2 \(registered 2, already known 0, failed 0\)/);
+    assert.deepEqual(Object.keys(JSON.parse(await readFile(vouchers, 'utf8'))).sort(), ['cli-1', 'cli-2']);
+    assert.equal(p.state.requests, 2);
+
+    const refused = await runCli(['emulate', file, '--url', broker.tcpUrl, '--provision-url', p.url, '--template-secret', 'nope', '--duration', '0.5']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /registration failed: .*code 200080/s);
+
+    const usage = await runCli(['emulate', file, '--url', broker.tcpUrl, '--vouchers', vouchers]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--provision-url|api_url/);
+  } finally {
+    await p.stop();
+  }
 });

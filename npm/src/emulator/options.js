@@ -32,7 +32,7 @@ export function provisionSettings(scenarioProvision, option) {
     onProgress: o.onProgress,
     fetch: o.fetch,
   };
-  if (merged.apiUrl === undefined && merged.templateSecret === undefined) return null;
+  if (merged.apiUrl === undefined && merged.templateSecret === undefined && o.vouchersFile === undefined) return null;
   if (typeof merged.apiUrl !== 'string' || !/^https?:\/\//.test(merged.apiUrl)) {
     throw new InvalidOptionError('provision', `createEmulator: provisioning needs the platform's http:// or https:// URL (provision.apiUrl, scenario provision.api_url or --provision-url; got ${JSON.stringify(merged.apiUrl)})`);
   }
