@@ -169,6 +169,34 @@ TEST(EmulatorFormat, ScriptWithoutCustomTopicsRewritesStandardMessages) {
   EXPECT_EQ(Harness::body(responses[0])["result"], 0);
 }
 
+TEST(EmulatorFormat, AttributeSetThroughItsScriptAndAnUnscriptedGetOnCustomTopics) {
+  json f = J(R"({"downlink": {"attribute_set": "dev/{device_number}/set/{message_id}",
+                              "attribute_get": "dev/{device_number}/get"}})");
+  // "key=value" -> {"gateway_data":{"key":"value"}}
+  f["scripts"]["attributes_down"]["source"] = R"(
+function encodeInp(msg, topic)
+  local k, v = string.match(msg, "^(%w+)=(%w+)$")
+  return '{"gateway_data":{"' .. k .. '":"' .. v .. '"}}'
+end
+)";
+  Harness h(scenario_with(f));
+  h.connect();
+  const std::size_t mark = h.published.size();
+  h.downlink("dev/gw-1/set/s7", "mode=eco");
+  const auto responses = h.sent("gateway/attributes/set/response/", mark);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].topic, "gateway/attributes/set/response/s7");
+  EXPECT_EQ(Harness::body(responses[0])["result"], 0);
+  EXPECT_EQ(h.gw.attribute_value("gateway", "mode"), json("eco"));
+  // The get is not scripted: standard JSON on the custom topic; the answer is an attribute report.
+  const std::size_t before_get = h.published.size();
+  h.downlink("dev/gw-1/get", R"({"keys":["mode"]})");
+  const auto reports = h.sent("gateway/attributes/", before_get);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(Harness::body(reports[0])["gateway_data"]["mode"], "eco");
+  EXPECT_EQ(h.metrics.counters.attribute_gets, 1u);
+}
+
 TEST(EmulatorFormat, NormalizedScenarioKeepsTheFormat) {
   auto s = scenario_of(scenario_with(full_format()));
   ASSERT_TRUE(s);
