@@ -6,7 +6,8 @@
 // in a file so that a rerun registers only what is missing.
 //
 // Works in Node and browsers: the one Node-only part (the vouchers file) is
-// imported when used.
+// imported when used, under a name built at run time so that bundlers making a
+// browser build do not try to resolve a Node module.
 import { TpgateError } from './errors.js';
 
 export const AUTH_PATH = '/api/v1/device/auth';
@@ -32,6 +33,11 @@ const PLATFORM_HINTS = {
   200085: 'the parent device does not exist on the platform: register the gateway first',
   200086: 'the parent device already has a sub-device at this address',
 };
+
+function nodeFs() {
+  const name = ['node:fs', 'promises'].join('/');
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -209,7 +215,7 @@ export async function provision({
 
 /** The vouchers file: {device_number: {device_id, username, password?}}; {} when it does not exist (Node only). */
 export async function readVouchersFile(path) {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeFs();
   let text;
   try {
     text = await readFile(path, 'utf8');
@@ -231,7 +237,7 @@ export async function readVouchersFile(path) {
 
 /** Writes the vouchers file atomically: a temporary file next to it, then a rename (Node only). */
 export async function writeVouchersFile(path, vouchers) {
-  const { writeFile, rename, unlink } = await import('node:fs/promises');
+  const { writeFile, rename, unlink } = await nodeFs();
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     await writeFile(tmp, `${JSON.stringify(vouchers, null, 2)}\n`, { mode: 0o600 });

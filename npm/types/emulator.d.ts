@@ -63,6 +63,8 @@ export interface ProvisionOptions {
   templateSecret?: string;
   /** Node: where the vouchers are kept (device_number -> {device_id, username, password}). */
   vouchersFile?: string;
+  /** Anywhere (browsers): where the vouchers are kept, in place of vouchersFile. */
+  vouchers?: { read(): Promise<Record<string, Voucher> | null>; write(vouchers: Record<string, Voucher>): Promise<void> };
   /** Registrations in flight at once (default 16). */
   concurrency?: number;
   /** Retries of a registration on network errors and HTTP 5xx (default 5). */

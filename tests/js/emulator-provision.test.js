@@ -234,6 +234,25 @@ test('no more than `concurrency` registrations are in flight at once', async () 
   }
 });
 
+test('a vouchers store given by the caller (as in a browser) is read first and written after registering', async () => {
+  const p = await startPlatform();
+  try {
+    const writes = [];
+    const store = { read: async () => ({ 'pgw-1': { device_id: 'known', username: 'u-known' } }), write: async (v) => writes.push(v) };
+    const emu = await createEmulator(SCENARIO, { url: broker.tcpUrl, provision: { apiUrl: p.url, templateSecret: SECRET, vouchers: store } });
+    try {
+      assert.deepEqual(p.state.bodies.map((b) => b.device_number).sort(), ['pgw-2', 'pgw-3']);
+      assert.equal(emu.gateway(0).username, 'u-known');
+      assert.equal(emu.gateway(0).password, null);
+      assert.deepEqual(Object.keys(writes.at(-1)).sort(), ['pgw-1', 'pgw-2', 'pgw-3']);
+    } finally {
+      await emu.stop();
+    }
+  } finally {
+    await p.stop();
+  }
+});
+
 test('provisioning settings are checked before anything is sent', async () => {
   await assert.rejects(
     createEmulator({ ...SCENARIO, provision: { api_url: 'ftp://x', template_secret: 's' } }, { url: broker.tcpUrl }),

@@ -196,7 +196,10 @@ export function createCreateEmulator(loadEmulator, transports, defer) {
       const identities = [];
       for (let i = 0; i < created.fleet.size(); i++) identities.push(created.fleet.gatewayInfo(i));
       created.fleet.delete();
-      const vouchers = settings.vouchersFile ? await readVouchersFile(settings.vouchersFile) : {};
+      // Where the vouchers are kept: the caller's store (browsers), else the vouchers file (Node).
+      const file = settings.vouchersFile;
+      const store = settings.vouchers ?? (file ? { read: () => readVouchersFile(file), write: (v) => writeVouchersFile(file, v) } : null);
+      const vouchers = store ? ((await store.read()) ?? {}) : {};
       const result = await provision({
         apiUrl: settings.apiUrl,
         templateSecret: settings.templateSecret,
@@ -206,7 +209,7 @@ export function createCreateEmulator(loadEmulator, transports, defer) {
         retries: settings.retries,
         fetch: settings.fetch,
         onProgress: settings.onProgress,
-        save: settings.vouchersFile ? (v) => writeVouchersFile(settings.vouchersFile, v) : undefined,
+        save: store ? (v) => store.write(v) : undefined,
       });
       const total = o.gateways ?? normalized.gateways.count;
       const withVouchers = scenarioWithVouchers(normalized, result.vouchers, identities, total);

@@ -9,7 +9,7 @@ export const EMULATOR_OPTIONS = [
   'tls', 'stopTimeout', 'locateFile', 'wasmBinary', 'provision',
 ];
 
-const PROVISION_OPTIONS = ['apiUrl', 'templateSecret', 'vouchersFile', 'concurrency', 'retries', 'subDevices', 'onProgress', 'fetch'];
+const PROVISION_OPTIONS = ['apiUrl', 'templateSecret', 'vouchersFile', 'vouchers', 'concurrency', 'retries', 'subDevices', 'onProgress', 'fetch'];
 
 /**
  * Registration settings (docs/scenario.md "Provisioning"): the scenario's
@@ -29,9 +29,13 @@ export function provisionSettings(scenarioProvision, option) {
     concurrency: o.concurrency ?? s.concurrency ?? 16,
     retries: o.retries ?? s.retries ?? 5,
     subDevices: o.subDevices ?? s.sub_devices ?? false,
+    vouchers: o.vouchers,
     onProgress: o.onProgress,
     fetch: o.fetch,
   };
+  if (merged.vouchers !== undefined && !(isPlainObject(merged.vouchers) && typeof merged.vouchers.read === 'function' && typeof merged.vouchers.write === 'function')) {
+    throw new InvalidOptionError('provision', 'createEmulator: provision.vouchers must be {read(): Promise<object>, write(vouchers): Promise<void>} (where a browser keeps the vouchers)');
+  }
   if (merged.apiUrl === undefined && merged.templateSecret === undefined && o.vouchersFile === undefined) return null;
   if (typeof merged.apiUrl !== 'string' || !/^https?:\/\//.test(merged.apiUrl)) {
     throw new InvalidOptionError('provision', `createEmulator: provisioning needs the platform's http:// or https:// URL (provision.apiUrl, scenario provision.api_url or --provision-url; got ${JSON.stringify(merged.apiUrl)})`);
