@@ -305,6 +305,16 @@ export class PlatformClient extends RoleHost {
     setRoleScript(this._role, configuration, type, source, limits);
   }
 
+  /**
+   * Applies a configurations file (docs/configurations.md) while running: its
+   * enabled scripts are set and its devices assigned and mapped, on top of what
+   * was there (a platform that learns of newly registered devices calls it again).
+   */
+  applyConfigurations(file) {
+    if (this._role === null) throw new ClientClosedError('applyConfigurations() after end()');
+    applyConfigurations(this._role, file, this._scriptLimits);
+  }
+
   /** `device` (device_id or device_number) uses `configuration`'s scripts; null: none. */
   assignConfiguration(device, configuration) {
     if (this._role === null) throw new ClientClosedError('assignConfiguration() after end()');

@@ -190,6 +190,8 @@ export class PlatformClient {
   mapDevice(deviceId: string, deviceNumber: string): void;
   /** Sets (compiles) or, with null, removes a configuration's data script; throws ScriptError when it does not compile. */
   setScript(configuration: string, type: ScriptType, source: string | null, limits?: ScriptLimits): void;
+  /** Applies a configurations file while running (newly registered devices, changed scripts). */
+  applyConfigurations(file: ConfigurationsFile): void;
   /** `device` (device_id or device_number) uses `configuration`'s scripts; null: none. */
   assignConfiguration(device: string, configuration: string | null): void;
   /** Ends the MQTT client; pending requests reject with ERR_CLIENT_CLOSED. */

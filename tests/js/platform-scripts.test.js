@@ -18,10 +18,12 @@ const TELEMETRY_UP = `
 local json = require("json")
 function encodeInp(msg, topic)
   local data = json.decode(msg)
-  local out = { gateway_data = {}, sub_device_data = {} }
+  -- An empty table encodes as [] (as on the platform): sub_device_data only when there is one.
+  local out = { gateway_data = {} }
   for _, r in ipairs(data.readings) do
     local body = out.gateway_data
     if r.dev ~= "" then
+      out.sub_device_data = out.sub_device_data or {}
       out.sub_device_data[r.dev] = out.sub_device_data[r.dev] or {}
       body = out.sub_device_data[r.dev]
     end
@@ -92,10 +94,10 @@ test('a failing upload script drops the message with an error naming gateway, ty
   assert.equal(err.scriptType, 'telemetry_up');
   assert.equal(err.configuration, 'custom-gw');
   assert.equal(err.kind, 'runtime');
-  assert.equal(err.line, 6);
+  assert.equal(err.line, 7);
   assert.match(err.message, /gw-1/);
   assert.match(err.message, /telemetry_up/);
-  assert.match(err.luaMessage, /custom-gw\.telemetry_up:6:/);
+  assert.match(err.luaMessage, /custom-gw\.telemetry_up:7:/);
   // The client goes on: the next good message is used.
   const next = collectEvents(pf, 'telemetry', 1);
   await gw.publishAsync('gateway/telemetry', JSON.stringify({ readings: [{ dev: '', key: 'volt', raw: 10 }] }), { qos: 1 });
@@ -130,7 +132,8 @@ test('a failing download script rejects the request and sends nothing', TIMEOUT,
   });
   // The first command the gateway sees is the next one: the failed one was never published.
   const ok = pf.sendCommand(DN, ['valve_7'], 'Open', {});
-  assert.equal(await first, 'CMD Open valve_7 {}');
+  // An empty Lua table encodes as [] (the platform's json module does the same).
+  assert.equal(await first, 'CMD Open valve_7 []');
   ok.catch(() => {});
 });
 

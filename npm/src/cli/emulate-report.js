@@ -67,7 +67,7 @@ export function summary(run) {
     `  ack latency      p50 ${ms(ack.p50)}, p99 ${ms(ack.p99)} (PUBACK; median / max of the per-second windows)`,
     `  report acks      p50 ${ms(report.p50)}, p99 ${ms(report.p99)} (platform acks of attribute/event reports)`,
     `  failures         injected ${f.failures_injected}`,
-    `  errors           ${f.errors} (protocol) + ${f.transport_errors} (transport); reconnects ${f.reconnects}; dropped ${f.dropped}`,
+    `  errors           ${f.errors - (f.script_errors ?? 0)} (protocol) + ${f.script_errors ?? 0} (data scripts) + ${f.transport_errors} (transport); reconnects ${f.reconnects}; dropped ${f.dropped}`,
     `  bytes            out ${bytes(f.bytes_out)}, in ${bytes(f.bytes_in)}`,
     `  shutdown         ${clean} of ${atStop} connected gateways closed cleanly, ${f.forced_closes} forced`,
   ];
