@@ -238,7 +238,7 @@ export async function readVouchersFile(path) {
 /** Writes the vouchers file atomically: a temporary file next to it, then a rename (Node only). */
 export async function writeVouchersFile(path, vouchers) {
   const { writeFile, rename, unlink } = await nodeFs();
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${path}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     await writeFile(tmp, `${JSON.stringify(vouchers, null, 2)}\n`, { mode: 0o600 });
     await rename(tmp, path);
