@@ -199,6 +199,7 @@ async function handleErrors(): Promise<string> {
         case 'ERR_REQUEST_FAILED':
         case 'ERR_BAD_MESSAGE':
         case 'ERR_INVALID_SCENARIO':
+        case 'ERR_SCRIPT':
         case 'ERR_EMULATOR_STARTED':
         case 'ERR_EMULATOR_STOPPED':
           return err.code;
@@ -444,4 +445,29 @@ export async function subpathUsage(gw: GatewayClient, pf: unknown): Promise<bool
   console.log(gatewayModule.ClientSession, platformModule.ClientSession, samePlatformClass, gatewayOptions, platformOptions, noDeviceNumber, sameClass, sameEmulatorClass, sameScenarioError);
   const subscriptions: string[] = [...gw.subscriptions];
   return pf instanceof PlatformClient && subscriptions.length > 0;
+}
+
+// Data scripts: compile once, run, the error's fields; a platform client's scripts.
+import { compileScript, ScriptError, scriptInput, SCRIPT_TYPES, type DataScript, type ScriptType } from 'tpgate/platform';
+
+export async function dataScripts(platform: PlatformClient): Promise<string> {
+  const script: DataScript = await compileScript('function encodeInp(msg, topic) return msg end', { name: 'up.lua', instructions: 1e6 });
+  try {
+    const { output, text } = script.run(scriptInput('0x0102'), '');
+    const bytes: Uint8Array = output;
+    const type: ScriptType = SCRIPT_TYPES[0];
+    platform.setScript('custom-gw', type, 'function encodeInp(m) return m end');
+    platform.setScript('custom-gw', 'command_down', null);
+    platform.assignConfiguration('gw-1', 'custom-gw');
+    platform.applyConfigurations({ configurations: [{ id: 'c', scripts: { telemetry_up: { content: 'x', enabled: false } } }] });
+    return `${bytes.length}${text}`;
+  } catch (err) {
+    if (err instanceof ScriptError) {
+      const kind: 'syntax' | 'runtime' | 'no-function' | 'bad-result' | 'budget' | 'memory' | 'argument' = err.kind;
+      return `${kind}:${err.line}:${err.luaMessage}:${err.scriptType ?? ''}`;
+    }
+    throw err;
+  } finally {
+    script.close();
+  }
 }
