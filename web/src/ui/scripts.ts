@@ -425,7 +425,6 @@ export class ScriptsPanel {
   }
 
   private async run(): Promise<void> {
-    const status = $('scr-run-status');
     const kind = $<HTMLSelectElement>('scr-input-kind').value;
     let input: ScriptInput;
     if (kind === 'last') {
@@ -471,7 +470,6 @@ export class ScriptsPanel {
       this.markLine(f.line);
       this.runStatus(failureText(f), 'failure');
     }
-    void status;
   }
 
   private runStatus(text: string, state: string): void {
