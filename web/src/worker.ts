@@ -503,7 +503,11 @@ async function setScripts(m: Extract<ToWorker, { type: 'scriptsApply' }>): Promi
       Object.entries(c.scripts).map(([type, slot]) => [type, failed.has(`${c.id}\u0000${type}`) ? { ...slot, enabled: false } : slot]),
     ),
   }));
-  post({ type: 'scriptsApplied', id: m.id, failures, live: client !== null });
+  // A client that connected while the scripts compiled has not seen them yet.
+  if (!client && pf) {
+    for (const f of applyScripts(pf, scriptConfigs)) notice(`ERR_SCRIPT: ${f.scriptType} script of configuration ${f.configuration} was not enabled: ${f.message}`);
+  }
+  post({ type: 'scriptsApplied', id: m.id, failures, live: pf !== null });
 }
 
 // --- batches ----------------------------------------------------------------------
