@@ -475,7 +475,10 @@ function applyScripts(client: PlatformClient, configs: ScriptConfiguration[]): S
   return failures;
 }
 
+let applySeq = 0;
+
 async function setScripts(m: Extract<ToWorker, { type: 'scriptsApply' }>): Promise<void> {
+  const mine = ++applySeq;
   const client = pf;
   let failures: ScriptFailure[];
   if (client) {
@@ -494,6 +497,11 @@ async function setScripts(m: Extract<ToWorker, { type: 'scriptsApply' }>): Promi
         }
       }
     }
+  }
+  if (mine !== applySeq) {
+    // A later apply came while these compiled: it decides.
+    post({ type: 'scriptsApplied', id: m.id, failures, live: pf !== null });
+    return;
   }
   // What did not compile stays off for later connects too.
   const failed = new Set(failures.map((f) => `${f.configuration}\u0000${f.scriptType}`));
