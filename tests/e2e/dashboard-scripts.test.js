@@ -244,21 +244,30 @@ test('configurations export and import as a configurations file; they persist in
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#scr-export')]);
   assert.equal(download.suggestedFilename(), 'configurations.json');
   const file = JSON.parse(await readFile(await download.path(), 'utf8'));
-  assert.deepEqual(file.devices, [{ device_number: 'gw-1', configuration: 'default' }]);
+  // The gateway the tree knows is written with its device_id too.
+  assert.deepEqual(file.devices, [{ device_id: devices[0].device_id, device_number: 'gw-1', configuration: 'default' }]);
   assert.equal(file.configurations.length, 1);
   assert.equal(file.configurations[0].id, 'default');
-  assert.deepEqual(file.configurations[0].scripts.telemetry_up, { source: FAILING, enabled: false });
+  // Scripts are {content, enabled}, as docs/configurations.md has them.
+  assert.deepEqual(file.configurations[0].scripts.telemetry_up, { content: FAILING, enabled: false });
 
   const imported = path.join(tmpdir(), `tpgate-configurations-${process.pid}.json`);
   await writeFile(imported, JSON.stringify({
-    configurations: [{ id: 'imported', scripts: { event_up: { source: TEMPLATE, enabled: false }, attributes_up: 'function encodeInp(msg) return msg end' } }],
-    devices: [{ device_number: 'gw-9', configuration: 'imported' }, { device_id: 'abc', configuration: 'imported' }],
+    configurations: [{
+      id: 'imported',
+      name: 'Imported gateway',
+      scripts: { event_up: { content: TEMPLATE, enabled: false }, attributes_up: { content: 'function encodeInp(msg) return msg end' } },
+    }],
+    devices: [
+      { device_id: 'f0a1', device_number: 'gw-9', username: 'gw-9', configuration: 'imported' },
+      { device_id: 'abc', username: 'abc', configuration: 'imported' },
+    ],
   }));
   await page.setInputFiles('#scr-import', imported);
   await page.locator('#scr-config-status[data-state=success]', { hasText: 'Imported 1 configuration' }).waitFor({ timeout: 10_000 });
   assert.equal(await page.inputValue('#scr-config'), 'imported');
   assert.equal(await page.inputValue('#scr-devices'), 'gw-9\nabc');
-  // A bare source string in the file is an enabled script.
+  // A script without "enabled" is enabled.
   assert.match(await page.locator('#scr-type option[value=attributes_up]').textContent(), /enabled$/);
   assert.match(await page.locator('#scr-type option[value=event_up]').textContent(), /disabled$/);
   await page.selectOption('#scr-type', 'event_up');

@@ -57,7 +57,10 @@ function readStore(): Store {
     const text = localStorage.getItem(STORE_KEY);
     if (text !== null) {
       const store = JSON.parse(text) as Store;
-      if (Array.isArray(store.configurations)) return { configurations: store.configurations.map(normalize).filter((c) => c !== null), current: String(store.current ?? '') };
+      if (Array.isArray(store.configurations)) {
+        const configurations = store.configurations.map((c) => normalize(c)).filter((c) => c !== null);
+        return { configurations, current: String(store.current ?? '') };
+      }
     }
   } catch {
     /* a broken store starts over */
@@ -65,7 +68,13 @@ function readStore(): Store {
   return { configurations: [{ id: 'default', scripts: {}, devices: [] }], current: 'default' };
 }
 
-function normalize(value: unknown): ScriptConfiguration | null {
+/**
+ * A configuration from the store or a configurations file. A script is
+ * {"content": "<Lua>", "enabled"} as in the file ("source" is read too, and a
+ * bare string is an enabled script); "enabled" defaults to true. A script that
+ * names a "file" cannot be read by a page: that throws.
+ */
+function normalize(value: unknown, where = 'configuration'): ScriptConfiguration | null {
   if (value === null || typeof value !== 'object') return null;
   const v = value as { id?: unknown; scripts?: unknown; devices?: unknown };
   if (typeof v.id !== 'string' || v.id === '') return null;
@@ -73,10 +82,20 @@ function normalize(value: unknown): ScriptConfiguration | null {
   if (v.scripts !== null && typeof v.scripts === 'object') {
     for (const type of SCRIPT_TYPES) {
       const s = (v.scripts as Record<string, unknown>)[type];
-      if (typeof s === 'string') scripts[type] = { source: s, enabled: true };
-      else if (s !== null && typeof s === 'object' && typeof (s as ScriptSlot).source === 'string') {
-        scripts[type] = { source: (s as ScriptSlot).source, enabled: (s as ScriptSlot).enabled !== false };
+      if (typeof s === 'string') {
+        scripts[type] = { source: s, enabled: true };
+        continue;
       }
+      if (s === null || typeof s !== 'object') continue;
+      const slot = s as { content?: unknown; source?: unknown; file?: unknown; enabled?: unknown };
+      const source = typeof slot.content === 'string' ? slot.content : typeof slot.source === 'string' ? slot.source : null;
+      if (source === null) {
+        if (typeof slot.file === 'string') {
+          throw new Error(`${where} ${v.id}: the ${type} script names the file "${slot.file}", which a page cannot read: put the Lua in "content"`);
+        }
+        continue;
+      }
+      scripts[type] = { source, enabled: slot.enabled !== false };
     }
   }
   const devices = Array.isArray(v.devices) ? v.devices.filter((d): d is string => typeof d === 'string' && d !== '') : [];
@@ -100,7 +119,7 @@ export function parseConfigurationsFile(text: string): ScriptConfiguration[] {
   }
   const out: ScriptConfiguration[] = [];
   for (const [i, c] of ((file as { configurations: unknown[] }).configurations).entries()) {
-    const conf = normalize({ ...(c as object), devices: [] });
+    const conf = normalize({ ...(c as object), devices: [] }, `configurations[${i}]`);
     if (!conf) throw new Error(`configurations[${i}] has no id`);
     out.push(conf);
   }
@@ -117,12 +136,24 @@ export function parseConfigurationsFile(text: string): ScriptConfiguration[] {
   return out;
 }
 
-/** The configurations file of the dashboard's configurations. */
-export function configurationsFile(configs: ScriptConfiguration[]): string {
+/**
+ * The configurations file of the dashboard's configurations: each script as
+ * {"content", "enabled"}, each gateway that uses one as {"device_id"?,
+ * "device_number", "configuration"} (the device_id when the tree knows it).
+ */
+export function configurationsFile(configs: ScriptConfiguration[], gateways: GatewaySeen[] = []): string {
+  const device = (d: string, configuration: string) => {
+    const seen = gateways.find((g) => g.name === d || g.id === d);
+    if (seen && seen.id !== seen.name) return { device_id: seen.id, device_number: seen.name, configuration };
+    return { device_number: d, configuration };
+  };
   return `${JSON.stringify(
     {
-      configurations: configs.map((c) => ({ id: c.id, scripts: c.scripts })),
-      devices: configs.flatMap((c) => c.devices.map((d) => ({ device_number: d, configuration: c.id }))),
+      configurations: configs.map((c) => ({
+        id: c.id,
+        scripts: Object.fromEntries(Object.entries(c.scripts).map(([type, slot]) => [type, { content: slot.source, enabled: slot.enabled }])),
+      })),
+      devices: configs.flatMap((c) => c.devices.map((d) => device(d, c.id))),
     },
     null,
     2,
@@ -317,7 +348,7 @@ export class ScriptsPanel {
   }
 
   private exportFile(): void {
-    const blob = new Blob([configurationsFile(this.store.configurations)], { type: 'application/json' });
+    const blob = new Blob([configurationsFile(this.store.configurations, this.host.gateways())], { type: 'application/json' });
     const url = URL.createObjectURL(blob);
     const a = h('a', { href: url, download: 'configurations.json' });
     a.hidden = true;
