@@ -131,6 +131,7 @@ test('a syntax error shows its kind, line 3 and Lua\'s message, and marks line 3
   await setScriptSource(page, BROKEN);
   await page.selectOption('#scr-input-kind', 'text');
   await page.fill('#scr-input', '{"gateway_data": {"t": 1}}');
+  assert.equal(await page.isHidden('#scr-gateway'), true, 'pasted input hides the gateway picker');
   const run = await runScript(page);
   assert.equal(run.state, 'failure', run.status);
   assert.equal(await page.textContent('#scr-error-kind'), 'syntax');
