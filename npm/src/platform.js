@@ -8,6 +8,7 @@
 import { ClientClosedError, InvalidOptionError, ScriptError, TpgateError } from './errors.js';
 import { createIdTables, readFrameAt, topicLength, writePublish } from './packed.js';
 import { loadModule, RoleHost } from './role-host.js';
+import { parseConfigurations } from './configurations.js';
 import { SCRIPT_TYPES } from './scripts.js';
 import { authOptionsError } from './thingspanel-auth.js';
 
@@ -338,30 +339,27 @@ function setRoleScript(role, configuration, type, source, limits) {
 }
 
 /**
- * A configurations file's content (docs/configurations.md): each
- * configuration's enabled scripts, and which configuration each device uses
- * (by device_id and by device_number, whichever the role reports it by), plus
- * the device_id -> device_number map for ack topics.
+ * A configurations file (docs/configurations.md): its JSON, or what
+ * loadConfigurationsFile() ('tpgate/broker', Node) returned, with script files
+ * read. Each configuration's enabled scripts are set; each device uses its
+ * configuration by device_id and by device_number (whichever the role reports
+ * it by); device_id -> device_number feeds the ack topics.
  */
 function applyConfigurations(role, file, limits) {
-  if (file === null || typeof file !== 'object' || Array.isArray(file)) {
-    throw new InvalidOptionError('configurations', 'configurations must be the object of a configurations file {configurations: [...], devices: [...]}');
-  }
-  for (const [i, conf] of (file.configurations ?? []).entries()) {
-    if (conf === null || typeof conf !== 'object' || typeof conf.id !== 'string' || conf.id === '') {
-      throw new InvalidOptionError('configurations', `configurations[${i}].id must be a non-empty string`);
-    }
+  const parsed = file !== null && typeof file === 'object' && file.format !== undefined && Array.isArray(file.configurations)
+    ? file
+    : parseConfigurations(file, { source: 'options.configurations' });
+  for (const [i, conf] of parsed.configurations.entries()) {
     for (const [type, script] of Object.entries(conf.scripts ?? {})) {
-      if (script === null || script === undefined || script.enabled === false) continue;
-      const source = typeof script === 'string' ? script : script.source;
-      if (typeof source !== 'string') {
-        throw new InvalidOptionError('configurations', `configurations[${i}].scripts.${type}: no source (read files with readConfigurations())`);
+      if (!script || script.enabled === false) continue;
+      if (typeof script.content !== 'string') {
+        throw new InvalidOptionError('configurations', `configurations[${i}].scripts.${type} names the file "${script.file}", `
+          + 'which a page cannot read: pass what loadConfigurationsFile() from tpgate/broker returns, or put the Lua in "content"');
       }
-      setRoleScript(role, conf.id, type, source, limits);
+      setRoleScript(role, conf.id, type, script.content, limits);
     }
   }
-  for (const device of file.devices ?? []) {
-    if (device === null || typeof device !== 'object') continue;
+  for (const device of parsed.devices) {
     if (typeof device.device_id === 'string' && typeof device.device_number === 'string') {
       role.mapDevice(device.device_id, device.device_number);
     }

@@ -39,9 +39,48 @@ export interface EmulatorOptions extends LoadOptions {
   tls?: object;
   /** ms stop() waits for every gateway's DISCONNECT and close before destroying the rest (default 5000). */
   stopTimeout?: number;
+  /**
+   * Register every gateway (and with subDevices every device below it) over HTTP before connecting
+   * (docs/scenario.md "Provisioning"); overrides the scenario's `provision`. Rejects with a
+   * TpgateError of code 'ERR_PROVISION' (with `platformCode` when the platform answered one).
+   */
+  provision?: ProvisionOptions;
 }
 
 /** Counters of a fleet. Totals since start; *_per_s and percentiles over the window since the previous stats() call. */
+export interface ProvisionProgress {
+  done: number;
+  total: number;
+  registered: number;
+  /** Already in the vouchers file. */
+  skipped: number;
+  failed: number;
+}
+
+export interface ProvisionOptions {
+  /** The platform's backend, e.g. 'http://127.0.0.1:9999' (POST {apiUrl}/api/v1/device/auth). */
+  apiUrl?: string;
+  templateSecret?: string;
+  /** Node: where the vouchers are kept (device_number -> {device_id, username, password}). */
+  vouchersFile?: string;
+  /** Anywhere (browsers): where the vouchers are kept, in place of vouchersFile. */
+  vouchers?: { read(): Promise<Record<string, Voucher> | null>; write(vouchers: Record<string, Voucher>): Promise<void> };
+  /** Registrations in flight at once (default 16). */
+  concurrency?: number;
+  /** Retries of a registration on network errors and HTTP 5xx (default 5). */
+  retries?: number;
+  subDevices?: boolean;
+  onProgress?: (progress: ProvisionProgress) => void;
+  /** Default: globalThis.fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface Voucher {
+  device_id: string;
+  username: string;
+  password?: string;
+}
+
 export interface EmulatorStats {
   gateways: number;
   /** Gateways with a CONNACK now. */
@@ -62,6 +101,8 @@ export interface EmulatorStats {
   reports_acked: number;
   failures_injected: number;
   errors: number;
+  /** Of errors: custom-format scripts that failed (that message was dropped). */
+  script_errors: number;
   reconnects: number;
   /** Uplinks dropped past offline_buffer. */
   dropped: number;
@@ -112,6 +153,8 @@ export class Emulator {
   readonly status: 'created' | 'running' | 'stopping' | 'stopped';
   /** The normalized scenario, every default filled in. */
   readonly scenario: Scenario;
+  /** After provisioning: how many devices were registered, how many were already known, and every voucher. */
+  readonly provisioned: { registered: number; skipped: number; vouchers: Record<string, Voucher> } | null;
   on<E extends keyof EmulatorEvents>(event: E, listener: EmulatorEvents[E]): this;
   once<E extends keyof EmulatorEvents>(event: E, listener: EmulatorEvents[E]): this;
   off<E extends keyof EmulatorEvents>(event: E, listener: EmulatorEvents[E]): this;

@@ -55,7 +55,7 @@ export interface PlatformOptions extends ClientOptions {
   /** Envelope device_id -> device_number, for ack topics (an unmapped device_id is used as is). */
   deviceNumbers?: Record<string, string>;
   /**
-   * A configurations file's content (docs/configurations.md, read with readConfigurations() from
+   * A configurations file's content (docs/configurations.md; with script files: loadConfigurationsFile() from
    * 'tpgate/broker' in Node): each configuration's enabled data scripts run where the platform runs
    * them, for the devices that point at it; its devices' device_id -> device_number feed the acks.
    */
@@ -73,7 +73,7 @@ export interface ScriptLimits {
 export interface ConfigurationsFile {
   configurations?: Array<{
     id: string;
-    scripts?: Partial<Record<ScriptType, string | { source?: string; enabled?: boolean } | null>>;
+    scripts?: Partial<Record<ScriptType, { content?: string | null; file?: string | null; enabled?: boolean }>>;
     [field: string]: unknown;
   }>;
   devices?: Array<{ device_id?: string; device_number?: string; configuration?: string; [field: string]: unknown }>;

@@ -98,6 +98,7 @@ std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued) {
   field(out, "reports_acked", c.reports_acked);
   field(out, "failures_injected", c.failures_injected);
   field(out, "errors", c.errors);
+  field(out, "script_errors", c.script_errors);
   field(out, "reconnects", c.reconnects);
   field(out, "dropped", c.dropped);
   field(out, "bytes_out", c.bytes_out);

@@ -47,7 +47,8 @@ struct Counters {
   std::uint64_t events_sent = 0;
   std::uint64_t reports_acked = 0;     // attribute / event reports acked by the platform
   std::uint64_t failures_injected = 0; // answers turned into failures by failure_rate
-  std::uint64_t errors = 0;            // protocol errors, refused operations, report timeouts
+  std::uint64_t errors = 0;            // protocol errors, refused operations, report timeouts, script failures
+  std::uint64_t script_errors = 0;     // of errors: custom-format scripts that failed (message dropped)
   std::uint64_t reconnects = 0;        // connections after a gateway's first
   std::uint64_t dropped = 0;           // uplinks refused because the offline buffer was full
   std::uint64_t bytes_out = 0;

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "emulator/custom_format.hpp"
 #include "emulator/topology.hpp"
 #include "json/value.hpp"
 
@@ -128,6 +129,17 @@ struct ChurnSpec {
   bool abrupt = true;
 };
 
+// Registration over HTTP before connecting (docs/scenario.md "Provisioning"). The
+// core only validates it; the JS host (npm/src/provision.js) registers.
+struct ProvisionSpec {
+  std::string api_url;
+  std::string template_secret;
+  int concurrency = 16;
+  int retries = 5;
+  std::optional<std::string> vouchers_file;
+  bool sub_devices = false;
+};
+
 struct Scenario {
   std::string name = "tpgate emulator";
   std::uint32_t seed = 1;
@@ -136,6 +148,9 @@ struct Scenario {
   GatewaySpec gateway;
   std::optional<ChurnSpec> churn;
   std::uint32_t offline_buffer = 1000;
+  // $.gateway.format: the top-level gateway's custom topics and scripts; null: standard.
+  std::shared_ptr<const FormatSpec> format;
+  std::optional<ProvisionSpec> provision;
 
   // Derived at parse time (topology.hpp): every device of the tree, flattened.
   Topology topology;

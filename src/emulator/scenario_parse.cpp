@@ -1,5 +1,5 @@
 // The top level of a scenario (docs/scenario.md "Top level"): name, seed, broker,
-// gateways (identities), gateway (topology), churn, offline_buffer.
+// gateways (identities), gateway (topology and format), churn, offline_buffer, provision.
 #include <string>
 
 #include "emulator/identity.hpp"
@@ -158,19 +158,25 @@ ScenarioResult parse_scenario_value(const json& v) {
   auto scenario = std::make_shared<Scenario>();
   Scenario& s = *scenario;
   const std::string root = "$";
-  if (r.object(v, root, {"name", "seed", "broker", "gateways", "gateway", "churn", "offline_buffer"}) &&
+  if (r.object(v, root, {"name", "seed", "broker", "gateways", "gateway", "churn", "offline_buffer", "provision"}) &&
       r.opt_string(v, root, "name", s.name) && r.opt_int(v, root, "seed", 0, 4'294'967'295LL, s.seed) &&
       r.opt_int(v, root, "offline_buffer", 0, 1'000'000, s.offline_buffer)) {
     if (const json* b = Reader::member(v, "broker")) parse_broker(r, *b, "$.broker", s.broker);
     if (const json* g = Reader::member(v, "gateways"); g != nullptr && !r.failed()) parse_gateways(r, *g, "$.gateways", s.gateways);
     if (const json* g = Reader::member(v, "gateway"); g != nullptr && !r.failed()) {
-      parse_gateway_spec(r, *g, "$.gateway", 5, 0, s.gateway);
+      if (parse_gateway_spec(r, *g, "$.gateway", 5, 0, s.gateway)) {
+        if (const json* f = Reader::member(*g, "format")) parse_format(r, *f, "$.gateway.format", s.format);
+      }
     } else if (!r.failed()) {
       s.gateway.device.telemetry_interval_s = 5;
     }
     if (const json* c = Reader::member(v, "churn"); c != nullptr && !r.failed() && !c->is_null()) {
       ChurnSpec churn;
       if (parse_churn(r, *c, "$.churn", churn)) s.churn = churn;
+    }
+    if (const json* p = Reader::member(v, "provision"); p != nullptr && !r.failed() && !p->is_null()) {
+      ProvisionSpec provision;
+      if (parse_provision(r, *p, "$.provision", provision)) s.provision = std::move(provision);
     }
   }
   if (r.failed()) return ScenarioResult{nullptr, r.error()};
@@ -216,6 +222,7 @@ json normalized_scenario(const Scenario& s) {
   }
   out["gateways"] = gateways;
   out["gateway"] = gateway_spec_json(s.gateway);
+  if (s.format) out["gateway"]["format"] = format_json(*s.format);
   if (s.churn) {
     out["churn"] = {{"every_s", s.churn->every_s},
                     {"jitter", s.churn->jitter},
@@ -223,6 +230,7 @@ json normalized_scenario(const Scenario& s) {
                     {"abrupt", s.churn->abrupt}};
   }
   out["offline_buffer"] = s.offline_buffer;
+  if (s.provision) out["provision"] = provision_json(*s.provision);
   return out;
 }
 

@@ -118,8 +118,13 @@ bool parse_device(Reader& r, const json& v, const std::string& path, double inhe
 bool parse_gateway_spec(Reader& r, const json& v, const std::string& path, double inherited_interval_s, int depth,
                         GatewaySpec& out) {
   if (!r.object(v, path, {"telemetry", "telemetry_interval_s", "historical", "attributes", "events", "commands",
-                          "attribute_set", "attribute_get", "control", "sub_devices", "sub_gateways"})) {
+                          "attribute_set", "attribute_get", "control", "sub_devices", "sub_gateways", "format"})) {
     return false;
+  }
+  // The format is the top-level gateway's (the one connection); scenario_parse.cpp reads it.
+  if (depth > 0 && Reader::member(v, "format") != nullptr) {
+    return r.fail_message(member_path(path, "format"), "format on the top-level gateway only",
+                          "a sub-gateway speaks through the top-level gateway's connection; put format in $.gateway");
   }
   if (!parse_device_fields(r, v, path, inherited_interval_s, out.device)) return false;
   const double interval = out.device.telemetry_interval_s;

@@ -25,6 +25,12 @@ bool parse_gateway_spec(Reader& r, const json& v, const std::string& path, doubl
 json device_json(const DeviceSpec& d);
 json gateway_spec_json(const GatewaySpec& g);
 
+// scenario_parse_format.cpp: $.gateway.format and $.provision.
+bool parse_format(Reader& r, const json& v, const std::string& path, std::shared_ptr<const FormatSpec>& out);
+json format_json(const FormatSpec& f);
+bool parse_provision(Reader& r, const json& v, const std::string& path, ProvisionSpec& out);
+json provision_json(const ProvisionSpec& p);
+
 // Deepest sub-gateway level accepted (GatewayRoleOptions::max_depth); the backend reads
 // only 5, deeper levels are built but warned about (docs/thingspanel.md#sub-gateway-depth).
 inline constexpr int kMaxSubGatewayDepth = 32;

@@ -49,6 +49,7 @@ VirtualGateway::VirtualGateway(std::shared_ptr<const Scenario> scenario, const G
                                std::uint32_t seed, GatewayContext context)
     : scenario_(std::move(scenario)),
       context_(context),
+      device_number_(identity.device_number),
       global_index_(identity.global_index),
       rng_(stream_seed(seed, identity.global_index, 0xFFFF'FFFFULL)),
       session_(session_options(*scenario_, identity, stream_seed(seed, identity.global_index, 0xFFFF'FFFEULL))),
@@ -97,6 +98,15 @@ void VirtualGateway::subscribe(std::int64_t now) {
   subscribed_ = true;
   if (auto filters = role_.subscriptions()) {
     const auto qos = static_cast<mqtt::QoS>(std::min(scenario_->broker.qos, 1));
+    if (const auto& f = scenario_->format) {
+      // gateway_subscriptions' order: control, attribute set, attribute get, command.
+      constexpr DownKind kByFilter[] = {DownKind::Control, DownKind::AttributeSet, DownKind::AttributeGet, DownKind::Command};
+      for (std::size_t k = 0; k < 4 && k < filters->size(); ++k) {
+        if (const auto& t = f->down_topics[static_cast<std::size_t>(kByFilter[k])]) {
+          (*filters)[k] = downlink_filter(*t, device_number_);
+        }
+      }
+    }
     for (auto& filter : *filters) {
       if (!session_.subscribe({mqtt::Subscription{std::move(filter), qos}}, {}, now)) ++context_.metrics->counters.errors;
     }
@@ -235,8 +245,12 @@ void VirtualGateway::on_session_event(mqtt::Event& event, std::int64_t now) {
     ++c.received;
     const auto& p = m->publish;
     const std::string_view payload(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
-    auto output = role_.receive(p.topic, payload, now);
-    on_role_output(output, now);
+    if (scenario_->format) {
+      receive_message(p.topic, payload, now);
+    } else {
+      auto output = role_.receive(p.topic, payload, now);
+      on_role_output(output, now);
+    }
   } else if (auto* done = std::get_if<mqtt::PublishCompleteEvent>(&event)) {
     if (done->qos == mqtt::QoS::AtMostOnce) return;
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const auto& f) { return f.token == done->token; });
@@ -324,6 +338,14 @@ void VirtualGateway::on_role_output(gateway::GatewayOutput& output, std::int64_t
 }
 
 void VirtualGateway::publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now) {
+  if (scenario_->format) {
+    publish_custom(std::move(topic), payload, qos, now);
+  } else {
+    send(std::move(topic), payload, qos, now);
+  }
+}
+
+void VirtualGateway::send(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now) {
   if (!subscribed_) subscribe(now);
   mqtt::Publish p;
   p.topic = std::move(topic);

@@ -118,6 +118,13 @@ class VirtualGateway {
   void on_session_event(mqtt::Event& event, std::int64_t now);
   void on_role_output(gateway::GatewayOutput& output, std::int64_t now);
   void publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
+  void send(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
+
+  // virtual_gateway_format.cpp: the custom format at the publish / receive boundary
+  void publish_custom(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
+  void receive_message(std::string_view topic, std::string_view payload, std::int64_t now);
+  void script_failed(std::string_view script, const script::Failure& failure, std::string_view topic, std::int64_t now);
+  void format_error(std::string message, std::string_view topic, std::int64_t now);
   void churn(std::int64_t now, OutputSink& out);
   std::int64_t local_deadline() const;
   void log(const std::string& object);
@@ -143,6 +150,7 @@ class VirtualGateway {
 
   std::shared_ptr<const Scenario> scenario_;
   GatewayContext context_;
+  std::string device_number_;
   std::uint32_t global_index_ = 0;
   std::uint64_t rng_ = 0;
   mqtt::ClientSession session_;

@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "json/read.hpp"
+#include "json/writer.hpp"
+
 namespace tpgate::gateway::platform {
 
 namespace {
@@ -18,6 +21,29 @@ std::optional<ScriptType> script_type_from_name(std::string_view name) {
     if (kNames[i] == name) return static_cast<ScriptType>(i);
   }
   return std::nullopt;
+}
+
+void wrap_script_result(std::string& output, ScriptType type) {
+  const tpgate::json::Value value = tpgate::json::parse(output);
+  if (value.is_object()) return;
+  std::string wrapped;
+  {
+    tpgate::json::Writer w(wrapped);
+    w.begin_object();
+    if (type == ScriptType::EventUp) {
+      w.key("method").string("_raw").key("params").begin_object().key("value");
+    } else {
+      w.key("_raw");
+    }
+    if (value.is_discarded()) {
+      w.string(output);
+    } else {
+      w.raw(output);
+    }
+    if (type == ScriptType::EventUp) w.end_object();
+    w.end_object();
+  }
+  output = std::move(wrapped);
 }
 
 mqtt::Status DataScripts::set(std::string_view configuration, ScriptType type, std::string_view source,

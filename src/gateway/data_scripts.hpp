@@ -32,6 +32,12 @@ inline constexpr std::size_t kScriptTypeCount = 6;
 std::string_view script_type_name(ScriptType type);
 std::optional<ScriptType> script_type_from_name(std::string_view name);
 
+// What an upload script's result becomes before it is parsed: a JSON object
+// as it is; any other JSON value v as {"_raw":v} (events:
+// {"method":"_raw","params":{"value":v}}); text that is not JSON as the same
+// with v the text as a string (docs/thingspanel.md#data-scripts).
+void wrap_script_result(std::string& output, ScriptType type);
+
 class DataScripts {
  public:
   // Compiles `source` as `configuration`'s script of `type`, replacing any

@@ -4,8 +4,6 @@
 #include <utility>
 
 #include "gateway/envelope.hpp"
-#include "json/read.hpp"
-#include "json/writer.hpp"
 #include "gateway/telemetry_fast.hpp"
 
 namespace tpgate::gateway::platform {
@@ -141,21 +139,8 @@ bool PlatformRole::run_upload_script(TopicKind kind, const std::string& topic, c
                                       with_topic(topic, std::move(error))});
     return false;
   }
-  // A result that is not a JSON object is wrapped: a JSON value as it is, other text as a string.
-  tpgate::json::Value value = tpgate::json::parse(outcome.output);
-  if (value.is_object()) {
-    scripted_ = std::move(outcome.output);
-  } else {
-    scripted_.clear();
-    tpgate::json::Writer w(scripted_);
-    w.begin_object();
-    if (type == ScriptType::EventUp) w.key("method").string("_raw").key("params").begin_object().key("value");
-    else w.key("_raw");
-    if (value.is_discarded()) w.string(outcome.output);
-    else w.raw(outcome.output);
-    if (type == ScriptType::EventUp) w.end_object();
-    w.end_object();
-  }
+  scripted_ = std::move(outcome.output);
+  wrap_script_result(scripted_, type);
   payload = scripted_;
   return true;
 }

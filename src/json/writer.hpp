@@ -84,6 +84,28 @@ class Writer {
   // strings as string() writes them.
   Writer& value(const Value& v);
 
+  // Go's encoding/json text (json.Marshal), for what the platform's Go code
+  // writes (the data scripts' json module, docs/thingspanel.md#data-scripts).
+  // Strings: '<', '>', '&', U+2028 and U+2029 as \u escapes, \b \f \n \r
+  // \t by name, other control characters as \u00xx, each byte of invalid
+  // UTF-8 as \ufffd. Numbers: the shortest text that reads back as x, in
+  // exponent form below 1e-6 and from 1e21 ("1e-7", "1e+21"), integral values
+  // without ".0" ("25", "-0"); false (nothing written) for NaN and
+  // infinities, which json.Marshal refuses.
+  Writer& go_key(std::string_view name) {
+    separate();
+    go_quoted(name);
+    put(':');
+    comma_ = false;
+    return *this;
+  }
+  Writer& go_string(std::string_view text) {
+    separate();
+    go_quoted(text);
+    return done();
+  }
+  bool go_number(double x);
+
   // Trims the slack; the writer may go on appending afterwards.
   void finish() {
     s_.resize(static_cast<std::size_t>(at_ - s_.data()));
@@ -117,6 +139,7 @@ class Writer {
     put(std::string_view(text, static_cast<std::size_t>(end - text)));
   }
   void number_text(double x);
+  void go_quoted(std::string_view text);
 
   // Into the string's buffer through a pointer rather than push_back/append
   // (out-of-line calls in wasm's libc++) or operator[] (a short-string check
@@ -137,5 +160,11 @@ class Writer {
   char* end_;  // s_.data() + s_.size()
   bool comma_ = false;  // the next value or key needs a ',' before it
 };
+
+// Go's strconv.FormatFloat(x, 'g', -1, 64) (what fmt.Sprint writes for a
+// float64): the shortest digits, in exponent form when the exponent is below
+// -4 or from 6 ("1e-05", "1.2345675e+06", "0.1", "NaN", "+Inf"). Writes at
+// most 25 characters and a '\0' to `out`; returns the length.
+std::size_t go_format_g(double x, char* out);
 
 }  // namespace tpgate::json

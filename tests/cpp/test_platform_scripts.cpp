@@ -135,19 +135,25 @@ TEST(PlatformScripts, ScriptedReportIsAckedOnceAndUsed) {
 }
 
 TEST(PlatformScripts, ResultThatIsNotAnObjectIsWrappedAsRaw) {
-  // {"_raw": 42} carries no gateway data: the parser says so, naming _raw.
+  auto wrapped = [](std::string text, ScriptType type) {
+    wrap_script_result(text, type);
+    return text;
+  };
+  EXPECT_EQ(wrapped(R"({"gateway_data":{"a":1}})", ScriptType::TelemetryUp), R"({"gateway_data":{"a":1}})");
+  EXPECT_EQ(wrapped("42", ScriptType::TelemetryUp), R"({"_raw":42})");
+  EXPECT_EQ(wrapped("[1,2]", ScriptType::AttributesUp), R"({"_raw":[1,2]})");
+  EXPECT_EQ(wrapped("\"s\"", ScriptType::TelemetryUp), R"({"_raw":"s"})");
+  EXPECT_EQ(wrapped("not json", ScriptType::TelemetryUp), R"({"_raw":"not json"})");
+  EXPECT_EQ(wrapped("42", ScriptType::EventUp), R"({"method":"_raw","params":{"value":42}})");
+  EXPECT_EQ(wrapped("a\"b", ScriptType::EventUp), R"({"method":"_raw","params":{"value":"a\"b"}})");
+
+  // In the role, {"_raw": 42} carries no gateway data: the parser says so.
   PlatformRole role = scripted_role(ScriptType::TelemetryUp, "function encodeInp(msg) return '42' end");
   Outputs out = role.receive("gateway/telemetry", "x", 0, "gw-1");
-  auto w = events_of<Warning>(out);
-  ASSERT_FALSE(w.empty());
-  EXPECT_NE(w[0].message.find("_raw"), std::string::npos) << w[0].message;
-
-  // Events: {"method":"_raw","params":{"value":v}}; text that is not JSON becomes a string.
-  PlatformRole events = scripted_role(ScriptType::EventUp, "function encodeInp(msg) return 'not json' end");
-  out = events.receive("gateway/event/9", "x", 0, "gw-1");
-  w = events_of<Warning>(out);
-  ASSERT_FALSE(w.empty());
-  EXPECT_NE(w[0].message.find("method"), std::string::npos) << w[0].message;
+  auto e = events_of<ProtocolError>(out);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].error.message.find("no gateway_data"), std::string::npos) << e[0].error.message;
+  EXPECT_TRUE(events_of<ScriptFailed>(out).empty());
 }
 
 TEST(PlatformScripts, ResponsesAreNeverScripted) {

@@ -7,83 +7,9 @@
 //      "username": "gw-1", "password": "secret" }]
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { TpgateError } from '../errors.js';
+import { DevicesFileError, validateDevices } from '../configurations.js';
 
-const FIELDS = ['device_id', 'device_number', 'type', 'username', 'password', 'name'];
-const RESERVED = ['root', 'plugin'];
-
-/** A devices file (or array) that does not fit the format; `index`/`field` name the entry at fault. */
-export class DevicesFileError extends TpgateError {
-  constructor(message, extra = {}) {
-    super('ERR_INVALID_DEVICES', message);
-    if (extra.file !== undefined) this.file = extra.file;
-    if (extra.index !== undefined) this.index = extra.index;
-    if (extra.field !== undefined) this.field = extra.field;
-  }
-}
-
-/** A string that can stand in a topic level: non-empty, no '/', '+' or '#'. */
-function topicLevelProblem(value) {
-  if (typeof value !== 'string' || value === '') return 'must be a non-empty string';
-  if (/[/+#]/.test(value)) return "must not contain '/', '+' or '#' (it is used as a topic level)";
-  return null;
-}
-
-/**
- * Checks a devices array and returns it normalised (type defaults to "gateway",
- * password to null). Throws DevicesFileError naming the entry and field at fault.
- * @param {unknown} devices
- * @param {string} [source] where the array came from, for messages
- */
-export function validateDevices(devices, source = 'devices') {
-  const fail = (message, index, field) => {
-    throw new DevicesFileError(`${source}: ${message}`, { file: source, index, field });
-  };
-  if (!Array.isArray(devices)) {
-    fail('expected a JSON array of devices [{"device_id", "device_number", "username", ...}]');
-  }
-  const seen = { device_id: new Map(), device_number: new Map(), username: new Map() };
-  return devices.map((entry, index) => {
-    const at = `[${index}]`;
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-      fail(`${at}: expected an object {"device_id", "device_number", "username", ...}`, index);
-    }
-    for (const key of Object.keys(entry)) {
-      if (!FIELDS.includes(key)) fail(`${at}.${key}: unknown field (known: ${FIELDS.join(', ')})`, index, key);
-    }
-    for (const field of ['device_id', 'device_number']) {
-      const problem = topicLevelProblem(entry[field]);
-      if (problem) fail(`${at}.${field} ${problem}, got ${JSON.stringify(entry[field])}`, index, field);
-    }
-    if (typeof entry.username !== 'string' || entry.username === '') {
-      fail(`${at}.username must be a non-empty string (the device's voucher), got ${JSON.stringify(entry.username)}`, index, 'username');
-    }
-    if (RESERVED.includes(entry.username)) {
-      fail(`${at}.username "${entry.username}" is reserved for the ThingsPanel platform (docs/thingspanel.md#authentication)`, index, 'username');
-    }
-    if (entry.password !== undefined && entry.password !== null && typeof entry.password !== 'string') {
-      fail(`${at}.password must be a string, null or absent, got ${JSON.stringify(entry.password)}`, index, 'password');
-    }
-    for (const field of ['type', 'name']) {
-      if (entry[field] !== undefined && (typeof entry[field] !== 'string' || entry[field] === '')) {
-        fail(`${at}.${field} must be a non-empty string, got ${JSON.stringify(entry[field])}`, index, field);
-      }
-    }
-    for (const field of Object.keys(seen)) {
-      const first = seen[field].get(entry[field]);
-      if (first !== undefined) fail(`${at}.${field} "${entry[field]}" is already used by entry [${first}]`, index, field);
-      seen[field].set(entry[field], index);
-    }
-    return {
-      device_id: entry.device_id,
-      device_number: entry.device_number,
-      type: entry.type ?? 'gateway',
-      username: entry.username,
-      password: entry.password === undefined || entry.password === '' ? null : entry.password,
-      ...(entry.name === undefined ? {} : { name: entry.name }),
-    };
-  });
-}
+export { DevicesFileError, validateDevices };
 
 /**
  * Reads and checks a devices file.

@@ -1,24 +1,31 @@
 // `tpgate/broker`: the dev broker behind `tpgate broker` and `npm start`.
 // aedes (MQTT 3.1 / 3.1.1) in this process, with a TCP and a WebSocket
 // listener. Plain mode is a standard broker; ThingsPanel mode (a devices list)
-// behaves like the ThingsPanel platform's broker (thingspanel.js).
+// behaves like the ThingsPanel platform's broker (thingspanel.js), with the
+// platform's registration calls on an HTTP API (api.js) and topic mapping per
+// device configuration (docs/configurations.md).
 //
 //   const broker = await startBroker({ tcpPort: 0, wsPort: 0, thingspanel: 'devices.json', rootPassword: 'pw' });
 //   ... connect(broker.urls.ws) ...
 //   await broker.close();
 import { Aedes } from 'aedes';
 import { InvalidOptionError } from '../errors.js';
-import { loadDevicesFile, validateDevices } from './devices.js';
+import { parseConfigurations } from '../configurations.js';
+import { openApi } from './api.js';
 import { openListeners } from './listeners.js';
 import { MQ_OPTIONS, guardMessageQueue } from './mq.js';
+import { createRegistry, loadConfigurationsFile } from './registry.js';
 import { thingspanelMode } from './thingspanel.js';
 
 export {
   DevicesFileError, deviceIdFor, generateDevices, generateDevicesFile, loadDevicesFile, validateDevices,
 } from './devices.js';
+export { ConfigurationsError, SCRIPT_TYPES, parseConfigurations } from '../configurations.js';
+export { loadConfigurationsFile } from './registry.js';
+export { MAX_BODY_BYTES } from './api.js';
 export { DOWNLINK_FILTERS, UPLINK_TOPICS, publishDenial, subscribeDenial } from './acl.js';
 
-const OPTIONS = ['tcpPort', 'wsPort', 'wsPath', 'host', 'thingspanel', 'rootPassword', 'pluginPassword', 'log'];
+const OPTIONS = ['tcpPort', 'wsPort', 'apiPort', 'wsPath', 'host', 'thingspanel', 'rootPassword', 'pluginPassword', 'log'];
 
 function portOption(value, name, fallback) {
   if (value === undefined) return fallback;
@@ -70,18 +77,26 @@ export async function startBroker(options = {}) {
   if (tcpPort === null && wsPort === null) throw new InvalidOptionError('tcpPort', 'at least one of tcpPort and wsPort must be a port');
   const log = makeLog(options.log);
 
-  let devices = null;
+  let loaded = null;
   const { thingspanel } = options;
-  if (typeof thingspanel === 'string') devices = await loadDevicesFile(thingspanel);
-  else if (Array.isArray(thingspanel)) devices = validateDevices(thingspanel, 'thingspanel');
-  else if (thingspanel !== undefined && thingspanel !== null && thingspanel !== false) {
-    throw new InvalidOptionError('thingspanel', 'thingspanel must be a devices array or the path of a devices.json');
+  if (typeof thingspanel === 'string') loaded = { ...(await loadConfigurationsFile(thingspanel)), file: thingspanel };
+  else if (Array.isArray(thingspanel) || (thingspanel !== null && typeof thingspanel === 'object')) {
+    loaded = { ...parseConfigurations(thingspanel, { source: 'thingspanel' }), raw: null, file: null };
+  } else if (thingspanel !== undefined && thingspanel !== null && thingspanel !== false) {
+    throw new InvalidOptionError('thingspanel', 'thingspanel must be a devices array, a configurations object {configurations, devices} or the path of a configurations file');
   }
+  const apiPort = portOption(options.apiPort, 'apiPort', loaded ? 0 : null);
+  if (apiPort !== null && !loaded) {
+    throw new InvalidOptionError('apiPort', 'apiPort needs ThingsPanel mode (the thingspanel option): plain mode has no device table to register into');
+  }
+  for (const w of loaded?.warnings ?? []) log(`configurations: ${w}`);
 
   const transports = new WeakMap();
   const transportOf = (client) => transports.get(client) ?? 'unknown transport';
-  const mode = devices
-    ? thingspanelMode({ devices, rootPassword: options.rootPassword ?? null, pluginPassword: options.pluginPassword ?? null, log, transportOf })
+  const registry = loaded ? createRegistry({ ...loaded, log }) : null;
+  const devices = registry ? registry.devices : null;
+  const mode = registry
+    ? thingspanelMode({ registry, rootPassword: options.rootPassword ?? null, pluginPassword: options.pluginPassword ?? null, log, transportOf })
     : null;
 
   // No limit on aedes's message queue, and a listener that keeps it from
@@ -113,15 +128,28 @@ export async function startBroker(options = {}) {
     await new Promise((resolve) => aedes.close(resolve));
     throw err;
   }
+  let api = null;
+  if (apiPort !== null) {
+    try {
+      api = await openApi({ registry, mode, host, port: apiPort, log });
+    } catch (err) {
+      await listeners.close();
+      await new Promise((resolve) => aedes.close(resolve));
+      throw err;
+    }
+  }
 
   const shown = urlHost(host);
   const urls = {};
   if (listeners.tcpPort !== null) urls.tcp = `mqtt://${shown}:${listeners.tcpPort}`;
   if (listeners.wsPort !== null) urls.ws = `ws://${shown}:${listeners.wsPort}${wsPath}`;
+  if (api) urls.api = `http://${shown}:${api.port}`;
 
   let closing = null;
   const close = () => {
     closing ??= (async () => {
+      await api?.close();
+      await registry?.flushed();
       await listeners.close();
       await new Promise((resolve) => aedes.close(resolve));
     })();
@@ -133,11 +161,14 @@ export async function startBroker(options = {}) {
     host,
     tcpPort: listeners.tcpPort,
     wsPort: listeners.wsPort,
+    apiPort: api ? api.port : null,
     wsPath,
     urls,
     tcpUrl: urls.tcp ?? null,
     wsUrl: urls.ws ?? null,
+    apiUrl: urls.api ?? null,
     devices: devices ?? [],
+    configurations: registry ? registry.configurations : [],
     aedes,
     close,
   };

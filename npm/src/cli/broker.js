@@ -18,14 +18,21 @@ to their own downlink topics (a SUBSCRIBE is judged by its first filter, as
 ThingsPanel does), every device publish reaches subscribers as
 {"device_id":"<id>","values":"<base64 of the payload>"}, and
 devices/status/<device_id> carries 1 / 0 when a device connects / goes away.
+FILE may hold device configurations (docs/configurations.md): devices then
+register over HTTP (the platform's /api/v1/device/auth, gateway-register and
+gateway-sub-register, on the api URL printed) and their custom topics are
+mapped to the standard ones.
 
 Options:
   --tcp PORT               MQTT over TCP port (default 1883; 0 = any free port; "off" = none)
   --ws PORT                MQTT over WebSocket port (default 8083; 0 = any free port; "off" = none)
   --ws-path PATH           WebSocket path (default /mqtt)
   --host HOST              address to listen on (default 127.0.0.1; 0.0.0.0 = every interface)
-  --thingspanel FILE       ThingsPanel mode with the devices in FILE, a JSON array of
-                           {"device_id", "device_number", "type", "username", "password"?}
+  --thingspanel FILE       ThingsPanel mode with the configurations file FILE:
+                           {"configurations": [...], "devices": [...]} (docs/configurations.md),
+                           or a JSON array of devices {"device_id", "device_number", "username", ...};
+                           devices registered over HTTP are written back to FILE
+  --api-port PORT          HTTP API port (ThingsPanel mode; default 0 = any free port; "off" = none)
   --root-password PASS     let the platform user "root" in with this password (ThingsPanel
                            mode; without it root is refused)
   --plugin-password PASS   likewise for the reserved user "plugin"
@@ -37,7 +44,7 @@ refused, ACL denials, status changes) goes to stderr. Ctrl-C (SIGINT) or SIGTERM
 stops the broker.
 
 Example:
-  tpgate broker --tcp 1883 --ws 8083 --thingspanel devices.json --root-password secret
+  tpgate broker --tcp 1883 --ws 8083 --api-port 9999 --thingspanel tp.json --root-password secret
 `;
 
 const OPTIONS = {
@@ -46,6 +53,7 @@ const OPTIONS = {
   'ws-path': { type: 'string' },
   host: { type: 'string' },
   thingspanel: { type: 'string' },
+  'api-port': { type: 'string' },
   'root-password': { type: 'string' },
   'plugin-password': { type: 'string' },
   quiet: { type: 'boolean' },
@@ -74,6 +82,10 @@ export function parseBrokerArgs(argv) {
   if (options.tcpPort === null && options.wsPort === null) throw new UsageError('--tcp off and --ws off leave no listener');
   if (!options.wsPath.startsWith('/')) throw new UsageError(`--ws-path must start with '/', got "${options.wsPath}"`);
   if (v.thingspanel !== undefined) options.thingspanel = v.thingspanel;
+  if (v['api-port'] !== undefined) {
+    if (v.thingspanel === undefined) throw new UsageError('--api-port needs --thingspanel (plain mode has no device table)');
+    options.apiPort = port(v['api-port'], '--api-port', 0);
+  }
   for (const [flag, key] of [['root-password', 'rootPassword'], ['plugin-password', 'pluginPassword']]) {
     if (v[flag] === undefined) continue;
     if (v.thingspanel === undefined) throw new UsageError(`--${flag} needs --thingspanel (plain mode has no users)`);
@@ -84,11 +96,13 @@ export function parseBrokerArgs(argv) {
 
 function banner(broker, options) {
   const lines = [];
+  const configs = broker.configurations.length ? `, ${broker.configurations.length} configuration(s)` : '';
   lines.push(broker.mode === 'thingspanel'
-    ? `tpgate broker: ThingsPanel mode, ${broker.devices.length} device(s) from ${options.thingspanel}`
+    ? `tpgate broker: ThingsPanel mode, ${broker.devices.length} device(s)${configs} from ${options.thingspanel}`
     : 'tpgate broker: plain MQTT broker (anyone may connect)');
   if (broker.urls.tcp) lines.push(`  MQTT over TCP:        ${broker.urls.tcp}`);
   if (broker.urls.ws) lines.push(`  MQTT over WebSocket:  ${broker.urls.ws}  (subprotocol mqtt)`);
+  if (broker.urls.api) lines.push(`  api:                  ${broker.urls.api}  (POST /api/v1/device/auth, ...)`);
   if (broker.mode === 'thingspanel') {
     lines.push(options.rootPassword === undefined
       ? '  platform user root:   disabled (start with --root-password to enable)'

@@ -2,9 +2,11 @@
 // built-in default) against a broker, with a live status line, a summary at
 // the end and a clean shutdown on Ctrl-C, SIGTERM or --duration.
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 
 import { InvalidOptionError, ScenarioError } from '../errors.js';
 import { createEmulator, loadTpgateEmulator } from '../emulator-node.js';
+import { ProvisionError } from '../provision.js';
 import { UsageError, parseCommandLine, parseFlags } from './args.js';
 import { metricsDocument, statusLine, summary } from './emulate-report.js';
 
@@ -27,6 +29,13 @@ Options:
   --metrics-json FILE    write the final stats and a per-second series as JSON
   --seed N               PRNG seed (overrides the scenario's seed): same seed, same values
   --connect-concurrency N  transports opening at once (default 500)
+  --provision-url URL    register every gateway with the platform first
+                         (POST URL/api/v1/device/auth) and connect with the
+                         vouchers it returns (scenario: provision.api_url)
+  --template-secret S    the device configuration's template secret for
+                         registration (scenario: provision.template_secret)
+  --vouchers FILE        keep the vouchers in FILE; a rerun registers only the
+                         devices not in it (scenario: provision.vouchers_file)
   --print-default        print the built-in default scenario and exit
   --quiet                no live status line (the summary is still printed)
   -h, --help             this help
@@ -42,6 +51,11 @@ Examples:
       --metrics-json run.json
   tpgate emulate fleet.json --url mqtt://broker:1883 --gateways 40000 --shard 2/4
   tpgate emulate --print-default > scenario.json
+  tpgate emulate fleet.json --url mqtt://tp:1883 --provision-url http://tp:9999 \\
+      --template-secret 3f2a... --vouchers vouchers.json
+
+Scripts of a custom format may be given as {"file": "up.lua"}, read relative to
+the scenario file.
 `;
 
 const OPTIONS = {
@@ -53,6 +67,9 @@ const OPTIONS = {
   'metrics-json': { type: 'string' },
   seed: { type: 'string' },
   'connect-concurrency': { type: 'string' },
+  'provision-url': { type: 'string' },
+  'template-secret': { type: 'string' },
+  vouchers: { type: 'string' },
   'print-default': { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -82,8 +99,14 @@ export function parseEmulateArgs(argv) {
     shard: v.shard,
     transport: v.transport,
     metricsJson: v['metrics-json'],
+    provisionUrl: v['provision-url'],
+    templateSecret: v['template-secret'],
+    vouchers: v.vouchers,
     duration: undefined,
   };
+  if (v['provision-url'] !== undefined && !/^https?:\/\/[^/]/.test(v['provision-url'])) {
+    throw new UsageError(`--provision-url must be the platform's http:// or https:// URL, e.g. http://127.0.0.1:9999 (got '${v['provision-url']}')`);
+  }
   if (v.duration !== undefined) {
     const d = Number(v.duration);
     if (v.duration.trim() === '' || !Number.isFinite(d) || d <= 0) {
@@ -131,9 +154,22 @@ export async function main(argv) {
       return fail(`cannot read the scenario ${args.file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
     }
   }
+  if (text !== undefined) {
+    try {
+      text = await inlineScriptFiles(text, dirname(resolve(args.file)));
+    } catch (err) {
+      return fail(`${label}: ${err.message}`);
+    }
+  }
+  const provision = {};
+  if (args.provisionUrl !== undefined) provision.apiUrl = args.provisionUrl;
+  if (args.templateSecret !== undefined) provision.templateSecret = args.templateSecret;
+  if (args.vouchers !== undefined) provision.vouchersFile = args.vouchers;
+  provision.onProgress = registrationProgress(args);
   let emulator;
   try {
     emulator = await createEmulator(text, {
+      provision,
       url: args.url,
       gateways: args.gateways,
       shard: args.shard,
@@ -143,6 +179,10 @@ export async function main(argv) {
     });
   } catch (err) {
     if (err instanceof ScenarioError) return fail(`${label}: ${err.message}`);
+    if (err instanceof ProvisionError) return fail(`registration failed: ${err.message}`, 1);
+    if (err instanceof InvalidOptionError && err.option === 'provision') {
+      return fail(err.message.replace(/^createEmulator: /, ''));
+    }
     if (err instanceof InvalidOptionError) {
       const flag = FLAG_OF[err.option];
       return fail(`${flag ? `${flag}: ` : ''}${err.message.replace(/^createEmulator: /, '')}`);
@@ -150,6 +190,52 @@ export async function main(argv) {
     throw err;
   }
   return run(emulator, args);
+}
+
+/**
+ * Scripts of $.gateway.format.scripts given as {"file": ...}: read relative to
+ * the scenario's directory and inlined as "source" (the core takes text only).
+ */
+export async function inlineScriptFiles(text, baseDir) {
+  let scenario;
+  try {
+    scenario = JSON.parse(text);
+  } catch {
+    return text; // the core reports where the JSON is wrong
+  }
+  const scripts = scenario?.gateway?.format?.scripts;
+  if (typeof scripts !== 'object' || scripts === null) return text;
+  let changed = false;
+  for (const [name, script] of Object.entries(scripts)) {
+    if (typeof script !== 'object' || script === null || typeof script.file !== 'string' || script.source !== undefined) continue;
+    const path = resolve(baseDir, script.file);
+    try {
+      script.source = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new Error(`$.gateway.format.scripts.${name}.file: cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    }
+    delete script.file;
+    changed = true;
+  }
+  return changed ? JSON.stringify(scenario) : text;
+}
+
+/** Registration progress on stderr: a live line on a terminal, else every 5 s and at the end of each level. */
+function registrationProgress(args) {
+  if (args.quiet) return undefined;
+  const out = process.stderr;
+  const tty = out.isTTY === true;
+  let last = 0;
+  return (p) => {
+    const line = `tpgate emulate: registering ${p.done}/${p.total} (registered ${p.registered}, already known ${p.skipped}, failed ${p.failed})`;
+    const now = performance.now();
+    if (tty) {
+      out.write(`\r${line}\x1b[K${p.done === p.total ? '\n' : ''}`);
+    } else if (now - last >= 5000 || p.done === p.total) {
+      last = now;
+      out.write(`${line}\n`);
+    }
+  };
 }
 
 async function run(emulator, args) {

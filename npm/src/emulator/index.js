@@ -13,7 +13,8 @@
 import { Emitter } from '../emitter.js';
 import { InvalidOptionError, ScenarioError, TpgateError } from '../errors.js';
 import { FleetHost, clock, transportError } from './host.js';
-import { normalizeEmulatorOptions, resolveTarget, scenarioText } from './options.js';
+import { provision, provisionLevels, readVouchersFile, scenarioWithVouchers, writeVouchersFile } from '../provision.js';
+import { normalizeEmulatorOptions, provisionSettings, resolveTarget, scenarioText } from './options.js';
 
 /** The error for a {ok:false, path, expected, message} from the core. */
 export function scenarioError(failure) {
@@ -49,6 +50,8 @@ export class Emulator extends Emitter {
     this._stopPromise = null;
     this._finalStats = null;
     this._last = null; // {at, published, received} of the previous stats()
+    /** After provisioning: {registered, skipped, vouchers}; else null. */
+    this.provisioned = null;
   }
 
   /** Gateways in this process (this shard's share of the fleet). */
@@ -181,11 +184,41 @@ export function createCreateEmulator(loadEmulator, transports, defer) {
     const o = normalizeEmulatorOptions(options);
     const module = await loadEmulator(o.load);
     const source = text ?? module.defaultScenario();
-    const parsed = module.parseScenario(source);
+    let parsed = module.parseScenario(source);
     if (!parsed.ok) throw scenarioError(parsed);
-    const normalized = JSON.parse(parsed.normalized);
+    let normalized = JSON.parse(parsed.normalized);
     const target = resolveTarget(options ?? {}, normalized.broker?.url, supported);
-    const created = module.createFleet(source, o.fleetJson);
+    const settings = provisionSettings(normalized.provision, options?.provision);
+    let created = module.createFleet(source, o.fleetJson);
+    let provisioned = null;
+    if (created.ok && settings !== null) {
+      // Register before connecting, then build the fleet again with the vouchers as credentials.
+      const identities = [];
+      for (let i = 0; i < created.fleet.size(); i++) identities.push(created.fleet.gatewayInfo(i));
+      created.fleet.delete();
+      // Where the vouchers are kept: the caller's store (browsers), else the vouchers file (Node).
+      const file = settings.vouchersFile;
+      const store = settings.vouchers ?? (file ? { read: () => readVouchersFile(file), write: (v) => writeVouchersFile(file, v) } : null);
+      const vouchers = store ? ((await store.read()) ?? {}) : {};
+      const result = await provision({
+        apiUrl: settings.apiUrl,
+        templateSecret: settings.templateSecret,
+        levels: provisionLevels(identities.map((id) => id.device_number), normalized.gateway, settings.subDevices),
+        vouchers,
+        concurrency: settings.concurrency,
+        retries: settings.retries,
+        fetch: settings.fetch,
+        onProgress: settings.onProgress,
+        save: store ? (v) => store.write(v) : undefined,
+      });
+      const total = o.gateways ?? normalized.gateways.count;
+      const withVouchers = scenarioWithVouchers(normalized, result.vouchers, identities, total);
+      parsed = module.parseScenario(JSON.stringify(withVouchers));
+      if (!parsed.ok) throw scenarioError(parsed);
+      normalized = JSON.parse(parsed.normalized);
+      provisioned = { registered: result.registered, skipped: result.skipped, vouchers: result.vouchers };
+      created = module.createFleet(JSON.stringify(withVouchers), o.fleetJson);
+    }
     if (!created.ok) {
       // The options JSON is ours; a failure there names an option (count, shard_*).
       const path = created.path ?? '';
@@ -208,6 +241,7 @@ export function createCreateEmulator(loadEmulator, transports, defer) {
       onIdle: () => {},
     });
     emulator = new Emulator(host, o, normalized);
+    emulator.provisioned = provisioned;
     return emulator;
   };
 }

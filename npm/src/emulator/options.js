@@ -6,8 +6,54 @@ import { checkKeys } from '../options.js';
 
 export const EMULATOR_OPTIONS = [
   'url', 'transport', 'gateways', 'shard', 'seed', 'events', 'connectConcurrency', 'wsPath', 'wsProtocols',
-  'tls', 'stopTimeout', 'locateFile', 'wasmBinary',
+  'tls', 'stopTimeout', 'locateFile', 'wasmBinary', 'provision',
 ];
+
+const PROVISION_OPTIONS = ['apiUrl', 'templateSecret', 'vouchersFile', 'vouchers', 'concurrency', 'retries', 'subDevices', 'onProgress', 'fetch'];
+
+/**
+ * Registration settings (docs/scenario.md "Provisioning"): the scenario's
+ * `provision` with options.provision over it; null when neither asks for it.
+ */
+export function provisionSettings(scenarioProvision, option) {
+  if (option !== undefined && option !== null && !isPlainObject(option)) {
+    throw new InvalidOptionError('provision', `createEmulator: provision must be an object such as {apiUrl, templateSecret} (got ${typeof option})`);
+  }
+  if (option) checkKeys(option, PROVISION_OPTIONS, 'provision');
+  const s = scenarioProvision ?? {};
+  const o = option ?? {};
+  const merged = {
+    apiUrl: o.apiUrl ?? s.api_url,
+    templateSecret: o.templateSecret ?? s.template_secret,
+    vouchersFile: o.vouchersFile ?? s.vouchers_file ?? undefined,
+    concurrency: o.concurrency ?? s.concurrency ?? 16,
+    retries: o.retries ?? s.retries ?? 5,
+    subDevices: o.subDevices ?? s.sub_devices ?? false,
+    vouchers: o.vouchers,
+    onProgress: o.onProgress,
+    fetch: o.fetch,
+  };
+  if (merged.vouchers !== undefined && !(isPlainObject(merged.vouchers) && typeof merged.vouchers.read === 'function' && typeof merged.vouchers.write === 'function')) {
+    throw new InvalidOptionError('provision', 'createEmulator: provision.vouchers must be {read(): Promise<object>, write(vouchers): Promise<void>} (where a browser keeps the vouchers)');
+  }
+  if (merged.apiUrl === undefined && merged.templateSecret === undefined && o.vouchersFile === undefined) return null;
+  if (typeof merged.apiUrl !== 'string' || !/^https?:\/\//.test(merged.apiUrl)) {
+    throw new InvalidOptionError('provision', `createEmulator: provisioning needs the platform's http:// or https:// URL (provision.apiUrl, scenario provision.api_url or --provision-url; got ${JSON.stringify(merged.apiUrl)})`);
+  }
+  if (typeof merged.templateSecret !== 'string' || merged.templateSecret === '') {
+    throw new InvalidOptionError('provision', 'createEmulator: provisioning needs the device configuration\'s template secret (provision.templateSecret, scenario provision.template_secret or --template-secret)');
+  }
+  if (!Number.isInteger(merged.concurrency) || merged.concurrency < 1 || merged.concurrency > 1000) {
+    throw new InvalidOptionError('provision', `createEmulator: provision.concurrency must be an integer from 1 to 1000 (got ${String(merged.concurrency)})`);
+  }
+  if (!Number.isInteger(merged.retries) || merged.retries < 0 || merged.retries > 100) {
+    throw new InvalidOptionError('provision', `createEmulator: provision.retries must be an integer from 0 to 100 (got ${String(merged.retries)})`);
+  }
+  if (merged.vouchersFile !== undefined && (typeof merged.vouchersFile !== 'string' || merged.vouchersFile === '')) {
+    throw new InvalidOptionError('provision', 'createEmulator: provision.vouchersFile must be a file path');
+  }
+  return merged;
+}
 
 const SCHEMES = { 'ws:': 'ws', 'wss:': 'ws', 'mqtt:': 'tcp', 'tcp:': 'tcp', 'mqtts:': 'tls', 'tls:': 'tls', 'ssl:': 'tls' };
 const DEFAULT_PORTS = { 'ws:': 80, 'wss:': 443, 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'tls:': 8883, 'ssl:': 8883 };
@@ -149,6 +195,7 @@ export function normalizeEmulatorOptions(options) {
     wsProtocols: o.wsProtocols ?? ['mqtt'],
     tls: o.tls,
     load: { locateFile: o.locateFile, wasmBinary: o.wasmBinary },
+    gateways,
   };
 }
 
