@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createEmulator } from 'tpgate/emulator';
-import { generateDevices, startBroker } from 'tpgate/broker';
+import { generateDevices, parseConfigurations, startBroker } from 'tpgate/broker';
 import { launchChromium, startAll } from './helpers/chromium.js';
 import {
   assertDashboardClean, dashboardUrl, openDashboard, runScript, selectDevice, setScriptSource, startDashboardServer,
@@ -251,6 +251,9 @@ test('configurations export and import as a configurations file; they persist in
   assert.equal(file.configurations[0].id, 'default');
   // Scripts are {content, enabled}, as docs/configurations.md has them.
   assert.deepEqual(file.configurations[0].scripts.telemetry_up, { content: FAILING, enabled: false });
+  // The package's own parser takes its configurations as they are.
+  const parsed = parseConfigurations({ configurations: file.configurations, devices: [] }, { source: 'export' });
+  assert.equal(parsed.configurations[0].scripts.telemetry_up.content, FAILING);
 
   const imported = path.join(tmpdir(), `tpgate-configurations-${process.pid}.json`);
   await writeFile(imported, JSON.stringify({
