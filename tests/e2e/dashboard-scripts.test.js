@@ -12,7 +12,7 @@ import { createEmulator } from 'tpgate/emulator';
 import { generateDevices, parseConfigurations, startBroker } from 'tpgate/broker';
 import { launchChromium, startAll } from './helpers/chromium.js';
 import {
-  assertDashboardClean, dashboardUrl, openDashboard, runScript, selectDevice, setScriptSource, startDashboardServer,
+  assertDashboardClean, dashboardUrl, openDashboard, runScript, selectDevice, sendCommand, setScriptSource, startDashboardServer,
   treeItem, unlabelledControls,
 } from './helpers/dashboard.js';
 
@@ -56,6 +56,17 @@ end
 
 const devices = generateDevices({ count: 1 });
 
+/** Waits for the selected device's telemetry to show scripted = 1; a timeout says what it showed instead. */
+async function waitForScriptedKey() {
+  try {
+    await page.locator('#telemetry tr[data-key=scripted] td', { hasText: /^1$/ }).first().waitFor({ timeout: 15_000 });
+  } catch (err) {
+    const keys = await page.locator('#telemetry tr').evaluateAll((rows) => rows.map((r) => r.dataset.key));
+    err.message += `\ntelemetry keys: ${keys.join(', ')}\nnotices: ${await page.textContent('#notices')}\nscripts: ${await page.textContent('#scr-apply-status')}`;
+    throw err;
+  }
+}
+
 let broker;
 let server;
 let browser;
@@ -88,7 +99,8 @@ test('the Scripts tab opens from the keyboard with the default template; gw-1 is
   emulator = await createEmulator(undefined, { url: broker.tcpUrl, gateways: 1 });
   await emulator.start();
   await emulator.waitConnected(1, { timeout: 10_000 });
-  await treeItem(page, 'gw-1').waitFor({ timeout: 10_000 });
+  // The whole tree, before anything is clicked in it.
+  for (const name of ['gw-1', 'sensor_001', 'sensor_002', 'gateway_001', 'sensor_101']) await treeItem(page, name).waitFor({ timeout: 10_000 });
 
   await page.focus('#tab-device');
   await page.keyboard.press('End');
@@ -106,9 +118,9 @@ test('the Scripts tab opens from the keyboard with the default template; gw-1 is
 });
 
 test('an edited script runs on gw-1\'s last raw telemetry (unwrapped from the envelope) and shows its output', TIMEOUT, async () => {
-  // The gateway's telemetry has reached the dashboard.
-  await selectDevice(page, 'gw-1');
-  await page.locator('#telemetry tr').first().waitFor({ timeout: 15_000 });
+  // gw-1's telemetry has arrived (the raw traffic view shows it).
+  await page.click('#tab-traffic');
+  await page.locator('#traffic td.topic', { hasText: /^gateway\/telemetry$/ }).first().waitFor({ timeout: 15_000 });
   await page.click('#tab-scripts');
   await setScriptSource(page, RESHAPE);
   await page.selectOption('#scr-input-kind', 'last');
@@ -214,15 +226,18 @@ test('an enabled upload script reshapes gw-1\'s telemetry, and again after a rec
   assert.match(await page.textContent('#scr-apply-status'), /^Applied: 1 script enabled, running on the platform client\.$/);
   assert.match(await page.locator('#scr-type option[value=telemetry_up]').textContent(), /enabled$/);
   await selectDevice(page, 'gw-1');
-  await page.locator('#telemetry tr[data-key=scripted] td', { hasText: /^1$/ }).first().waitFor({ timeout: 15_000 });
+  await waitForScriptedKey();
 
   // A new connection (a new platform client) gets the enabled scripts too.
   await page.click('#conn-disconnect');
   await page.locator('#conn-state[data-state=closed]').waitFor({ timeout: 10_000 });
+  const before = Number(await page.getAttribute('#stats', 'data-received'));
   await page.click('#conn-connect');
   await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  // The new connection's model has replaced the old one (its count starts again) before a device is picked.
+  await page.waitForFunction((n) => Number(document.getElementById('stats').dataset.received) < n, before, { timeout: 15_000 });
   await selectDevice(page, 'gw-1');
-  await page.locator('#telemetry tr[data-key=scripted] td', { hasText: /^1$/ }).first().waitFor({ timeout: 15_000 });
+  await waitForScriptedKey();
   await assertDashboardClean(page);
 });
 
@@ -298,5 +313,22 @@ test('Tab indents in the editor; Escape then Tab leaves it', TIMEOUT, async () =
   await page.keyboard.press('Tab');
   assert.notEqual(await page.evaluate(() => document.activeElement.id), 'scr-source');
   assert.deepEqual(await unlabelledControls(page), []);
+  await assertDashboardClean(page);
+});
+
+test('an enabled download script that fails rejects the command it would encode, with its line', TIMEOUT, async () => {
+  await page.click('#tab-scripts');
+  await page.selectOption('#scr-config', 'default');
+  await page.selectOption('#scr-type', 'command_down');
+  await setScriptSource(page, 'function encodeInp(msg, topic)\n  local n = 1\n  error("commands are off")\nend\n');
+  await page.check('#scr-enabled');
+  await page.locator('#scr-apply-status[data-state=success]').waitFor({ timeout: 10_000 });
+  await selectDevice(page, 'gw-1');
+  const text = await sendCommand(page, 'Restart', '{}', 'failure');
+  assert.match(text, /ERR_SCRIPT/);
+  assert.match(text, /:3: commands are off/);
+  await page.click('#tab-scripts');
+  await page.uncheck('#scr-enabled');
+  await page.locator('#scr-apply-status[data-state=success]', { hasText: /^Applied: 1 script enabled/ }).waitFor({ timeout: 10_000 });
   await assertDashboardClean(page);
 });
