@@ -2,9 +2,12 @@
 // page keeps only what it draws, merges the worker's batches as they come and
 // draws once per animation frame, only what is visible.
 import './styles.css';
-import type { ConnectionState, FromWorker, RequestKind, RequestResultMessage, Stats, ToWorker } from './protocol';
+import type {
+  ConnectionState, FromWorker, RequestKind, RequestResultMessage, ScriptRunResult, ScriptsAppliedMessage, Stats, ToWorker,
+} from './protocol';
 import { ConnectionPanel } from './ui/connection';
 import { DevicePanel } from './ui/device';
+import { ScriptsPanel, type GatewaySeen } from './ui/scripts';
 import { $, fill, h } from './ui/dom';
 import { TrafficView } from './ui/traffic-view';
 import { Tree } from './ui/tree';
@@ -43,6 +46,32 @@ const traffic = new TrafficView(
   schedule,
 );
 
+// --- data scripts: the panel asks, the worker compiles, runs and applies ---------------
+const scriptRuns = new Map<number, (r: ScriptRunResult) => void>();
+const scriptApplies = new Map<number, (r: ScriptsAppliedMessage) => void>();
+function gatewaysSeen(): GatewaySeen[] {
+  const out: GatewaySeen[] = [];
+  for (const info of tree.infos.values()) if (info.kind === 'gateway') out.push({ id: info.gateway, name: info.name });
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+const scripts = new ScriptsPanel({
+  run: (source, scriptType, name, input) => {
+    const id = nextRequest++;
+    return new Promise((resolve) => {
+      scriptRuns.set(id, resolve);
+      toWorker({ type: 'scriptRun', id, source, scriptType, name, input });
+    });
+  },
+  apply: (configurations) => {
+    const id = nextRequest++;
+    return new Promise((resolve) => {
+      scriptApplies.set(id, resolve);
+      toWorker({ type: 'scriptsApply', id, configurations });
+    });
+  },
+  gateways: gatewaysSeen,
+});
+
 const connection = new ConnectionPanel(
   (options) => {
     device.select(null);
@@ -53,11 +82,12 @@ const connection = new ConnectionPanel(
 );
 
 // --- tabs ------------------------------------------------------------------------
-type Tab = 'device' | 'traffic';
+const TABS = ['device', 'traffic', 'scripts'] as const;
+type Tab = (typeof TABS)[number];
 let tab: Tab = 'device';
 function showTab(which: Tab): void {
   tab = which;
-  for (const t of ['device', 'traffic'] as Tab[]) {
+  for (const t of TABS) {
     const button = $(`tab-${t}`);
     button.setAttribute('aria-selected', String(t === which));
     button.tabIndex = t === which ? 0 : -1;
@@ -66,11 +96,16 @@ function showTab(which: Tab): void {
   traffic.setVisible(which === 'traffic');
   schedule();
 }
-for (const t of ['device', 'traffic'] as Tab[]) {
+for (const [i, t] of TABS.entries()) {
   $(`tab-${t}`).addEventListener('click', () => showTab(t));
   $(`tab-${t}`).addEventListener('keydown', (e) => {
-    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-    const next: Tab = t === 'device' ? 'traffic' : 'device';
+    let next: Tab;
+    if (e.key === 'ArrowLeft') next = TABS[(i + TABS.length - 1) % TABS.length];
+    else if (e.key === 'ArrowRight') next = TABS[(i + 1) % TABS.length];
+    else if (e.key === 'Home') next = TABS[0];
+    else if (e.key === 'End') next = TABS[TABS.length - 1];
+    else return;
+    e.preventDefault();
     showTab(next);
     $(`tab-${next}`).focus();
   });
@@ -115,6 +150,14 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       TrafficView.download(m.text);
       $('traffic-info').textContent = `exported ${m.count} messages`;
       break;
+    case 'scriptResult':
+      scriptRuns.get(m.id)?.(m);
+      scriptRuns.delete(m.id);
+      break;
+    case 'scriptsApplied':
+      scriptApplies.get(m.id)?.(m);
+      scriptApplies.delete(m.id);
+      break;
     case 'ready':
       break;
   }
@@ -158,6 +201,7 @@ function render(): void {
   if ($('tree-count').textContent !== count) $('tree-count').textContent = count;
   device.render(now);
   traffic.render(tab === 'traffic', stats?.received ?? 0);
+  if (tab === 'scripts') scripts.setGateways(gatewaysSeen());
   if (noticesDirty) {
     noticesDirty = false;
     fill($('notices'), ...notices.map((n) => h('li', {}, n)));
@@ -169,5 +213,7 @@ function render(): void {
 // of a second): a frame every 250 ms picks those up.
 setInterval(schedule, 250);
 
+// Enabled scripts from the last visit reach the worker before the first connect.
+scripts.start();
 connection.start();
 schedule();

@@ -106,6 +106,61 @@ export interface RequestMessage {
   keys?: string[];
 }
 
+// --- data scripts (the Scripts view) ----------------------------------------------
+
+/** The platform's data script types; '_up' scripts convert uplinks, '_down' ones downlinks. */
+export const SCRIPT_TYPES = ['telemetry_up', 'telemetry_down', 'attributes_up', 'attributes_down', 'command_down', 'event_up'] as const;
+export type ScriptType = (typeof SCRIPT_TYPES)[number];
+
+export interface ScriptSlot {
+  source: string;
+  enabled: boolean;
+}
+
+/** A device configuration as the dashboard keeps it (and as a configurations file holds it). */
+export interface ScriptConfiguration {
+  id: string;
+  scripts: Partial<Record<ScriptType, ScriptSlot>>;
+  /** The gateways (device_number or device_id) that use it. */
+  devices: string[];
+}
+
+/** What a script run reads: a gateway's last raw message of the script's kind, or pasted text ("0x..." = hex). */
+export type ScriptInput = { kind: 'last'; gateway: string } | { kind: 'text'; text: string };
+
+/** A ScriptError as it crosses to the page. */
+export interface ScriptFailure {
+  code: string;
+  /** 'syntax' | 'runtime' | 'no-function' | 'bad-result' | 'budget' | 'memory' | 'argument'; '' for other errors. */
+  kind: string;
+  line: number;
+  luaMessage: string;
+  message: string;
+  configuration?: string;
+  scriptType?: string;
+}
+
+export interface ScriptRunResult {
+  type: 'scriptResult';
+  id: number;
+  ok: boolean;
+  /** The output as text (device data: render as text only). */
+  text?: string;
+  bytes?: number;
+  /** What the script was given: the topic and a preview of the input. */
+  input?: { topic: string; size: number; preview: string; ts?: number };
+  error?: ScriptFailure;
+}
+
+export interface ScriptsAppliedMessage {
+  type: 'scriptsApplied';
+  id: number;
+  /** Scripts that did not compile (they were not enabled). */
+  failures: ScriptFailure[];
+  /** false: no platform client yet; the scripts were checked and apply on connect. */
+  live: boolean;
+}
+
 export type ToWorker =
   | { type: 'connect'; options: ConnectOptions }
   | { type: 'disconnect' }
@@ -113,7 +168,10 @@ export type ToWorker =
   /** `paused`: send no traffic rows (the view is paused or hidden). */
   | { type: 'traffic'; filter: string; paused: boolean }
   | { type: 'export'; filter: string }
-  | RequestMessage;
+  | RequestMessage
+  | { type: 'scriptRun'; id: number; source: string; scriptType: ScriptType; name: string; input: ScriptInput }
+  /** The configurations whose enabled scripts the platform client runs, from now on and after each connect. */
+  | { type: 'scriptsApply'; id: number; configurations: ScriptConfiguration[] };
 
 export interface RequestResultMessage {
   type: 'result';
@@ -151,6 +209,8 @@ export type FromWorker =
   | { type: 'state'; state: ConnectionState; message?: string }
   | RequestResultMessage
   | { type: 'export'; text: string; count: number }
+  | ScriptRunResult
+  | ScriptsAppliedMessage
   | { type: 'ready' };
 
 export function nodeId(ref: NodeRef): string {

@@ -67,7 +67,7 @@ export function envelopeOf(payload: Uint8Array): { deviceId: string; values: str
   }
 }
 
-function fromBase64(text: string): Uint8Array | null {
+export function fromBase64(text: string): Uint8Array | null {
   try {
     return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   } catch {

@@ -3,8 +3,8 @@
 // keeps the model (gateways, device trees, latest values, counts, ring
 // buffers of points, events and raw messages) and posts the page a batch at
 // most every FLUSH_MS with only what it shows.
-import { connectPlatform } from 'tpgate/platform';
-import type { PublishOptions, TpgateError } from 'tpgate';
+import { compileScript, connectPlatform, scriptInput } from 'tpgate/platform';
+import type { PublishOptions, ScriptError, TpgateError } from 'tpgate';
 import type { PlatformClient, PlatformTarget, PlatformTargetInfo } from 'tpgate/platform';
 import {
   FLUSH_MS,
@@ -19,11 +19,15 @@ import {
   type NodeRef,
   type RequestMessage,
   type RequestResultMessage,
+  SCRIPT_TYPES,
+  type ScriptConfiguration,
+  type ScriptFailure,
+  type ScriptType,
   type ToWorker,
   type TrafficRow,
 } from './protocol';
 import { PointRing, Ring } from './ring';
-import { describe, ndjsonLine, topicMatcher, type RawMessage } from './traffic';
+import { describe, envelopeOf, fromBase64, ndjsonLine, previewText, topicMatcher, type RawMessage } from './traffic';
 
 // Memory bounds: everything the worker keeps grows to these and no further
 // (the tree itself is as large as the gateways' topology).
@@ -198,6 +202,11 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     return;
   }
   pf = client;
+  // The enabled data scripts apply to each new client before its first message is handled.
+  appliedConfigs = [];
+  if (scriptConfigs.length > 0) {
+    for (const f of applyScripts(client, scriptConfigs)) notice(`ERR_SCRIPT: ${f.scriptType} script of configuration ${f.configuration} was not enabled: ${f.message}`);
+  }
   if (opts.defaultGateway) ensure({ gateway: opts.defaultGateway, kind: 'gateway', path: [] }, null);
   if (opts.deviceNumbers) {
     for (const id of Object.keys(opts.deviceNumbers)) ensure({ gateway: id, kind: 'gateway', path: [] }, null);
@@ -238,7 +247,10 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     if (e.online) node.info.lastSeen = Date.now();
     changed.add(node.info.id);
   });
-  client.on('error', (err) => notice(`${err.code}: ${err.message}`));
+  client.on('error', (err) => {
+    if (err.code === 'ERR_SCRIPT') notice(scriptFailureText(err as ScriptError));
+    else notice(`${err.code}: ${err.message}`);
+  });
   client.on('warning', (w) => notice(`warning: ${w.topic}: ${w.message}`));
   post({ type: 'state', state: 'connected', message: where });
 
@@ -307,6 +319,203 @@ async function request(m: RequestMessage): Promise<void> {
       response: e.response,
     });
   }
+}
+
+// --- data scripts ------------------------------------------------------------------
+
+/** The configurations the page enabled: applied to the client now and after each connect. */
+let scriptConfigs: ScriptConfiguration[] = [];
+/** What the current client runs (so a later apply can remove what is gone). */
+let appliedConfigs: ScriptConfiguration[] = [];
+
+function failureOf(err: unknown, extra: { configuration?: string; scriptType?: string } = {}): ScriptFailure {
+  const e = err as Partial<ScriptError> & Error;
+  return {
+    code: e.code ?? e.name ?? 'Error',
+    kind: typeof e.kind === 'string' ? e.kind : '',
+    line: typeof e.line === 'number' ? e.line : 0,
+    luaMessage: typeof e.luaMessage === 'string' ? e.luaMessage : '',
+    message: String(e.message ?? err),
+    ...extra,
+  };
+}
+
+/** An upload script's failure at run time, for the notices: gateway, script type, configuration, line. */
+function scriptFailureText(err: ScriptError): string {
+  const gateway = err.gateway ? dnOf(err.gateway) : '?';
+  const line = err.line ? ` line ${err.line}` : '';
+  return `ERR_SCRIPT: gateway ${gateway}: ${err.scriptType ?? 'data'} script of configuration ${err.configuration ?? '?'} failed (${err.kind}${line}): ${err.luaMessage || err.message}; the message was dropped`;
+}
+
+/** Raw topics each script type reads: uplinks as they arrived, downlinks as they were sent. */
+const SCRIPT_TOPICS: Record<ScriptType, { direction: 'in' | 'out'; re: RegExp }> = {
+  telemetry_up: { direction: 'in', re: /^gateway\/telemetry$/ },
+  attributes_up: { direction: 'in', re: /^gateway\/attributes\/(?!response\/|set\/|get\/)[^/]+$/ },
+  event_up: { direction: 'in', re: /^gateway\/event\/(?!response\/)[^/]+$/ },
+  telemetry_down: { direction: 'out', re: /^gateway\/telemetry\/control\/[^/]+$/ },
+  attributes_down: { direction: 'out', re: /^gateway\/attributes\/(?:set\/(?!response\/)[^/]+\/[^/]+|get\/[^/]+)$/ },
+  command_down: { direction: 'out', re: /^gateway\/command\/(?!response\/)[^/]+\/[^/]+$/ },
+};
+
+/**
+ * The newest raw message of `type` for `gateway` (its device_id or
+ * device_number): an uplink's payload unwrapped from the broker's envelope,
+ * as the platform's upload script gets it; a downlink as it was published.
+ */
+function lastMessage(type: ScriptType, gateway: string): { topic: string; payload: Uint8Array; ts: number } | null {
+  const want = SCRIPT_TOPICS[type];
+  const fallback = options?.defaultGateway ?? '';
+  const matches = (device: string) => device === gateway || dnOf(device) === gateway || device === dnOf(gateway);
+  const all = raw.toArray();
+  for (let i = all.length - 1; i >= 0; i--) {
+    const m = all[i];
+    if (m.direction !== want.direction || !want.re.test(m.topic)) continue;
+    if (want.direction === 'out') {
+      if (matches(describe(m.topic, m.payload, fallback, options?.deviceNumbers, 0).device)) return m;
+      continue;
+    }
+    const envelope = envelopeOf(m.payload);
+    if (envelope) {
+      const inner = fromBase64(envelope.values);
+      if (inner && matches(envelope.deviceId)) return { topic: m.topic, payload: inner, ts: m.ts };
+    } else if (fallback && matches(fallback)) {
+      return m;
+    }
+  }
+  return null;
+}
+
+async function runScript(m: Extract<ToWorker, { type: 'scriptRun' }>): Promise<void> {
+  let topic = '';
+  let input: Uint8Array | string;
+  let ts: number | undefined;
+  if (m.input.kind === 'last') {
+    const last = lastMessage(m.scriptType, m.input.gateway);
+    if (!last) {
+      const failure = failureOf(new Error(`no ${m.scriptType.endsWith('_up') ? 'uplink' : 'downlink'} for ${m.scriptType} of gateway ${dnOf(m.input.gateway)} in the raw traffic kept`));
+      post({ type: 'scriptResult', id: m.id, ok: false, error: { ...failure, code: 'ERR_NO_INPUT' } });
+      return;
+    }
+    topic = last.topic;
+    input = last.payload;
+    ts = last.ts;
+  } else {
+    input = m.input.text;
+  }
+  const preview = typeof input === 'string' ? input.slice(0, LIMITS.previewChars) : previewText(input, LIMITS.previewChars);
+  const about = { topic, size: typeof input === 'string' ? 0 : input.length, preview, ts };
+  try {
+    // Pasted text as the platform's test endpoint reads it: "0x..." is hex.
+    const bytes = typeof input === 'string' ? scriptInput(input) : input;
+    about.size = bytes.length;
+    const script = await compileScript(m.source, { name: m.name });
+    try {
+      const result = script.run(bytes, topic);
+      post({ type: 'scriptResult', id: m.id, ok: true, text: result.text, bytes: result.output.length, input: about });
+    } finally {
+      script.close();
+    }
+  } catch (err) {
+    post({ type: 'scriptResult', id: m.id, ok: false, error: failureOf(err), input: about });
+  }
+}
+
+/**
+ * Sets each configuration's enabled scripts on `client`, removes the others
+ * (and those of configurations no longer listed), and assigns each listed
+ * gateway its configuration. Returns the scripts that did not compile (they
+ * are removed, not left at an older version).
+ */
+function applyScripts(client: PlatformClient, configs: ScriptConfiguration[]): ScriptFailure[] {
+  const failures: ScriptFailure[] = [];
+  const remove = (configuration: string, type: ScriptType) => {
+    try {
+      client.setScript(configuration, type, null);
+    } catch {
+      /* nothing to remove */
+    }
+  };
+  for (const c of configs) {
+    for (const type of SCRIPT_TYPES) {
+      const slot = c.scripts[type];
+      if (!slot?.enabled) {
+        remove(c.id, type);
+        continue;
+      }
+      try {
+        client.setScript(c.id, type, slot.source);
+      } catch (err) {
+        failures.push(failureOf(err, { configuration: c.id, scriptType: type }));
+        remove(c.id, type);
+      }
+    }
+  }
+  const ids = new Set(configs.map((c) => c.id));
+  for (const old of appliedConfigs) if (!ids.has(old.id)) for (const type of SCRIPT_TYPES) remove(old.id, type);
+  const assigned = new Map<string, string>();
+  for (const c of configs) for (const d of c.devices) if (d) assigned.set(d, c.id);
+  for (const old of appliedConfigs) {
+    for (const d of old.devices) {
+      if (!d || assigned.has(d)) continue;
+      try {
+        client.assignConfiguration(d, null);
+      } catch {
+        /* closed */
+      }
+    }
+  }
+  for (const [device, id] of assigned) {
+    try {
+      client.assignConfiguration(device, id);
+    } catch (err) {
+      failures.push(failureOf(err, { configuration: id }));
+    }
+  }
+  appliedConfigs = configs;
+  return failures;
+}
+
+let applySeq = 0;
+
+async function setScripts(m: Extract<ToWorker, { type: 'scriptsApply' }>): Promise<void> {
+  const mine = ++applySeq;
+  const client = pf;
+  let failures: ScriptFailure[];
+  if (client) {
+    failures = applyScripts(client, m.configurations);
+  } else {
+    // No client yet: compile each enabled script to say now whether it can run.
+    failures = [];
+    for (const c of m.configurations) {
+      for (const type of SCRIPT_TYPES) {
+        const slot = c.scripts[type];
+        if (!slot?.enabled) continue;
+        try {
+          (await compileScript(slot.source, { name: `${c.id}.${type}` })).close();
+        } catch (err) {
+          failures.push(failureOf(err, { configuration: c.id, scriptType: type }));
+        }
+      }
+    }
+  }
+  if (mine !== applySeq) {
+    // A later apply came while these compiled: it decides.
+    post({ type: 'scriptsApplied', id: m.id, failures, live: pf !== null });
+    return;
+  }
+  // What did not compile stays off for later connects too.
+  const failed = new Set(failures.map((f) => `${f.configuration}\u0000${f.scriptType}`));
+  scriptConfigs = m.configurations.map((c) => ({
+    ...c,
+    scripts: Object.fromEntries(
+      Object.entries(c.scripts).map(([type, slot]) => [type, failed.has(`${c.id}\u0000${type}`) ? { ...slot, enabled: false } : slot]),
+    ),
+  }));
+  // A client that connected while the scripts compiled has not seen them yet.
+  if (!client && pf) {
+    for (const f of applyScripts(pf, scriptConfigs)) notice(`ERR_SCRIPT: ${f.scriptType} script of configuration ${f.configuration} was not enabled: ${f.message}`);
+  }
+  post({ type: 'scriptsApplied', id: m.id, failures, live: pf !== null });
 }
 
 // --- batches ----------------------------------------------------------------------
@@ -428,6 +637,12 @@ scope.onmessage = (event) => {
       break;
     case 'request':
       void request(m);
+      break;
+    case 'scriptRun':
+      void runScript(m);
+      break;
+    case 'scriptsApply':
+      void setScripts(m);
       break;
   }
 };

@@ -160,3 +160,19 @@ export async function assertDashboardClean(page) {
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no Content-Security-Policy violation');
   assertNoPageProblems(page);
 }
+
+/** Replaces the Scripts view's editor text (as typing would: the panel sees an input event). */
+export async function setScriptSource(page, source) {
+  await page.fill('#scr-source', source);
+}
+
+/**
+ * Clicks Run in the Scripts view and resolves, once the run is over, with its
+ * state ('success', 'failure', 'invalid') and the status line.
+ */
+export async function runScript(page) {
+  await page.click('#scr-run');
+  const status = page.locator('#scr-run-status:is([data-state=success], [data-state=failure], [data-state=invalid])');
+  await status.waitFor({ timeout: 15_000 });
+  return { state: await status.getAttribute('data-state'), status: await status.textContent() };
+}
