@@ -87,6 +87,8 @@ export interface ConnectOptions {
   password?: string;
   clientId?: string;
   protocolVersion: 4 | 5;
+  /** Which topic family report acks go on: 'spec' gateway/... (default), 'backend' devices/..., or 'both'. */
+  ackTopics?: 'spec' | 'backend' | 'both';
   /** For brokers without the ThingsPanel envelope: the one gateway whose uplinks arrive. */
   defaultGateway?: string;
   /** Envelope device_id -> device_number (used for downlink topics and acks). */

@@ -178,6 +178,7 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     connectTimeout: 10_000,
   };
   if (opts.clientId) clientOptions.clientId = opts.clientId;
+  if (opts.ackTopics) clientOptions.ackTopics = opts.ackTopics;
   if (opts.username) clientOptions.username = opts.username;
   if (opts.password) clientOptions.password = opts.password;
   if (opts.defaultGateway) clientOptions.defaultGateway = opts.defaultGateway;

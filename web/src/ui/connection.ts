@@ -1,8 +1,11 @@
 // The connection panel: the form, profiles in localStorage, and query
-// parameters (?url=&username=&password=&clientId=&version=&gateway=&devices=)
+// parameters (?url=&username=&password=&clientId=&version=&acks=&gateway=&devices=)
 // that prefill the form and connect at once.
 import type { ConnectOptions } from '../protocol';
 import { $, h } from './dom';
+
+type AckTopics = 'spec' | 'backend' | 'both';
+const ackTopics = (v: string | null | undefined): AckTopics | null => (v === 'spec' || v === 'backend' || v === 'both' ? v : null);
 
 const PROFILES_KEY = 'tpgate.dashboard.profiles';
 const LAST_KEY = 'tpgate.dashboard.last';
@@ -13,6 +16,8 @@ export interface Profile {
   password?: string;
   clientId: string;
   version: '4' | '5';
+  /** Which ack family the platform sends (docs/thingspanel.md#ack-family-by-version); absent in older profiles. */
+  acks?: AckTopics;
   gateway: string;
   devices: string;
 }
@@ -23,6 +28,7 @@ const fields = {
   password: 'conn-password',
   clientId: 'conn-client-id',
   version: 'conn-version',
+  acks: 'conn-acks',
   gateway: 'conn-gateway',
   devices: 'conn-devices',
 } as const;
@@ -92,6 +98,7 @@ export class ConnectionPanel {
         password: q.get('password') ?? '',
         clientId: q.get('clientId') ?? '',
         version: q.get('version') === '4' ? '4' : q.get('version') === '5' ? '5' : last.version,
+        acks: ackTopics(q.get('acks')) ?? last.acks ?? 'spec',
         gateway: q.get('gateway') ?? '',
         devices: q.get('devices') ?? '',
       });
@@ -111,6 +118,7 @@ export class ConnectionPanel {
       password: input(fields.password).value,
       clientId: input(fields.clientId).value.trim(),
       version: $<HTMLSelectElement>(fields.version).value === '5' ? '5' : '4',
+      acks: ackTopics($<HTMLSelectElement>(fields.acks).value) ?? 'spec',
       gateway: input(fields.gateway).value.trim(),
       devices: $<HTMLTextAreaElement>(fields.devices).value,
     };
@@ -122,6 +130,7 @@ export class ConnectionPanel {
     input(fields.password).value = p.password ?? '';
     input(fields.clientId).value = p.clientId;
     $<HTMLSelectElement>(fields.version).value = p.version;
+    $<HTMLSelectElement>(fields.acks).value = p.acks ?? 'spec';
     input(fields.gateway).value = p.gateway;
     $<HTMLTextAreaElement>(fields.devices).value = p.devices;
     if (p.gateway || p.devices) ($('conn-panel').querySelector('details.advanced') as HTMLDetailsElement).open = true;
@@ -147,7 +156,7 @@ export class ConnectionPanel {
     this.error('');
     const { password: _password, ...withoutPassword } = p;
     writeStore(LAST_KEY, withoutPassword);
-    const options: ConnectOptions = { url: p.url, protocolVersion: p.version === '5' ? 5 : 4 };
+    const options: ConnectOptions = { url: p.url, protocolVersion: p.version === '5' ? 5 : 4, ackTopics: p.acks ?? 'spec' };
     if (p.username) options.username = p.username;
     if (p.password) options.password = p.password;
     if (p.clientId) options.clientId = p.clientId;
