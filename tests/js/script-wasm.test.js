@@ -86,3 +86,14 @@ test('a syntax error names the script and the line', async () => {
     return true;
   });
 });
+
+test('the Lua engine is in the platform and emulator modules only', () => {
+  // Text only the engine carries: Lua's own messages and the entry point's name.
+  const markers = ['encodeInp', 'stack overflow'];
+  const has = (file) => {
+    const bytes = readFileSync(new URL(`../../npm/dist/${file}`, import.meta.url)).toString('latin1');
+    return markers.map((m) => bytes.includes(m));
+  };
+  for (const file of ['tpgate.wasm', 'tpgate-gateway.wasm', 'tpgate-codec.wasm']) assert.deepEqual(has(file), [false, false], file);
+  for (const file of ['tpgate-platform.wasm', 'tpgate-emulator.wasm']) assert.deepEqual(has(file), [true, true], file);
+});
