@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "events_of.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,14 +57,7 @@ inline std::string wrap_text(const Level& level, std::string_view body) {
 
 inline json J(std::string_view text) { return json::parse(text); }
 
-template <class T>
-std::vector<T> events_of(const GatewayOutput& out) {
-  std::vector<T> found;
-  for (const auto& e : out.events) {
-    if (const T* t = std::get_if<T>(&e)) found.push_back(*t);
-  }
-  return found;
-}
+using test::events_of;
 
 // The publication's payload as a JSON value (key order does not matter on the wire).
 inline json payload_json(const Publication& p) { return json::parse(p.payload, nullptr, false); }

@@ -3,6 +3,8 @@
 // Each difference from the spec handled here is named by its docs/thingspanel.md anchor.
 #include <gtest/gtest.h>
 
+#include "events_of.hpp"
+
 #include <memory>
 #include <string>
 #include <variant>
@@ -15,14 +17,7 @@
 namespace tpgate::gateway::platform {
 namespace {
 
-template <class T>
-std::vector<T> events_of(const Outputs& out) {
-  std::vector<T> found;
-  for (const PlatformEvent& e : out.events) {
-    if (const T* t = std::get_if<T>(&e)) found.push_back(*t);
-  }
-  return found;
-}
+using test::events_of;
 
 Target gw() { return Target{}; }
 Target dev(std::string address) { return Target{{}, std::move(address)}; }

@@ -3,6 +3,8 @@
 // report still gets the backend's failure ack (errcode "000", docs/thingspanel.md#flat-responses).
 #include <gtest/gtest.h>
 
+#include "events_of.hpp"
+
 #include <functional>
 #include <ostream>
 #include <string>
@@ -15,14 +17,7 @@
 namespace tpgate::gateway::platform {
 namespace {
 
-template <class T>
-std::vector<T> events_of(const Outputs& out) {
-  std::vector<T> found;
-  for (const PlatformEvent& e : out.events) {
-    if (const T* t = std::get_if<T>(&e)) found.push_back(*t);
-  }
-  return found;
-}
+using test::events_of;
 
 struct BadUplink {
   const char* why;

@@ -4,6 +4,8 @@
 // responses and acks are never scripted. Real Lua (src/script), fake clock.
 #include <gtest/gtest.h>
 
+#include "events_of.hpp"
+
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,14 +17,7 @@
 namespace tpgate::gateway::platform {
 namespace {
 
-template <class T>
-std::vector<T> events_of(const Outputs& out) {
-  std::vector<T> found;
-  for (const PlatformEvent& e : out.events) {
-    if (const T* t = std::get_if<T>(&e)) found.push_back(*t);
-  }
-  return found;
-}
+using test::events_of;
 
 // A gateway that reports {"dev":{"temp":{"value":251,"scale":10}}, "self":{...}}:
 // the script reshapes it into the standard tree and scales the values.
