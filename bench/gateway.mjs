@@ -34,7 +34,7 @@ import assert from 'node:assert/strict';
 import { loadTpgatePlatform, PlatformClient } from '../npm/src/platform-node.js';
 import { Emitter } from '../npm/src/emitter.js';
 import { writePublish, topicLength } from '../npm/src/packed.js';
-import { opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
+import { bestRates, opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
 
 const TOPIC = 'gateway/telemetry';
 const PAYLOAD = new TextEncoder().encode(TELEMETRY);
@@ -157,14 +157,7 @@ export async function run({ ms = 700, rounds = 5 } = {}) {
       ['ours', oursOn(PAYLOAD)], ['bare', runBare], ['peer', peerOn(PAYLOAD)],
       ['oursEnvelope', oursOn(ENVELOPE)], ['peerEnvelope', peerOn(ENVELOPE)],
     ];
-    const best = Object.fromEntries(sides.map(([side]) => [side, 0]));
-    for (let r = 0; r < rounds; r++) {
-      for (const [side, fn] of sides) {
-        const rate = fn();
-        best[side] = Math.max(best[side], rate);
-        progress(`gateway: round ${r + 1}/${rounds} ${side}: ${Math.round(rate)} msg/s`);
-      }
-    }
+    const best = bestRates(sides, rounds, 'gateway');
     if (last === null) throw new Error('no event reached the sink');
 
     return [

@@ -108,3 +108,20 @@ export async function runAlone(meta, fn) {
   console.log(table(rows));
   console.log(JSON.stringify(rows, null, 2));
 }
+
+/**
+ * Runs each side's rate function `rounds` times, alternating sides, and
+ * returns the best rate of each ({side: rate}); `label` prefixes the progress lines.
+ * @param {Array<[string, () => number]>} sides
+ */
+export function bestRates(sides, rounds, label, unit = 'msg/s') {
+  const best = Object.fromEntries(sides.map(([side]) => [side, 0]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [side, fn] of sides) {
+      const rate = fn();
+      best[side] = Math.max(best[side], rate);
+      progress(`${label}: round ${r + 1}/${rounds} ${side}: ${Math.round(rate)} ${unit}`);
+    }
+  }
+  return best;
+}

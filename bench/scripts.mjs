@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 
 import { loadTpgatePlatform, PlatformClient } from '../npm/src/platform-node.js';
 import { Emitter } from '../npm/src/emitter.js';
-import { opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
+import { bestRates, opsPerSecond, progress, row, runAlone, TELEMETRY } from './lib.mjs';
 
 const TOPIC = 'gateway/telemetry';
 const DEVICE_ID = '5d2b4c2e-8a1f-4b7e-9c3d-0f1e2a3b4c5d';
@@ -101,13 +101,7 @@ export async function run({ ms = 700, rounds = 5 } = {}) {
       for (let i = 0; i < n; i++) jsPath(ENVELOPED, sink);
     }, { ms });
     const sides = [['scripted', on(scripted)], ['plain', on(plain)], ['js', js]];
-    const best = Object.fromEntries(sides.map(([s]) => [s, 0]));
-    for (let r = 0; r < rounds; r++) {
-      for (const [side, fn] of sides) {
-        best[side] = Math.max(best[side], fn());
-        progress(`scripts: round ${r + 1}/${rounds} ${side}: ${Math.round(best[side])} msg/s`);
-      }
-    }
+    const best = bestRates(sides, rounds, 'scripts');
     if (last === null) throw new Error('no event reached the sink');
     return [
       row({

@@ -4,55 +4,44 @@
 // against the dev broker and an emulated gateway. An MQTT.js client as root
 // watches both families.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import mqtt from 'mqtt';
-import { generateDevices, startBroker } from 'tpgate/broker';
+import { generateDevices } from 'tpgate/broker';
 import { createEmulator } from 'tpgate/emulator';
-import { launchChromium, startAll } from './helpers/chromium.js';
-import { assertDashboardClean, dashboardUrl, openDashboard, startDashboardServer, unlabelledControls } from './helpers/dashboard.js';
+import { assertDashboardClean, dashboardUrl, openDashboard, unlabelledControls, useDashboardRig } from './helpers/dashboard.js';
 
 const TIMEOUT = { timeout: 60_000 };
 const ROOT_PASSWORD = 'dashboard-acks-root';
 const devices = generateDevices({ count: 1 });
 
-let broker;
-let server;
-let browser;
 let page;
 let emulator;
 let watcher;
-
-before(async () => {
-  await startAll([
-    startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword: ROOT_PASSWORD, log: false }).then((b) => (broker = b)),
-    startDashboardServer().then((s) => (server = s)),
-    launchChromium().then((b) => (browser = b)),
-  ]);
-});
-
-after(async () => {
-  await emulator?.stop().catch(() => {});
-  await watcher?.endAsync().catch(() => {});
-  await Promise.allSettled([page?.close(), browser?.close(), server?.stop()]);
-  await broker?.close();
+const rig = useDashboardRig({
+  devices, rootPassword: ROOT_PASSWORD,
+  cleanUp: async () => {
+    await emulator?.stop().catch(() => {});
+    await watcher?.endAsync().catch(() => {});
+    await page?.close();
+  },
 });
 
 test('acks=backend: attribute reports are acked on devices/attributes/response/{dn}/{mid} only', TIMEOUT, async () => {
-  watcher = await mqtt.connectAsync(broker.tcpUrl, { clientId: 'acks-watcher', username: 'root', password: ROOT_PASSWORD, protocolVersion: 4 });
+  watcher = await mqtt.connectAsync(rig.broker.tcpUrl, { clientId: 'acks-watcher', username: 'root', password: ROOT_PASSWORD, protocolVersion: 4 });
   const acks = [];
   watcher.on('message', (topic) => acks.push(topic));
   await watcher.subscribeAsync('devices/attributes/response/#', { qos: 1 });
   await watcher.subscribeAsync('gateway/attributes/response/#', { qos: 1 });
 
-  const url = dashboardUrl(server.origin, {
-    url: broker.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-acks-e2e', version: 4, acks: 'backend',
+  const url = dashboardUrl(rig.server.origin, {
+    url: rig.broker.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-acks-e2e', version: 4, acks: 'backend',
     devices: devices.map((d) => `${d.device_id}=${d.device_number}`).join(','),
   });
-  page = await openDashboard(browser, url);
+  page = await openDashboard(rig.browser, url);
   await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
   assert.equal(await page.inputValue('#conn-acks'), 'backend');
 
-  emulator = await createEmulator(undefined, { url: broker.tcpUrl, gateways: 1 });
+  emulator = await createEmulator(undefined, { url: rig.broker.tcpUrl, gateways: 1 });
   await emulator.start();
   await emulator.waitConnected(1, { timeout: 10_000 });
   // The gateway reports its attributes on connect; the dashboard acks them.

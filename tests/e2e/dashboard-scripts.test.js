@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createEmulator } from 'tpgate/emulator';
-import { generateDevices, parseConfigurations, startBroker } from 'tpgate/broker';
-import { launchChromium, startAll } from './helpers/chromium.js';
+import { generateDevices, parseConfigurations } from 'tpgate/broker';
 import {
-  assertDashboardClean, dashboardUrl, openDashboard, runScript, selectDevice, sendCommand, setScriptSource, startDashboardServer,
-  treeItem, unlabelledControls,
+  assertDashboardClean, dashboardUrl, openDashboard, runScript, selectDevice, sendCommand, setScriptSource, treeItem,
+  unlabelledControls, useDashboardRig,
 } from './helpers/dashboard.js';
 
 const TIMEOUT = { timeout: 60_000 };
@@ -67,36 +66,26 @@ async function waitForScriptedKey() {
   }
 }
 
-let broker;
-let server;
-let browser;
 let page;
 let emulator;
-
-before(async () => {
-  await startAll([
-    startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword: ROOT_PASSWORD, log: false }).then((b) => (broker = b)),
-    startDashboardServer().then((s) => (server = s)),
-    launchChromium().then((b) => (browser = b)),
-  ]);
-});
-
-after(async () => {
-  await emulator?.stop().catch(() => {});
-  await Promise.allSettled([page?.close(), browser?.close(), server?.stop()]);
-  await broker?.close();
+const rig = useDashboardRig({
+  devices, rootPassword: ROOT_PASSWORD,
+  cleanUp: async () => {
+    await emulator?.stop().catch(() => {});
+    await page?.close();
+  },
 });
 
 // The tests share one page, in order.
 
 test('the Scripts tab opens from the keyboard with the default template; gw-1 is offered as input', TIMEOUT, async () => {
-  const url = dashboardUrl(server.origin, {
-    url: broker.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-scripts-e2e', version: 4,
+  const url = dashboardUrl(rig.server.origin, {
+    url: rig.broker.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-scripts-e2e', version: 4,
     devices: devices.map((d) => `${d.device_id}=${d.device_number}`).join(','),
   });
-  page = await openDashboard(browser, url);
+  page = await openDashboard(rig.browser, url);
   await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
-  emulator = await createEmulator(undefined, { url: broker.tcpUrl, gateways: 1 });
+  emulator = await createEmulator(undefined, { url: rig.broker.tcpUrl, gateways: 1 });
   await emulator.start();
   await emulator.waitConnected(1, { timeout: 10_000 });
   // The whole tree, before anything is clicked in it.
@@ -201,7 +190,7 @@ test('hostile script input and output render as text and run nothing', TIMEOUT, 
   assert.equal(await page.isHidden('#scr-json-wrap'), true, 'not JSON');
   const found = await page.evaluate(() => ({ xss: window.__xss, imgs: document.querySelectorAll('img').length }));
   assert.deepEqual(found, { xss: undefined, imgs: 0 });
-  assert.ok(!server.requests.some((r) => r.path === '/x'), 'the browser never fetched the hostile <img> source');
+  assert.ok(!rig.server.requests.some((r) => r.path === '/x'), 'the browser never fetched the hostile <img> source');
   await assertDashboardClean(page);
 });
 

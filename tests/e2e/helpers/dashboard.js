@@ -12,7 +12,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { assertNoPageProblems, openPage } from './chromium.js';
+import { after, before } from 'node:test';
+import { startBroker } from 'tpgate/broker';
+import { assertNoPageProblems, launchChromium, openPage, startAll } from './chromium.js';
 import { startStaticServer } from './static-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -175,4 +177,30 @@ export async function runScript(page) {
   const status = page.locator('#scr-run-status:is([data-state=success], [data-state=failure], [data-state=invalid])');
   await status.waitFor({ timeout: 15_000 });
   return { state: await status.getAttribute('data-state'), status: await status.textContent() };
+}
+
+/**
+ * The rig of a dashboard test file: a dev broker in ThingsPanel mode with
+ * `devices` and the platform user root, the dashboard's server and Chromium,
+ * started before the file's tests and closed after them (after `cleanUp`, which
+ * closes what the tests opened: their page, emulator, ...).
+ *
+ *   const rig = useDashboardRig({ devices, rootPassword, cleanUp: () => emulator?.stop() });
+ *   ... rig.broker.wsUrl, rig.server.origin, rig.browser ...
+ */
+export function useDashboardRig({ devices, rootPassword, cleanUp = async () => {} }) {
+  const rig = { broker: null, server: null, browser: null };
+  before(async () => {
+    await startAll([
+      startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword, log: false }).then((b) => (rig.broker = b)),
+      startDashboardServer().then((s) => (rig.server = s)),
+      launchChromium().then((b) => (rig.browser = b)),
+    ]);
+  });
+  after(async () => {
+    await Promise.resolve().then(cleanUp).catch(() => {});
+    await Promise.allSettled([rig.browser?.close(), rig.server?.stop()]);
+    await rig.broker?.close();
+  });
+  return rig;
 }
