@@ -10,7 +10,8 @@ import { defineConfig, type Plugin } from 'vite';
 //    WebAssembly compile (the wasm itself runs in the worker, whose policy
 //    comes with its own response, but a browser without module workers
 //    would need it in the page);
-//  - connect-src ws: wss: 'self': the broker is any WebSocket URL the user types;
+//  - connect-src ws: wss: http: https: 'self': the broker is any WebSocket URL the user types, the
+//    device API (the dev broker's registered devices) any HTTP URL;
 //  - style-src 'self': one stylesheet, no inline styles (element.style from
 //    script is CSSOM and allowed);
 //  - img-src 'self' data: (the empty favicon); object-src and base-uri none.
@@ -18,7 +19,7 @@ export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
-  "connect-src 'self' ws: wss:",
+  "connect-src 'self' ws: wss: http: https:",
   "style-src 'self'",
   "img-src 'self' data:",
   "font-src 'self'",

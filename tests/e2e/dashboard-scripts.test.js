@@ -69,7 +69,7 @@ async function waitForScriptedKey() {
 let page;
 let emulator;
 const rig = useDashboardRig({
-  devices, rootPassword: ROOT_PASSWORD,
+  thingspanel: devices, rootPassword: ROOT_PASSWORD,
   cleanUp: async () => {
     await emulator?.stop().catch(() => {});
     await page?.close();

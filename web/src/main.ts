@@ -7,6 +7,7 @@ import type {
 } from './protocol';
 import { ConnectionPanel } from './ui/connection';
 import { DevicePanel } from './ui/device';
+import { PendingDevices } from './ui/pending';
 import { ScriptsPanel, type GatewaySeen } from './ui/scripts';
 import { $, fill, h } from './ui/dom';
 import { TrafficView } from './ui/traffic-view';
@@ -72,13 +73,18 @@ const scripts = new ScriptsPanel({
   gateways: gatewaysSeen,
 });
 
+const pendingDevices = new PendingDevices();
 const connection = new ConnectionPanel(
-  (options) => {
+  (options, api) => {
     device.select(null);
     toWorker({ type: 'connect', options });
     traffic.settings();
+    pendingDevices.watch(api);
   },
-  () => toWorker({ type: 'disconnect' }),
+  () => {
+    pendingDevices.stop();
+    toWorker({ type: 'disconnect' });
+  },
 );
 
 // --- tabs ------------------------------------------------------------------------

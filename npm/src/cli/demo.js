@@ -189,6 +189,7 @@ export async function main(argv = process.argv.slice(2)) {
           password: opts.rootPassword,
           clientId: `dashboard-${randomBytes(3).toString('hex')}`,
           version: '4',
+          ...(broker.urls.api ? { api: broker.urls.api } : {}),
           // The envelope names a sender by device_id; downlinks need its device_number.
           // (A link for a big fleet would be too long: those gateways show by device_id.)
           ...(devices.length <= 200 ? { devices: devices.map((d) => `${d.device_id}=${d.device_number}`).join(',') } : {}),

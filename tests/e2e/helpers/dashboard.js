@@ -181,18 +181,18 @@ export async function runScript(page) {
 
 /**
  * The rig of a dashboard test file: a dev broker in ThingsPanel mode with
- * `devices` and the platform user root, the dashboard's server and Chromium,
+ * `thingspanel` (a devices array or a configurations file's content) and the platform user root, the dashboard's server and Chromium,
  * started before the file's tests and closed after them (after `cleanUp`, which
  * closes what the tests opened: their page, emulator, ...).
  *
- *   const rig = useDashboardRig({ devices, rootPassword, cleanUp: () => emulator?.stop() });
+ *   const rig = useDashboardRig({ thingspanel: devices, rootPassword, cleanUp: () => emulator?.stop() });
  *   ... rig.broker.wsUrl, rig.server.origin, rig.browser ...
  */
-export function useDashboardRig({ devices, rootPassword, cleanUp = async () => {} }) {
+export function useDashboardRig({ thingspanel, rootPassword, cleanUp = async () => {} }) {
   const rig = { broker: null, server: null, browser: null };
   before(async () => {
     await startAll([
-      startBroker({ tcpPort: 0, wsPort: 0, thingspanel: devices, rootPassword, log: false }).then((b) => (rig.broker = b)),
+      startBroker({ tcpPort: 0, wsPort: 0, thingspanel, rootPassword, log: false }).then((b) => (rig.broker = b)),
       startDashboardServer().then((s) => (rig.server = s)),
       launchChromium().then((b) => (rig.browser = b)),
     ]);

@@ -1,5 +1,5 @@
 // The connection panel: the form, profiles in localStorage, and query
-// parameters (?url=&username=&password=&clientId=&version=&acks=&gateway=&devices=)
+// parameters (?url=&username=&password=&clientId=&version=&acks=&gateway=&devices=&api=)
 // that prefill the form and connect at once.
 import type { ConnectOptions } from '../protocol';
 import { $, h } from './dom';
@@ -20,6 +20,8 @@ export interface Profile {
   acks?: AckTopics;
   gateway: string;
   devices: string;
+  /** The dev broker's HTTP API (its `api` line), for the registered devices; absent in older profiles. */
+  api?: string;
 }
 
 const fields = {
@@ -31,6 +33,7 @@ const fields = {
   acks: 'conn-acks',
   gateway: 'conn-gateway',
   devices: 'conn-devices',
+  api: 'conn-api',
 } as const;
 
 function input(id: string): HTMLInputElement {
@@ -68,7 +71,7 @@ export function parseDeviceNumbers(text: string): Record<string, string> | { err
 }
 
 export class ConnectionPanel {
-  constructor(private readonly onConnect: (o: ConnectOptions) => void, private readonly onDisconnect: () => void) {
+  constructor(private readonly onConnect: (o: ConnectOptions, api: string) => void, private readonly onDisconnect: () => void) {
     $<HTMLFormElement>('conn-form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.connect();
@@ -101,6 +104,7 @@ export class ConnectionPanel {
         acks: ackTopics(q.get('acks')) ?? last.acks ?? 'spec',
         gateway: q.get('gateway') ?? '',
         devices: q.get('devices') ?? '',
+        api: q.get('api') ?? '',
       });
       this.connect();
       return true;
@@ -121,6 +125,7 @@ export class ConnectionPanel {
       acks: ackTopics($<HTMLSelectElement>(fields.acks).value) ?? 'spec',
       gateway: input(fields.gateway).value.trim(),
       devices: $<HTMLTextAreaElement>(fields.devices).value,
+      api: input(fields.api).value.trim(),
     };
   }
 
@@ -133,7 +138,8 @@ export class ConnectionPanel {
     $<HTMLSelectElement>(fields.acks).value = p.acks ?? 'spec';
     input(fields.gateway).value = p.gateway;
     $<HTMLTextAreaElement>(fields.devices).value = p.devices;
-    if (p.gateway || p.devices) ($('conn-panel').querySelector('details.advanced') as HTMLDetailsElement).open = true;
+    input(fields.api).value = p.api ?? '';
+    if (p.gateway || p.devices || p.api) ($('conn-panel').querySelector('details.advanced') as HTMLDetailsElement).open = true;
   }
 
   private error(text: string): void {
@@ -148,6 +154,12 @@ export class ConnectionPanel {
       return;
     }
     input(fields.url).removeAttribute('aria-invalid');
+    if (p.api && !/^https?:\/\/[^/\s]+/.test(p.api)) {
+      this.error('The device API URL must start with http:// or https:// (the dev broker prints it as its api line).');
+      input(fields.api).setAttribute('aria-invalid', 'true');
+      return;
+    }
+    input(fields.api).removeAttribute('aria-invalid');
     const devices = parseDeviceNumbers(p.devices);
     if ('error' in devices) {
       this.error(String(devices.error));
@@ -162,7 +174,7 @@ export class ConnectionPanel {
     if (p.clientId) options.clientId = p.clientId;
     if (p.gateway) options.defaultGateway = p.gateway;
     if (Object.keys(devices).length) options.deviceNumbers = devices as Record<string, string>;
-    this.onConnect(options);
+    this.onConnect(options, p.api ?? '');
   }
 
   private profiles(): Record<string, Profile> {
