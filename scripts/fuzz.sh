@@ -17,6 +17,8 @@ seconds=${1:-600}
 target=${2:-fuzz_decoder}
 build=build-fuzz
 cxx=${FUZZ_CXX:-clang++-14}
+# The Lua library (data scripts) is C: the same clang builds it with the same sanitizers.
+cc=${FUZZ_CC:-clang-14}
 
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds < 1)); then
   echo "usage: scripts/fuzz.sh [seconds] [target]" >&2
@@ -29,7 +31,7 @@ fi
 
 if [[ ! -f $build/CMakeCache.txt ]]; then
   # -O1 -g keeps asserts and readable stacks while staying fast.
-  CXX=$cxx cmake -S . -B $build -G Ninja -DTPGATE_FUZZ=ON \
+  CC=$cc CXX=$cxx cmake -S . -B $build -G Ninja -DTPGATE_FUZZ=ON \
     -DCMAKE_CXX_FLAGS="-O1 -g -fno-omit-frame-pointer" >$build.configure.log 2>&1 ||
     { cat $build.configure.log >&2; exit 1; }
   rm -f $build.configure.log

@@ -213,7 +213,7 @@ test('connection profiles are kept in localStorage; the form connects', TIMEOUT,
   await page.fill('#profile-name', 'lab');
   await page.click('#profile-save');
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('tpgate.dashboard.profiles')));
-  assert.deepEqual(stored.lab, { url: broker.wsUrl, username: 'operator', clientId: '', version: '5', gateway: DN, devices: '' }, 'the password is not kept unless asked');
+  assert.deepEqual(stored.lab, { url: broker.wsUrl, username: 'operator', clientId: '', version: '5', acks: 'spec', gateway: DN, devices: '', api: '' }, 'the password is not kept unless asked');
   await page.click('#conn-connect');
   await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
   await treeItem(page, 'sensor_101').waitFor({ timeout: 10_000 });
