@@ -204,8 +204,11 @@ int read_only_newindex(lua_State* L) {
 
 // Replaces the table at the top of the stack with a read-only proxy of it: an
 // empty table whose metatable reads from the library and refuses writes.
-// One lookup through __index per access, nothing per run (copying the five
-// libraries into every run's globals would cost ~100 table writes a run).
+// Measured (native, -O2, a busy 2-core machine): the proxy's extra __index
+// step costs about 12 ns per library access (1000 x S.len: 53 us through the
+// proxy, 41 us through a plain table); copying the libraries into every run's
+// globals instead would cost ~100 table writes and five tables a run, more
+// than the few dozen library accesses of a typical script. Proxies it is.
 void make_read_only(lua_State* L, const char* name) {
   lua_newtable(L);                 // lib proxy
   lua_createtable(L, 0, 3);        // lib proxy meta
