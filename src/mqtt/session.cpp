@@ -156,6 +156,7 @@ Output ClientSession::take_output() {
 
 void ClientSession::take_output(Output& into) {
   into.bytes.clear();
+  into.journal.clear();
   // A one-off burst should not stay pinned to the session.
   if (into.bytes.capacity() > (1U << 20)) Bytes().swap(into.bytes);
   into.events.clear();
@@ -166,7 +167,7 @@ void ClientSession::take_output(Output& into) {
 
 bool ClientSession::has_output() const {
   const Output& o = impl_->out;
-  return !o.bytes.empty() || !o.events.empty() || o.open_transport || o.close_transport;
+  return !o.bytes.empty() || !o.journal.empty() || !o.events.empty() || o.open_transport || o.close_transport;
 }
 
 std::optional<std::int64_t> ClientSession::next_deadline() const { return impl_->next_deadline(); }

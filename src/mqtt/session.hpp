@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -35,6 +36,7 @@
 
 #include "mqtt/codec.hpp"
 #include "mqtt/packets.hpp"
+#include "mqtt/session_store.hpp"
 #include "mqtt/types.hpp"
 
 namespace tpgate::mqtt {
@@ -83,6 +85,9 @@ struct SessionOptions {
   // fingerprint of topic and payload) so that a broker's resend of one of them
   // (DUP set) is acknowledged but not delivered twice. 0 turns it off.
   std::size_t inbound_qos2_window = 256;
+  // Write every change to the state a restart must keep to Output::journal,
+  // for a session store (mqtt/session_store.hpp).
+  bool journal = false;
 };
 
 enum class SessionState : std::uint8_t {
@@ -155,6 +160,9 @@ using Event = std::variant<ConnectedEvent, MessageEvent, PublishCompleteEvent, S
 
 struct Output {
   Bytes bytes;                 // write these to the transport, in order
+  // With SessionOptions::journal: entries for the store, to be appended to it
+  // before `bytes` are written (mqtt/session_store.hpp).
+  Bytes journal;
   std::vector<Event> events;   // in the order they happened
   bool open_transport = false;   // open a transport, then call transport_open()
   bool close_transport = false;  // close the transport (after writing `bytes`)
@@ -213,6 +221,29 @@ class ClientSession {
   // never reconnects. Every pending operation fails with OperationFailedEvent.
   void disconnect(std::int64_t now, ReasonCode reason = ReasonCode::NormalDisconnection,
                   Properties properties = {});
+
+  // --- session store (mqtt/session_store.hpp) ----------------------------------
+  // Before start(): takes up the state a store's log describes (a snapshot and
+  // the journals appended after it). `server` names the server the host
+  // connects to; a log of another client identifier or server is refused
+  // (ErrorKind::Store, path "mismatch"), as is one written by a newer format
+  // ("version"). A log cut short inside its last entry (a crash during an
+  // append) is read up to that entry: what the torn entry protected was never
+  // written to the server. Damage before the last entry is refused
+  // ("corrupt") unless `recover`, which keeps the entries before it. With
+  // clean_start, only outbound messages are taken (the server will have no
+  // session). Restored operations get new tokens.
+  Result<RestoreReport> restore(std::span<const std::uint8_t> log, std::string_view server, bool recover = false);
+  // The whole state as a log that restore() reads: a store replaces its
+  // content with it to compact. Leaves Output::journal alone.
+  Bytes snapshot(std::string_view server) const;
+  // The host's own records, kept in the store with the session: journaled now,
+  // part of every snapshot, restored by restore(). Only with journal on.
+  void note(std::string_view key, std::span<const std::uint8_t> value);
+  void forget(std::string_view key);
+  const std::map<std::string, Bytes, std::less<>>& notes() const;
+  // Publishes restored by restore() and not yet complete, oldest first.
+  std::vector<const Publish*> restored_publishes() const;
 
   // --- results --------------------------------------------------------------
   // From now on events go to `sink` as they happen, and Output::events stays

@@ -17,6 +17,7 @@ std::string id_text(std::uint16_t packet_id) { return std::to_string(packet_id);
 void ClientSession::Impl::complete_publish(std::map<std::uint16_t, Operation>::iterator it, std::uint8_t reason,
                                            Properties properties, std::int64_t now) {
   const Publish& publish = *std::get_if<Publish>(&it->second.packet);
+  journal_order(StoreEntry::Done, it->second);
   emit(PublishCompleteEvent{it->second.token, publish.qos, it->first, reason, std::move(properties)});
   --inflight_publishes;
   inflight.erase(it);
@@ -55,6 +56,7 @@ void ClientSession::Impl::on_pubrec(PubRec& rec, std::int64_t now) {
   if (!it->second.released) {
     // The PUBLISH is never sent again [MQTT-4.3.3-6]: free its body.
     it->second.released = true;
+    journal_order(StoreEntry::Released, it->second);
     publish->topic = std::string{};
     publish->payload = Bytes{};
     publish->properties = Properties{};
@@ -111,12 +113,13 @@ void ClientSession::Impl::on_suback(SubAck& ack, std::int64_t now) {
     const Subscription& s = subscribe->subscriptions[i];
     const std::uint8_t code = i < ack.reason_codes.size() ? ack.reason_codes[i] : 0x80;
     if (code < 0x80) {
-      granted[s.filter] = GrantedSubscription{s, identifier};
+      journal_granted(granted[s.filter] = GrantedSubscription{s, identifier});
     } else if (token == 0) {
       error_event(static_cast<ReasonCode>(code), "resubscribe to '" + s.filter + "' refused: " +
                                                      std::string(reason_code_name(code)));
     }
   }
+  journal_order(StoreEntry::Done, it->second);
   inflight.erase(it);
   if (token != 0) emit(SubscribeCompleteEvent{token, std::move(ack)});
   pump(now);
@@ -134,9 +137,10 @@ void ClientSession::Impl::on_unsuback(UnsubAck& ack, std::int64_t now) {
     // 3.1.1 UNSUBACK has no codes: every filter is gone. In v5 0x11 (No
     // subscription existed) is a success too.
     const bool removed = ack.reason_codes.empty() || (i < ack.reason_codes.size() && ack.reason_codes[i] < 0x80);
-    if (removed) granted.erase(unsubscribe->filters[i]);
+    if (removed && granted.erase(unsubscribe->filters[i]) != 0) journal_ungranted(unsubscribe->filters[i]);
   }
   const Token token = it->second.token;
+  journal_order(StoreEntry::Done, it->second);
   inflight.erase(it);
   emit(UnsubscribeCompleteEvent{token, std::move(ack)});
   pump(now);

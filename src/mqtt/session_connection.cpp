@@ -142,7 +142,10 @@ void ClientSession::Impl::apply_server_limits(const Properties& p) {
   if (p.server_keep_alive) keep_alive_ms = static_cast<std::uint32_t>(*p.server_keep_alive) * 1000U;
   // Reconnects must present the identifier the server made up for us, or the
   // server cannot find the session again (3.2.2.3.7).
-  if (p.assigned_client_identifier) client_id = *p.assigned_client_identifier;
+  if (p.assigned_client_identifier && *p.assigned_client_identifier != client_id) {
+    client_id = *p.assigned_client_identifier;
+    journal_client_id(client_id);
+  }
   outbound_aliases.reset(options().auto_topic_alias ? server.topic_alias_maximum : 0);
 }
 

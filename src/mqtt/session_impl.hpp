@@ -35,6 +35,8 @@ struct Operation {
   // QoS 2: the PUBREL was sent again on a resumed session, so the server may
   // have completed the exchange already (MQTT 5.0 3.7.2.1).
   bool release_resent = false;
+  bool journaled = false;  // a put entry for it is in the journal (session_store.cpp)
+  bool restored = false;   // taken up from a store by restore()
 };
 
 // What the server told us in CONNACK (3.2.2.3), with the defaults that apply
@@ -167,6 +169,25 @@ struct ClientSession::Impl {
   void enqueue(Operation op, bool front);
   std::list<Operation>::iterator dequeue(std::list<Operation>::iterator it, bool throttled);
 
+  // --- session_store.cpp ----------------------------------------------------
+  // Journal entries (mqtt/session_store.hpp), each a no-op without options().journal.
+  bool journaling() const { return options_.journal; }
+  // `op` now waits under packet id `id` (0: in the queue): a put entry the
+  // first time, a move entry after that. Resubscribes (token 0) are not kept.
+  void journal_placed(Operation& op, std::uint16_t id);
+  // A released or done entry for a journaled operation.
+  void journal_order(StoreEntry kind, Operation& op);
+  void journal_inbound(std::uint16_t packet_id, std::uint64_t fingerprint);
+  void journal_completed(std::uint16_t packet_id);
+  void journal_cleared();
+  void journal_granted(const GrantedSubscription& granted);
+  void journal_ungranted(const std::string& filter);
+  void journal_client_id(const std::string& id);
+  // The put entry of `op` under packet id `id`.
+  void write_put(Bytes& into, const Operation& op, std::uint16_t id) const;
+  Result<RestoreReport> restore(std::span<const std::uint8_t> log, std::string_view server, bool recover);
+  Bytes snapshot(std::string_view server) const;
+
   // --- session_inbound.cpp --------------------------------------------------
   void receive(std::span<const std::uint8_t> bytes, std::int64_t now);
   void on_packet(Packet& packet, std::int64_t now);
@@ -215,6 +236,8 @@ struct ClientSession::Impl {
   // The last QoS 2 messages completed with PUBCOMP, oldest first, at most
   // options().inbound_qos2_window of them; see on_publish.
   std::deque<InboundQoS2> completed_qos2;
+  // The host's records kept with the session (ClientSession::note()).
+  std::map<std::string, Bytes, std::less<>> notes;
   OutboundTopicAliases outbound_aliases;
   InboundTopicAliases inbound_aliases;
 };

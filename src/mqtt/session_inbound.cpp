@@ -248,6 +248,7 @@ void ClientSession::Impl::accept_publish(const PublishView& publish, Publish* ow
       // and lose messages under load. What this keeps is bounded anyway:
       // at most one entry per packet identifier.
       inbound_qos2.insert(pos, InboundQoS2{id, fingerprint});
+      journal_inbound(id, fingerprint);
       if (!redelivery) deliver(publish, owned);
       // [MQTT-4.3.3-8]
       (void)send(PubRec{id, 0, {}}, now);
@@ -267,6 +268,7 @@ void ClientSession::Impl::on_pubrel(const PubRel& rel, std::int64_t now) {
       completed_qos2.push_back(*pos);
     }
     inbound_qos2.erase(pos);
+    journal_completed(rel.packet_id);
     (void)send(PubComp{rel.packet_id, 0, {}}, now);  // [MQTT-4.3.3-11]
     return;
   }

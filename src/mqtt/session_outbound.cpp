@@ -173,6 +173,7 @@ bool ClientSession::Impl::is_throttled(const Operation& op) const {
 }
 
 void ClientSession::Impl::enqueue(Operation op, bool front) {
+  journal_placed(op, 0);
   if (!is_throttled(op)) ++queued_unthrottled;
   if (front) {
     queue.push_front(std::move(op));
@@ -253,6 +254,7 @@ ClientSession::Impl::SendResult ClientSession::Impl::try_send(Operation& op, std
         fail_operation(op, written.error());
         return SendResult::Failed;
       }
+      journal_order(StoreEntry::Done, op);
       emit(PublishCompleteEvent{op.token, QoS::AtMostOnce, 0, 0, {}});
       return SendResult::Sent;
     }
@@ -281,7 +283,7 @@ ClientSession::Impl::SendResult ClientSession::Impl::try_send(Operation& op, std
     return SendResult::Failed;
   }
   if (publish != nullptr) ++inflight_publishes;
-  inflight.emplace(id, std::move(op));
+  journal_placed(inflight.emplace(id, std::move(op)).first->second, id);
   return SendResult::Sent;
 }
 
@@ -310,6 +312,7 @@ void ClientSession::Impl::pump(std::int64_t now) {
 }
 
 void ClientSession::Impl::fail_operation(Operation& op, Error error) {
+  journal_order(StoreEntry::Done, op);  // refused: it would be refused again
   if (op.token != 0) {
     emit(OperationFailedEvent{op.token, std::move(error)});
   } else {

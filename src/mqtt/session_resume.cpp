@@ -55,6 +55,7 @@ void ClientSession::Impl::restart_session(std::int64_t now) {
   (void)now;
   // The server has no session: ours goes too [MQTT-3.2.2-5]. Messages we
   // answered with PUBREC were delivered already; their PUBREL will not come.
+  if (!inbound_qos2.empty()) journal_cleared();
   inbound_qos2.clear();
   std::vector<Operation> again;
   for (auto it : in_call_order(inflight)) {
@@ -63,6 +64,7 @@ void ClientSession::Impl::restart_session(std::int64_t now) {
     if (publish != nullptr && op.released) {
       // The server took ownership when it sent PUBREC [MQTT-4.3.3-8]; sending
       // the message again would deliver it twice.
+      journal_order(StoreEntry::Done, op);
       emit(PublishCompleteEvent{op.token, publish->qos, it->first, 0, {}});
       continue;
     }

@@ -118,6 +118,8 @@ enum class ErrorKind : std::uint8_t {
   Payload,   // received data that cannot be used: `path` is where in it ("gateway_data.t")
   Script,    // a data script failed (docs/thingspanel.md#data-scripts): `path` names the script
              // ("custom-gw.telemetry_up"), `message` carries Lua's "NAME:LINE: ..." text
+  Store,     // a session store that cannot be used: `path` says why ("corrupt", "version",
+             // "mismatch", "state"; mqtt/session_store.hpp)
 };
 
 // Every failure in the core is one of these. For ErrorKind::Mqtt, `reason` is
@@ -207,6 +209,7 @@ inline std::string_view error_kind_name(ErrorKind kind) {
     case ErrorKind::Argument: return "argument";
     case ErrorKind::Payload: return "payload";
     case ErrorKind::Script: return "script";
+    case ErrorKind::Store: return "store";
     default: return "mqtt";
   }
 }
