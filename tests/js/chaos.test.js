@@ -18,6 +18,9 @@
 // and a longer soak with e.g. CHAOS_MESSAGES=1000000 (default 100,000).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { connect } from 'tpgate';
@@ -64,7 +67,16 @@ before(async () => {
     config: [
       // Nothing may be dropped for a subscriber that is offline or behind.
       'max_queued_messages 0',
-      'max_inflight_messages 100',
+      // Above WINDOW. mosquitto (2.0.11) limits the QoS 1/2 messages a client
+      // has in flight towards it to this number too; an MQTT 3.1.1 client,
+      // which has no Receive Maximum to learn it from, that goes over gets a
+      // PUBACK (reason 0x97 Quota exceeded, which 3.1.1 cannot carry, so a
+      // plain success on the wire) and is disconnected: the message is gone
+      // while its publisher was told it was delivered. Seen with 100 here
+      // (seed 12345: 68 QoS 1 messages missing, the 3.1.1 publisher
+      // reconnecting ~400 times without any fault), a broker fault no client
+      // can absorb.
+      'max_inflight_messages 1000',
     ],
   });
 });
@@ -79,8 +91,25 @@ const heapUsed = () => {
 };
 const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
+// CHAOS_VARIANT=1 runs only that variant (with the same seeds as in a full run).
+const ONLY = process.env.CHAOS_VARIANT === undefined ? null : Number(process.env.CHAOS_VARIANT);
+
 VARIANTS.forEach((variant, v) => {
-  test(`chaos ${tag}: ${PER_QOS} QoS 1 at least once + ${PER_QOS} QoS 2 exactly once, ${variant.name}`, async (t) => {
+  test(`chaos ${tag}: ${PER_QOS} QoS 1 at least once + ${PER_QOS} QoS 2 exactly once, ${variant.name}`, { skip: ONLY !== null && ONLY !== v }, async (t) => {
+    try {
+      await runVariant(t, variant, v);
+    } catch (err) {
+      // mosquitto's log (connections, disconnections and their reasons) for the post-mortem.
+      const file = path.join(os.tmpdir(), `tpgate-chaos-${SEED}-${v}-mosquitto.log`);
+      await writeFile(file, broker.log()).catch(() => {});
+      err.message += ` (mosquitto log: ${file})`;
+      throw err;
+    }
+  });
+});
+
+async function runVariant(t, variant, v) {
+  {
     t.diagnostic(`CHAOS_SEED=${SEED} (replay: CHAOS_SEED=${SEED} node --test tests/js/chaos.test.js)`);
     const started = Date.now();
     const topic = `tpgate-test/${process.pid}/chaos/${v}`;
@@ -109,9 +138,14 @@ VARIANTS.forEach((variant, v) => {
     const pub = await connect(pubProxy.url(variant.pub[1]), options(variant.pub[0], 'pub'));
     t.after(() => pub.end(true).catch(() => {}));
     const errors = [];
+    const offline = {};
     for (const [name, client] of [['sub', sub], ['pub', pub]]) {
       // Connection losses are 'offline'; anything else is worth seeing.
       client.on('error', (err) => errors.length < 20 && errors.push(`${name}: ${err.code} ${err.message}`));
+      client.on('offline', (err) => {
+        const key = `${name}: ${err.code} ${String(err.message).slice(0, 80)}`;
+        offline[key] = (offline[key] ?? 0) + 1;
+      });
     }
 
     const received = { 1: new Uint8Array(PER_QOS), 2: new Uint8Array(PER_QOS) };
@@ -173,7 +207,8 @@ VARIANTS.forEach((variant, v) => {
     const status = () =>
       `${tag} after ${Date.now() - started} ms: ${acked}/${2 * PER_QOS} acknowledged, ${inflight} in flight, ` +
       `${deliveries} delivered; sub ${sub.connected ? 'connected' : 'offline'}, pub ${pub.connected ? 'connected' : 'offline'}; ` +
-      `sub proxy ${JSON.stringify(subProxy.stats)}, pub proxy ${JSON.stringify(pubProxy.stats)}`;
+      `sub proxy ${JSON.stringify(subProxy.stats)}, pub proxy ${JSON.stringify(pubProxy.stats)}; ` +
+      `offline: ${JSON.stringify(offline)}`;
     const missing = () =>
       [1, 2].map((q) => received[q].reduce((n, c) => n + (c === 0 ? 1 : 0), 0));
 
@@ -247,5 +282,5 @@ VARIANTS.forEach((variant, v) => {
       `${tag} heapUsed grew from ${mib(warmupHeap)} after the warm-up to ${mib(endHeap)} at the end (bound +${mib(HEAP_BOUND)})`,
     );
     assert.ok(subProxy.stats.cuts + pubProxy.stats.cuts > 0, `${tag} the proxies cut no connection: no chaos happened`);
-  });
-});
+  }
+}

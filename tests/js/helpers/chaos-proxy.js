@@ -297,6 +297,7 @@ class Direction {
     src.on('data', (chunk) => this.push(chunk));
     src.on('end', () => {
       this.srcEnded = true;
+      this.context?.record({ dir: this.dir, chunk: this.chunks, fault: 'end' });
       if (!this.busy) this.pump();
     });
   }
