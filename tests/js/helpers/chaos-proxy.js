@@ -313,71 +313,84 @@ class Direction {
     if (!this.busy) this.pump();
   }
 
-  // Takes the next chunk; called again when the previous one is fully written.
+  // Forwards queued chunks in order, one at a time: plain ones at once (in a
+  // loop), a delayed or split one asynchronously, after which pump() is
+  // called again; with a full destination, again at its 'drain'.
   pump() {
     const conn = this.conn;
-    if (conn.dead || conn.stalled) return;
-    if (this.queue.length === 0) {
-      this.busy = false;
-      if (this.paused) {
-        this.paused = false;
-        this.src.resume();
+    for (;;) {
+      if (conn.dead || conn.stalled) return;
+      if (this.queue.length === 0) {
+        this.busy = false;
+        if (this.paused) {
+          this.paused = false;
+          this.src.resume();
+        }
+        // The sender closed cleanly: everything it sent is through, pass the FIN on.
+        if (this.srcEnded && !this.dst.destroyed && !this.dst.writableEnded) this.dst.end();
+        return;
       }
-      // The sender closed cleanly: everything it sent is through, pass the FIN on.
-      if (this.srcEnded && !this.dst.destroyed && !this.dst.writableEnded) this.dst.end();
-      return;
-    }
-    this.busy = true;
-    const chunk = this.queue.shift();
-    this.queued -= chunk.length;
-    const index = this.chunks++;
-    const decision = this.decider.next(chunk.length);
-    const { stats, record, enabled } = this.context;
-    if (!enabled()) {
-      this.forward(chunk, []);
-      return;
-    }
-    if (decision.stallMs > 0) {
-      // The chunk stays here; the connection is cut when the stall ends.
-      conn.stall(decision.stallMs, this.dir, index);
-      return;
-    }
-    if (decision.splitAt.length > 0) {
-      stats.splits++;
-      record({ dir: this.dir, chunk: index, fault: 'split', at: decision.splitAt, length: chunk.length });
-    }
-    if (decision.delayMs > 0) {
-      stats.delays++;
-      record({ dir: this.dir, chunk: index, fault: 'delay', ms: decision.delayMs });
-      setTimeout(() => this.forward(chunk, decision.splitAt), decision.delayMs);
-    } else {
-      this.forward(chunk, decision.splitAt);
+      this.busy = true;
+      const chunk = this.queue.shift();
+      this.queued -= chunk.length;
+      const index = this.chunks++;
+      // Drawn whether or not faults are on, so the streams stay aligned.
+      const decision = this.decider.next(chunk.length);
+      const { stats, record, enabled } = this.context;
+      let splitAt = [];
+      let delayMs = 0;
+      if (enabled()) {
+        if (decision.stallMs > 0) {
+          // The chunk stays here; the connection is cut when the stall ends.
+          conn.stall(decision.stallMs, this.dir, index);
+          return;
+        }
+        ({ splitAt, delayMs } = decision);
+        if (splitAt.length > 0) {
+          stats.splits++;
+          record({ dir: this.dir, chunk: index, fault: 'split', at: splitAt, length: chunk.length });
+        }
+        if (delayMs > 0) {
+          stats.delays++;
+          record({ dir: this.dir, chunk: index, fault: 'delay', ms: delayMs });
+          setTimeout(() => this.forward(chunk, splitAt), delayMs);
+          return;
+        }
+      }
+      if (splitAt.length > 0) {
+        this.forward(chunk, splitAt);
+        return;
+      }
+      const result = this.write(chunk);
+      if (result === 'full') this.dst.once('drain', () => this.pump());
+      if (result !== 'ok') return;
     }
   }
 
+  // Writes bytes to the destination: 'ok' (more can follow), 'full' (wait for
+  // 'drain'), 'gone' (the connection is dead or stalled, or the destination closed).
+  write(bytes) {
+    const conn = this.conn;
+    if (conn.dead || conn.stalled || this.dst.destroyed || this.dst.writableEnded) return 'gone';
+    if (this.dir === 'up') this.context.stats.bytesUp += bytes.length;
+    else this.context.stats.bytesDown += bytes.length;
+    return this.dst.write(bytes) ? 'ok' : 'full';
+  }
+
   // Writes the chunk in pieces (cut at `splitAt`), one event-loop turn apart,
-  // then takes the next chunk once the destination can take more.
+  // then goes on with the queue once the destination can take more.
   forward(chunk, splitAt) {
     let piece = 0;
     let from = 0;
     const step = () => {
-      const conn = this.conn;
-      if (conn.dead || conn.stalled) return;
-      if (this.dst.destroyed || this.dst.writableEnded) return;
       const to = piece < splitAt.length ? splitAt[piece] : chunk.length;
       piece++;
-      const bytes = chunk.subarray(from, to);
+      const result = this.write(chunk.subarray(from, to));
       from = to;
-      if (this.dir === 'up') this.context.stats.bytesUp += bytes.length;
-      else this.context.stats.bytesDown += bytes.length;
-      const more = this.dst.write(bytes);
-      if (from < chunk.length) {
-        setImmediate(step);
-      } else if (more) {
-        this.pump();
-      } else {
-        this.dst.once('drain', () => this.pump());
-      }
+      if (result === 'gone') return;
+      if (from < chunk.length) setImmediate(step);
+      else if (result === 'ok') this.pump();
+      else this.dst.once('drain', () => this.pump());
     };
     step();
   }
