@@ -40,8 +40,14 @@
 // everything through untouched (decisions are still drawn, so the streams
 // stay aligned), setFaults(true) turns them on again, setFaults({...})
 // replaces the fault options (and turns them on). proxy.cut({ reset }) ends
-// every open connection now. With { log: true } every applied fault is
-// recorded in proxy.log as { conn, dir, chunk, fault, ... } (for tests).
+// every open connection now. proxy.stats counts connections, faults applied
+// (cuts: lifetimes that ran out; resets: chaos ends by RST, after a cut or a
+// stall) and bytes forwarded each way (bytesUp: client to broker). With
+// { log: true } every applied fault is recorded in proxy.log as
+// { conn, dir, chunk, fault: 'split' | 'delay' | 'stall' | 'cut' | 'stallEnd', ... },
+// and each clean end (FIN) from a side as fault 'end' (for tests).
+// proxy.seed is the seed in use (the one given, or a random one), to print so
+// a failing run can be replayed.
 //
 // The decision streams alone, without sockets: chaosSchedule(seed, faults)
 // (see below), for checking determinism.
