@@ -15,6 +15,7 @@
 //
 //   CHAOS_SEED=<seed> node --test tests/js/chaos.test.js
 //
+// (CHAOS_VARIANT=<0-3> runs one variant alone, with the same proxy seeds),
 // and a longer soak with e.g. CHAOS_MESSAGES=1000000 (default 100,000).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -114,199 +115,197 @@ VARIANTS.forEach((variant, v) => {
 });
 
 async function runVariant(t, variant, v) {
-  {
-    t.diagnostic(`CHAOS_SEED=${SEED} (replay: CHAOS_SEED=${SEED} node --test tests/js/chaos.test.js)`);
-    const started = Date.now();
-    const topic = `tpgate-test/${process.pid}/chaos/${v}`;
-    const reconnect = { minDelay: 20, maxDelay: 200 };
-    const portOf = (kind) => (kind === 'ws' ? broker.wsPort : broker.tcpPort);
-    // One seed for the run; each proxy its own stream of it.
-    const subProxy = await startChaosProxy(portOf(variant.sub[1]), { seed: (SEED + 2 * v) >>> 0, faults: FAULTS });
-    const pubProxy = await startChaosProxy(portOf(variant.pub[1]), { seed: (SEED + 2 * v + 1) >>> 0, faults: FAULTS });
-    t.after(() => Promise.all([subProxy.close(), pubProxy.close()]));
-    const options = (version, role) => ({
-      protocolVersion: version,
-      clean: false,
-      clientId: `tpgate-chaos-${role}-${v}-${process.pid}`,
-      keepalive: 2,
-      reconnect,
-      ...(version === 5 ? { sessionExpiryInterval: 600 } : {}),
+  t.diagnostic(`CHAOS_SEED=${SEED} (replay: CHAOS_SEED=${SEED} node --test tests/js/chaos.test.js, this variant only: CHAOS_VARIANT=${v})`);
+  const started = Date.now();
+  const topic = `tpgate-test/${process.pid}/chaos/${v}`;
+  const reconnect = { minDelay: 20, maxDelay: 200 };
+  const portOf = (kind) => (kind === 'ws' ? broker.wsPort : broker.tcpPort);
+  // One seed for the run; each proxy its own stream of it.
+  const subProxy = await startChaosProxy(portOf(variant.sub[1]), { seed: (SEED + 2 * v) >>> 0, faults: FAULTS });
+  const pubProxy = await startChaosProxy(portOf(variant.pub[1]), { seed: (SEED + 2 * v + 1) >>> 0, faults: FAULTS });
+  t.after(() => Promise.all([subProxy.close(), pubProxy.close()]));
+  const options = (version, role) => ({
+    protocolVersion: version,
+    clean: false,
+    clientId: `tpgate-chaos-${role}-${v}-${process.pid}`,
+    keepalive: 2,
+    reconnect,
+    ...(version === 5 ? { sessionExpiryInterval: 600 } : {}),
+  });
+
+  // Connected with the faults off: the first connection must succeed for
+  // connect() to resolve (a refusal of the first one is final by design).
+  subProxy.setFaults(false);
+  pubProxy.setFaults(false);
+  const sub = await connect(subProxy.url(variant.sub[1]), options(variant.sub[0], 'sub'));
+  t.after(() => sub.end(true).catch(() => {}));
+  await sub.subscribe(`${topic}/#`, { qos: 2 });
+  const pub = await connect(pubProxy.url(variant.pub[1]), options(variant.pub[0], 'pub'));
+  t.after(() => pub.end(true).catch(() => {}));
+  const errors = [];
+  const offline = {};
+  const freshSessions = [];
+  for (const [name, client] of [['sub', sub], ['pub', pub]]) {
+    // Connection losses are 'offline'; anything else is worth seeing.
+    client.on('error', (err) => errors.length < 20 && errors.push(`${name}: ${err.code} ${err.message}`));
+    // Every reconnect resumes the session (clean: false, and the broker keeps it).
+    // (The first 'connect' event, from connect(), may still come here: only
+    // those after an 'offline' count.)
+    let wasOffline = false;
+    client.on('connect', (info) => {
+      if (wasOffline && !info.sessionPresent && freshSessions.length < 20) {
+        freshSessions.push(`${name} after ${Date.now() - started} ms`);
+      }
     });
+    client.on('offline', (err) => {
+      wasOffline = true;
+      const key = `${name}: ${err.code} ${String(err.message).slice(0, 80)}`;
+      offline[key] = (offline[key] ?? 0) + 1;
+    });
+  }
 
-    // Connected with the faults off: the first connection must succeed for
-    // connect() to resolve (a refusal of the first one is final by design).
-    subProxy.setFaults(false);
-    pubProxy.setFaults(false);
-    const sub = await connect(subProxy.url(variant.sub[1]), options(variant.sub[0], 'sub'));
-    t.after(() => sub.end(true).catch(() => {}));
-    await sub.subscribe(`${topic}/#`, { qos: 2 });
-    const pub = await connect(pubProxy.url(variant.pub[1]), options(variant.pub[0], 'pub'));
-    t.after(() => pub.end(true).catch(() => {}));
-    const errors = [];
-    const offline = {};
-    const freshSessions = [];
-    for (const [name, client] of [['sub', sub], ['pub', pub]]) {
-      // Connection losses are 'offline'; anything else is worth seeing.
-      client.on('error', (err) => errors.length < 20 && errors.push(`${name}: ${err.code} ${err.message}`));
-      // Every reconnect resumes the session (clean: false, and the broker keeps it).
-      // (The first 'connect' event, from connect(), may still come here: only
-      // those after an 'offline' count.)
-      let wasOffline = false;
-      client.on('connect', (info) => {
-        if (wasOffline && !info.sessionPresent && freshSessions.length < 20) {
-          freshSessions.push(`${name} after ${Date.now() - started} ms`);
-        }
-      });
-      client.on('offline', (err) => {
-        wasOffline = true;
-        const key = `${name}: ${err.code} ${String(err.message).slice(0, 80)}`;
-        offline[key] = (offline[key] ?? 0) + 1;
-      });
-    }
-
-    const received = { 1: new Uint8Array(PER_QOS), 2: new Uint8Array(PER_QOS) };
-    const problems = [];
-    let deliveries = 0;
-    let onProgress = () => {};
-    let markerSeen = false;
-    sub.on('message', (name, payload, message) => {
-      if (name === `${topic}/marker`) {
-        markerSeen = true;
-        onProgress();
-        return;
-      }
-      const qos = name === `${topic}/q1` ? 1 : name === `${topic}/q2` ? 2 : 0;
-      const seq = Number(Buffer.from(payload).toString());
-      if (qos === 0 || !(seq >= 0 && seq < PER_QOS)) {
-        if (problems.length < 20) problems.push(`unexpected ${name} '${Buffer.from(payload).toString()}'`);
-        return;
-      }
-      if (message.qos !== qos && problems.length < 20) problems.push(`${name} #${seq} at QoS ${message.qos}`);
-      if (received[qos][seq] < 255) received[qos][seq]++;
-      deliveries++;
+  const received = { 1: new Uint8Array(PER_QOS), 2: new Uint8Array(PER_QOS) };
+  const problems = [];
+  let deliveries = 0;
+  let onProgress = () => {};
+  let markerSeen = false;
+  sub.on('message', (name, payload, message) => {
+    if (name === `${topic}/marker`) {
+      markerSeen = true;
       onProgress();
+      return;
+    }
+    const qos = name === `${topic}/q1` ? 1 : name === `${topic}/q2` ? 2 : 0;
+    const seq = Number(Buffer.from(payload).toString());
+    if (qos === 0 || !(seq >= 0 && seq < PER_QOS)) {
+      if (problems.length < 20) problems.push(`unexpected ${name} '${Buffer.from(payload).toString()}'`);
+      return;
+    }
+    if (message.qos !== qos && problems.length < 20) problems.push(`${name} #${seq} at QoS ${message.qos}`);
+    if (received[qos][seq] < 255) received[qos][seq]++;
+    deliveries++;
+    onProgress();
+  });
+
+  subProxy.setFaults(true);
+  pubProxy.setFaults(true);
+
+  // The publisher: message i is QoS 1 #i>>1 or QoS 2 #i>>1, at most WINDOW unacknowledged.
+  let next = 0;
+  let inflight = 0;
+  let acked = 0;
+  const failed = [];
+  let warmupHeap = null;
+  let warmupAt = 0;
+  const publishMore = () => {
+    while (inflight < WINDOW && next < 2 * PER_QOS) {
+      const seq = next >> 1;
+      const qos = (next & 1) + 1;
+      next++;
+      inflight++;
+      pub.publish(`${topic}/q${qos}`, String(seq), { qos }).then(
+        () => {
+          inflight--;
+          acked++;
+          onProgress();
+          publishMore();
+        },
+        (err) => {
+          inflight--;
+          if (failed.length < 20) failed.push(`QoS ${qos} #${seq}: ${err.code} ${err.message}`);
+          onProgress();
+          publishMore();
+        },
+      );
+    }
+  };
+
+  const status = () =>
+    `${tag} after ${Date.now() - started} ms: ${acked}/${2 * PER_QOS} acknowledged, ${inflight} in flight, ` +
+    `${deliveries} delivered; sub ${sub.connected ? 'connected' : 'offline'}, pub ${pub.connected ? 'connected' : 'offline'}; ` +
+    `sub proxy ${JSON.stringify(subProxy.stats)}, pub proxy ${JSON.stringify(pubProxy.stats)}; ` +
+    `offline: ${JSON.stringify(offline)}`;
+  const missing = () =>
+    [1, 2].map((q) => received[q].reduce((n, c) => n + (c === 0 ? 1 : 0), 0));
+
+  // Resolves when done() holds; fails when nothing moves for STALL_LIMIT_MS.
+  const until = (done, what) =>
+    new Promise((resolve, reject) => {
+      let last = -1;
+      let lastChange = Date.now();
+      const check = () => {
+        if (done()) {
+          clearInterval(watch);
+          onProgress = () => {};
+          resolve();
+        }
+      };
+      const watch = setInterval(() => {
+        const now = acked + failed.length + deliveries + (markerSeen ? 1 : 0);
+        if (now !== last) {
+          last = now;
+          lastChange = Date.now();
+        } else if (Date.now() - lastChange > STALL_LIMIT_MS) {
+          clearInterval(watch);
+          onProgress = () => {};
+          const [m1, m2] = missing();
+          reject(new Error(`hang: no progress for ${STALL_LIMIT_MS} ms waiting for ${what}; missing QoS 1: ${m1}, QoS 2: ${m2}; ${status()}`));
+        }
+      }, 500);
+      onProgress = check;
+      check();
     });
 
-    subProxy.setFaults(true);
-    pubProxy.setFaults(true);
+  publishMore();
+  await until(() => acked + failed.length >= WARMUP && deliveries >= WARMUP, 'the warm-up');
+  // Measured from a fresh task, outside the message callbacks.
+  await new Promise((resolve) => setImmediate(resolve));
+  warmupHeap = heapUsed();
+  warmupAt = acked;
+  // The wasm linear memory (the sessions' state) is outside the JS heap and
+  // never shrinks: reported, not asserted.
+  const wasmBytes = () => [sub, pub].map((c) => c._tpgate?.HEAPU8?.byteLength ?? 0).reduce((a, b) => Math.max(a, b));
+  const warmupWasm = wasmBytes();
+  t.diagnostic(`${tag} warm-up: ${warmupAt} acknowledged, heapUsed ${mib(warmupHeap)} after GC, wasm memory ${mib(warmupWasm)}`);
 
-    // The publisher: message i is QoS 1 #i>>1 or QoS 2 #i>>1, at most WINDOW unacknowledged.
-    let next = 0;
-    let inflight = 0;
-    let acked = 0;
-    const failed = [];
-    let warmupHeap = null;
-    let warmupAt = 0;
-    const publishMore = () => {
-      while (inflight < WINDOW && next < 2 * PER_QOS) {
-        const seq = next >> 1;
-        const qos = (next & 1) + 1;
-        next++;
-        inflight++;
-        pub.publish(`${topic}/q${qos}`, String(seq), { qos }).then(
-          () => {
-            inflight--;
-            acked++;
-            onProgress();
-            publishMore();
-          },
-          (err) => {
-            inflight--;
-            if (failed.length < 20) failed.push(`QoS ${qos} #${seq}: ${err.code} ${err.message}`);
-            onProgress();
-            publishMore();
-          },
-        );
-      }
-    };
+  await until(() => acked + failed.length === 2 * PER_QOS, 'every publish to settle');
+  assert.deepEqual(failed, [], `${tag} publishes failed: ${status()}`);
+  t.diagnostic(`${tag} all ${2 * PER_QOS} publishes acknowledged after ${Date.now() - started} ms`);
 
-    const status = () =>
-      `${tag} after ${Date.now() - started} ms: ${acked}/${2 * PER_QOS} acknowledged, ${inflight} in flight, ` +
-      `${deliveries} delivered; sub ${sub.connected ? 'connected' : 'offline'}, pub ${pub.connected ? 'connected' : 'offline'}; ` +
-      `sub proxy ${JSON.stringify(subProxy.stats)}, pub proxy ${JSON.stringify(pubProxy.stats)}; ` +
-      `offline: ${JSON.stringify(offline)}`;
-    const missing = () =>
-      [1, 2].map((q) => received[q].reduce((n, c) => n + (c === 0 ? 1 : 0), 0));
+  const complete = () => missing().every((n) => n === 0);
+  await until(complete, 'every message to arrive');
+  // A QoS 2 duplicate would come right behind the last message: one round
+  // trip of a QoS 2 marker through the same session first.
+  await pub.publish(`${topic}/marker`, 'end', { qos: 2 });
+  await until(() => markerSeen, 'the marker');
+  const elapsed = Date.now() - started;
 
-    // Resolves when done() holds; fails when nothing moves for STALL_LIMIT_MS.
-    const until = (done, what) =>
-      new Promise((resolve, reject) => {
-        let last = -1;
-        let lastChange = Date.now();
-        const check = () => {
-          if (done()) {
-            clearInterval(watch);
-            onProgress = () => {};
-            resolve();
-          }
-        };
-        const watch = setInterval(() => {
-          const now = acked + failed.length + deliveries + (markerSeen ? 1 : 0);
-          if (now !== last) {
-            last = now;
-            lastChange = Date.now();
-          } else if (Date.now() - lastChange > STALL_LIMIT_MS) {
-            clearInterval(watch);
-            onProgress = () => {};
-            const [m1, m2] = missing();
-            reject(new Error(`hang: no progress for ${STALL_LIMIT_MS} ms waiting for ${what}; missing QoS 1: ${m1}, QoS 2: ${m2}; ${status()}`));
-          }
-        }, 500);
-        onProgress = check;
-        check();
-      });
+  subProxy.setFaults(false);
+  pubProxy.setFaults(false);
+  await new Promise((resolve) => setImmediate(resolve));
+  const endHeap = heapUsed();
+  const duplicates1 = received[1].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+  const duplicates2 = [];
+  received[2].forEach((n, seq) => n > 1 && duplicates2.length < 50 && duplicates2.push(seq));
+  t.diagnostic(`${tag} done in ${elapsed} ms; ${status()}`);
+  t.diagnostic(
+    `${tag} QoS 1: ${duplicates1} duplicates (allowed); QoS 2: ${duplicates2.length} duplicates; ` +
+      `heapUsed ${mib(warmupHeap)} after the warm-up, ${mib(endHeap)} at the end (bound +${mib(HEAP_BOUND)}); ` +
+      `wasm memory ${mib(warmupWasm)} after the warm-up, ${mib(wasmBytes())} at the end`,
+  );
+  if (errors.length > 0) t.diagnostic(`${tag} client errors: ${errors.join('; ')}`);
 
-    publishMore();
-    await until(() => acked + failed.length >= WARMUP && deliveries >= WARMUP, 'the warm-up');
-    // Measured from a fresh task, outside the message callbacks.
-    await new Promise((resolve) => setImmediate(resolve));
-    warmupHeap = heapUsed();
-    warmupAt = acked;
-    // The wasm linear memory (the sessions' state) is outside the JS heap and
-    // never shrinks: reported, not asserted.
-    const wasmBytes = () => [sub, pub].map((c) => c._tpgate?.HEAPU8?.byteLength ?? 0).reduce((a, b) => Math.max(a, b));
-    const warmupWasm = wasmBytes();
-    t.diagnostic(`${tag} warm-up: ${warmupAt} acknowledged, heapUsed ${mib(warmupHeap)} after GC, wasm memory ${mib(warmupWasm)}`);
-
-    await until(() => acked + failed.length === 2 * PER_QOS, 'every publish to settle');
-    assert.deepEqual(failed, [], `${tag} publishes failed: ${status()}`);
-    t.diagnostic(`${tag} all ${2 * PER_QOS} publishes acknowledged after ${Date.now() - started} ms`);
-
-    const complete = () => missing().every((n) => n === 0);
-    await until(complete, 'every message to arrive');
-    // A QoS 2 duplicate would come right behind the last message: one round
-    // trip of a QoS 2 marker through the same session first.
-    await pub.publish(`${topic}/marker`, 'end', { qos: 2 });
-    await until(() => markerSeen, 'the marker');
-    const elapsed = Date.now() - started;
-
-    subProxy.setFaults(false);
-    pubProxy.setFaults(false);
-    await new Promise((resolve) => setImmediate(resolve));
-    const endHeap = heapUsed();
-    const duplicates1 = received[1].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
-    const duplicates2 = [];
-    received[2].forEach((n, seq) => n > 1 && duplicates2.length < 50 && duplicates2.push(seq));
-    t.diagnostic(`${tag} done in ${elapsed} ms; ${status()}`);
-    t.diagnostic(
-      `${tag} QoS 1: ${duplicates1} duplicates (allowed); QoS 2: ${duplicates2.length} duplicates; ` +
-        `heapUsed ${mib(warmupHeap)} after the warm-up, ${mib(endHeap)} at the end (bound +${mib(HEAP_BOUND)}); ` +
-        `wasm memory ${mib(warmupWasm)} after the warm-up, ${mib(wasmBytes())} at the end`,
-    );
-    if (errors.length > 0) t.diagnostic(`${tag} client errors: ${errors.join('; ')}`);
-
-    assert.deepEqual(problems, [], `${tag} unexpected deliveries`);
-    assert.deepEqual(freshSessions, [], `${tag} reconnects that found no session`);
-    assert.deepEqual(missing(), [0, 0], `${tag} messages missing (QoS 1, QoS 2)`);
-    assert.deepEqual(duplicates2, [], `${tag} QoS 2 messages delivered more than once`);
-    assert.ok(
-      endHeap <= warmupHeap + HEAP_BOUND,
-      `${tag} heapUsed grew from ${mib(warmupHeap)} after the warm-up to ${mib(endHeap)} at the end (bound +${mib(HEAP_BOUND)})`,
-    );
-    // A run of the default size lasts many connection lifetimes (a short one
-    // from CHAOS_MESSAGES may not).
-    if (PER_QOS >= 10_000) {
-      assert.ok(subProxy.stats.cuts + pubProxy.stats.cuts > 0, `${tag} the proxies cut no connection: no chaos happened`);
-    }
+  assert.deepEqual(problems, [], `${tag} unexpected deliveries`);
+  assert.deepEqual(freshSessions, [], `${tag} reconnects that found no session`);
+  assert.deepEqual(missing(), [0, 0], `${tag} messages missing (QoS 1, QoS 2)`);
+  assert.deepEqual(duplicates2, [], `${tag} QoS 2 messages delivered more than once`);
+  assert.ok(
+    endHeap <= warmupHeap + HEAP_BOUND,
+    `${tag} heapUsed grew from ${mib(warmupHeap)} after the warm-up to ${mib(endHeap)} at the end (bound +${mib(HEAP_BOUND)})`,
+  );
+  // A run of the default size lasts many connection lifetimes (a short one
+  // from CHAOS_MESSAGES may not).
+  if (PER_QOS >= 10_000) {
+    assert.ok(subProxy.stats.cuts + pubProxy.stats.cuts > 0, `${tag} the proxies cut no connection: no chaos happened`);
   }
 }
