@@ -101,7 +101,7 @@ val error_to_js(const Error& error) {
   out.set("reason", std::string(mqtt::reason_code_name(code)));
   out.set("message", error.message);
   if (error.kind != mqtt::ErrorKind::Mqtt) {
-    out.set("kind", std::string(error.kind == mqtt::ErrorKind::Argument ? "argument" : "payload"));
+    out.set("kind", std::string(mqtt::error_kind_name(error.kind)));
     out.set("path", error.path);
   }
   return out;

@@ -32,6 +32,7 @@ Result<mqtt::SessionOptions> session_options_from_js(const val& value) {
   in.integer("randomSeed", options.random_seed);
   in.boolean("autoTopicAlias", options.auto_topic_alias);
   in.boolean("resubscribe", options.resubscribe);
+  in.boolean("journal", options.journal);
   if (!in.ok()) return in.error();
 
   ObjectReader reconnect(in.get("reconnect"), "options.reconnect");

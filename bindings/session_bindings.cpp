@@ -172,9 +172,71 @@ class ClientSessionBinding : private mqtt::EventSink {
     val events = val::array();
     for (const auto& event : output.events) events.call<void>("push", event_to_js(event));
     out.set("events", events);
+    out.set("journal", bytes_to_js(output.journal));
     out.set("openTransport", output.open_transport);
     out.set("closeTransport", output.close_transport);
     out.set("deadline", deadline());
+    return out;
+  }
+
+  // --- session store (mqtt/session_store.hpp) ----------------------------------
+  // {ok: true, report} or a failure with kind "store" and path "corrupt",
+  // "version", "mismatch" or "state".
+  val restore(val log, std::string server, bool recover) {
+    if (!session_) return failure_to_js(*options_error_);
+    auto data = bytes_from_js(log);
+    if (!data) return failure_to_js(data.error());
+    auto result = session_->restore(*data, server, recover);
+    if (!result) return failure_to_js(result.error());
+    const mqtt::RestoreReport& r = result.value();
+    val report = val::object();
+    report.set("intactBytes", static_cast<double>(r.intact_bytes));
+    report.set("droppedBytes", static_cast<double>(r.dropped_bytes));
+    report.set("corrupt", r.corrupt);
+    report.set("entries", static_cast<double>(r.entries));
+    report.set("outbound", static_cast<double>(r.outbound));
+    report.set("queued", static_cast<double>(r.queued));
+    report.set("inbound", static_cast<double>(r.inbound));
+    report.set("subscriptions", static_cast<double>(r.subscriptions));
+    report.set("notes", static_cast<double>(r.notes));
+    report.set("sessionExpiry", r.session_expiry);
+    report.set("clientId", r.client_id);
+    report.set("server", r.server);
+    val out = val::object();
+    out.set("ok", true);
+    out.set("report", report);
+    return out;
+  }
+  val snapshot(std::string server) const {
+    return session_ ? bytes_to_js(session_->snapshot(server)) : val::null();
+  }
+  void note(std::string key, val value) {
+    if (!session_) return;
+    if (auto data = bytes_from_js(value)) session_->note(key, *data);
+  }
+  void forget(std::string key) {
+    if (session_) session_->forget(key);
+  }
+  // {key: Uint8Array}
+  val notes() const {
+    val out = val::object();
+    if (session_) {
+      for (const auto& [key, value] : session_->notes()) out.set(key, bytes_to_js(value));
+    }
+    return out;
+  }
+  // [{topic, payload, qos, retain}] of the restored publishes not yet complete, oldest first.
+  val restoredPublishes() const {
+    val out = val::array();
+    if (!session_) return out;
+    for (const mqtt::Publish* p : session_->restored_publishes()) {
+      val m = val::object();
+      m.set("topic", p->topic);
+      m.set("payload", bytes_to_js(p->payload));
+      m.set("qos", static_cast<int>(p->qos));
+      m.set("retain", p->retain);
+      out.call<void>("push", m);
+    }
     return out;
   }
 
@@ -342,6 +404,12 @@ EMSCRIPTEN_BINDINGS(tpgate_session) {
       .function("receiveScratch", &ClientSessionBinding::receiveScratch)
       .function("publishScratch", &ClientSessionBinding::publishScratch)
       .function("lastFailure", &ClientSessionBinding::lastFailure)
-      .function("address", &ClientSessionBinding::address);
+      .function("address", &ClientSessionBinding::address)
+      .function("restore", &ClientSessionBinding::restore)
+      .function("snapshot", &ClientSessionBinding::snapshot)
+      .function("note", &ClientSessionBinding::note)
+      .function("forget", &ClientSessionBinding::forget)
+      .function("notes", &ClientSessionBinding::notes)
+      .function("restoredPublishes", &ClientSessionBinding::restoredPublishes);
   emscripten::function("reserveScratch", &tpgate::bindings::reserveScratch);
 }

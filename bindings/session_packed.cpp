@@ -89,6 +89,7 @@ void start_frame(PackedBuffer& frame) {
 
 void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side) {
   for (const auto& event : output.events) pack_event(event, frame, side);
+  frame.append(output.journal.data(), output.journal.size());
   frame.append(output.bytes.data(), output.bytes.size());
   std::uint8_t* header = frame.data();
   header[0] = static_cast<std::uint8_t>((output.open_transport ? 1 : 0) | (output.close_transport ? 2 : 0) |
@@ -98,6 +99,8 @@ void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& fra
   std::memcpy(header + 4, &bytes_length, 4);  // wasm is little endian
   std::memcpy(header + 8, &deadline, 8);
   std::memcpy(header + 16, &length, 4);
+  const auto journal_length = static_cast<std::uint32_t>(output.journal.size());
+  std::memcpy(header + 20, &journal_length, 4);
 }
 
 std::uintptr_t reserve_scratch(std::size_t size) {

@@ -52,7 +52,8 @@ void pack_published(mqtt::Token token, PackedBuffer& records);
 // Starts a frame in `frame`: room for the header, records to follow.
 void start_frame(PackedBuffer& frame);
 // Ends the frame of `frame` (started with start_frame(), records appended
-// since): records of output.events, then output.bytes, then the header.
+// since): records of output.events, then output.journal, then output.bytes,
+// then the header.
 void finish_frame(const mqtt::Output& output, double deadline, PackedBuffer& frame, val& side);
 
 // The module-wide scratch area: at least `size` bytes, valid until the next

@@ -11,6 +11,7 @@ import {
   ClientClosedError,
   ConnectionRefusedError,
   InvalidOptionError,
+  StoreError,
   TpgateError,
   describe,
   disconnectError,
@@ -51,6 +52,32 @@ const now = () => performance.now();
 // How long end() waits for the transport to close after DISCONNECT before
 // dropping it: a broker that never closes must not make end() hang.
 const END_TIMEOUT_MS = 2000;
+
+// A store's log is compacted (replaced by a snapshot of the session) once it
+// has grown past this many bytes and this many times the last snapshot.
+const COMPACT_MIN_BYTES = 1 << 20;
+const COMPACT_FACTOR = 4;
+// After a store write fails, the next try.
+const STORE_RETRY_MS = 1000;
+const STORE_CODES = { corrupt: 'ERR_STORE_CORRUPT', version: 'ERR_STORE_VERSION', mismatch: 'ERR_STORE_MISMATCH', state: 'ERR_STORE_READ' };
+
+// The server a store's session belongs to: scheme, host, port (and a
+// WebSocket's path).
+function storeServer(target) {
+  const url = target.url;
+  return `${url.protocol}//${url.host}${url.protocol.startsWith('ws') ? url.pathname : ''}`;
+}
+
+function storeName(store) {
+  if (store.kind === 'file') return `the session store ${store.dir}`;
+  if (store.kind === 'indexeddb') return `the session store '${store.name}'`;
+  return 'the session store';
+}
+
+function asStoreError(err, code, what) {
+  if (err instanceof StoreError) return err;
+  return new StoreError(code, `${what}: ${err?.message ?? String(err)}`, { cause: err });
+}
 
 const PUBLISH = 1;
 const SUBSCRIBE = 2;
@@ -110,6 +137,18 @@ export class MqttClient extends Emitter {
     this._timer = null;
     this._timerAt = Infinity;
     this._drainScheduled = false;
+    // Session store (options.store): what a new connect() found in it, and the
+    // writes in flight. Each drain's journal is appended before its bytes are
+    // written and its events handled: with an asynchronous store, the drain's
+    // effects wait in _storeQueue for its write (write-through).
+    this.restored = null;
+    this._store = null;
+    this._storeQueue = []; // {write: () => void | Promise, apply: () => void}
+    this._storeWaiting = false;
+    this._storeFailing = false;
+    this._storeLogBytes = 0;
+    this._storeSnapshotBytes = 0;
+    this._storeIdle = [];
     this._inbox = []; // received chunks not yet fed to the session
     this._inboxLength = 0;
     this._drainTask = () => this._drain();
@@ -144,6 +183,138 @@ export class MqttClient extends Emitter {
     return this._options.version;
   }
 
+  /**
+   * Takes up the session that options.store holds (resume after a restart),
+   * then writes a fresh snapshot to it. Throws a StoreError and frees
+   * everything when the store cannot be used.
+   */
+  async _openStore() {
+    const store = this._options.store;
+    const name = storeName(store);
+    const server = storeServer(this._target);
+    let log;
+    try {
+      log = await store.load();
+    } catch (err) {
+      this._free();
+      throw asStoreError(err, 'ERR_STORE_READ', `cannot read ${name}`);
+    }
+    const result = this._session.restore(log ?? new Uint8Array(0), server, store.recover === true);
+    if (!result.ok) {
+      await Promise.resolve(store.close?.()).catch(() => {});
+      this._free();
+      throw new StoreError(STORE_CODES[result.path] ?? 'ERR_STORE_CORRUPT', `${name}: ${result.message}`);
+    }
+    const report = result.report;
+    this.restored = { ...report, messages: this._session.restoredPublishes() };
+    const snapshot = this._session.snapshot(server);
+    try {
+      await store.replace(snapshot);
+    } catch (err) {
+      await Promise.resolve(store.close?.()).catch(() => {});
+      this._free();
+      throw asStoreError(err, 'ERR_STORE_WRITE', `cannot write ${name}`);
+    }
+    this._store = store;
+    this._storeServer = server;
+    this._storeLogBytes = snapshot.length;
+    this._storeSnapshotBytes = snapshot.length;
+    if (report.droppedBytes > 0) {
+      const why = report.corrupt ? 'damaged (recover: true)' : 'torn by a crash during a write; what it protected was never sent';
+      this._storeWarning = `${name}: dropped the last ${report.droppedBytes} bytes of the log (${why})`;
+    }
+  }
+
+  // --- session store: write-through ------------------------------------------
+
+  // Queues the journal of a drain (if any) and the drain's effects behind it.
+  _throughStore(journal, apply) {
+    const queue = this._storeQueue;
+    if (journal !== null) {
+      queue.push({ write: () => this._store.append(journal), apply: null });
+      this._storeLogBytes += journal.length;
+      if (this._storeLogBytes > COMPACT_MIN_BYTES && this._storeLogBytes > COMPACT_FACTOR * this._storeSnapshotBytes) {
+        // The session's state now is what this journal leaves: its snapshot
+        // replaces the log after the append, before any later journal.
+        const snapshot = this._session.snapshot(this._storeServer);
+        queue.push({ write: () => this._store.replace(snapshot), apply: null });
+        this._storeLogBytes = snapshot.length;
+        this._storeSnapshotBytes = snapshot.length;
+      }
+    }
+    queue.push({ write: null, apply });
+    if (!this._storeWaiting) this._pumpStore();
+  }
+
+  _pumpStore() {
+    const queue = this._storeQueue;
+    while (queue.length > 0) {
+      const item = queue[0];
+      if (item.write !== null) {
+        let result;
+        try {
+          result = item.write();
+        } catch (err) {
+          this._storeFailed(err);
+          return;
+        }
+        if (result !== undefined && result !== null && typeof result.then === 'function') {
+          this._storeWaiting = true;
+          result.then(
+            () => {
+              item.write = null;
+              this._storeWaiting = false;
+              this._storeRecovered();
+              this._pumpStore();
+            },
+            (err) => this._storeFailed(err),
+          );
+          return;
+        }
+        item.write = null;
+        this._storeRecovered();
+      }
+      queue.shift();
+      if (item.apply !== null) item.apply();
+    }
+    const idle = this._storeIdle;
+    this._storeIdle = [];
+    for (const resolve of idle) resolve();
+  }
+
+  // A write failed (a full disk, a quota): nothing after it goes out until it
+  // is written, so the store never lags behind what the server saw. Tried
+  // again every second; the user hears of it once per failure streak.
+  _storeFailed(err) {
+    this._storeWaiting = true;
+    if (!this._storeFailing) {
+      this._storeFailing = true;
+      const error = asStoreError(err, 'ERR_STORE_WRITE', `cannot write ${storeName(this._store)}`);
+      error.message += ': nothing more is sent until it can be written; retrying every second';
+      this.emit('error', error);
+    }
+    for (const resolve of this._storeIdle) resolve();
+    this._storeIdle = [];
+    const timer = setTimeout(() => {
+      if (this._store === null) return;
+      this._storeWaiting = false;
+      this._pumpStore();
+    }, STORE_RETRY_MS);
+    timer.unref?.();
+  }
+
+  _storeRecovered() {
+    if (!this._storeFailing) return;
+    this._storeFailing = false;
+    this.emit('storeRecovered');
+  }
+
+  // Resolves once every queued write is done (or failing: end() does not wait for a full disk).
+  _storeSettled() {
+    if (this._storeQueue.length === 0 || this._storeFailing) return Promise.resolve();
+    return new Promise((resolve) => this._storeIdle.push(resolve));
+  }
+
   /** Starts connecting; resolves after the first CONNACK. */
   _start() {
     return new Promise((resolve, reject) => {
@@ -173,6 +344,17 @@ export class MqttClient extends Emitter {
     const header = packedHeader(data);
     const flags = header.flags;
     const side = (flags & FLAG_SIDE) !== 0 ? session.takeSide() : undefined;
+    if (this._store !== null && (header.journal !== null || this._storeQueue.length > 0)) {
+      this._throughStore(header.journal, () => this._apply(data, header, side));
+    } else {
+      this._apply(data, header, side);
+    }
+    this._arm(header.deadline);
+  }
+
+  // What a drain asks for: bytes written, the transport opened or closed, events handled.
+  _apply(data, header, side) {
+    const flags = header.flags;
     const transport = this._transport;
     if (header.bytes.length > 0 && transport !== null && transport.opened && !transport.closing) {
       transport.handle.send(header.bytes);
@@ -180,8 +362,6 @@ export class MqttClient extends Emitter {
     if ((flags & FLAG_CLOSE) !== 0) this._closeTransport();
     if ((flags & FLAG_OPEN) !== 0) this._openTransport();
     readRecords(data, header, side, this._sink);
-    const deadline = header.deadline;
-    this._arm(deadline);
   }
 
   _feedInbox(session) {
@@ -252,7 +432,7 @@ export class MqttClient extends Emitter {
         if (!op) break;
         op.reject(
           this._ended
-            ? new ClientClosedError(`${KIND_NAMES[op.kind]} did not complete: ${event.error.message}`)
+            ? new ClientClosedError(`${KIND_NAMES[op.kind]} did not complete: ${event.error.message}${this._keptNote()}`)
             : operationError(event.error, KIND_NAMES[op.kind]),
         );
         break;
@@ -272,6 +452,10 @@ export class MqttClient extends Emitter {
           this._firstConnect = null;
           this._held = [];
           setTimeout(() => this._releaseHeld(info), 0);
+          if (this._storeWarning !== undefined) {
+            const warning = this._storeWarning;
+            setTimeout(() => this.emit('warning', warning), 0);
+          }
           resolve(this);
         } else {
           this.emit('connect', info);
@@ -288,6 +472,11 @@ export class MqttClient extends Emitter {
         // 'auth': enhanced authentication is not exposed by this API yet.
         break;
     }
+  }
+
+  // Said of operations cut short by end() when a store keeps them.
+  _keptNote() {
+    return this.restored !== null ? '; the session store keeps it, and the next connect() with the store sends it' : '';
   }
 
   _deliver(message) {
@@ -594,6 +783,18 @@ export class MqttClient extends Emitter {
       this._transport?.handle.destroy();
     }
     await this._waitTransportClosed();
+    if (this._store !== null) {
+      // What the session wrote last (a DISCONNECT's state) reaches the store first.
+      await this._storeSettled();
+      const store = this._store;
+      this._store = null;
+      this._storeQueue = [];
+      try {
+        await store.close?.();
+      } catch (err) {
+        this.emit('error', asStoreError(err, 'ERR_STORE_WRITE', `cannot close ${storeName(store)}`));
+      }
+    }
     this._free();
   }
 
@@ -607,7 +808,8 @@ export class MqttClient extends Emitter {
     }
     const pending = [...this._pending.values()];
     this._pending.clear();
-    for (const op of pending) op.reject(new ClientClosedError(`${KIND_NAMES[op.kind]} did not complete: the client was ended`));
+    const kept = this._keptNote();
+    for (const op of pending) op.reject(new ClientClosedError(`${KIND_NAMES[op.kind]} did not complete: the client was ended${kept}`));
     for (const it of [...this._iterators]) it.end();
     this._iterators.clear();
   }
@@ -624,6 +826,7 @@ export function createConnect(loadTpgate, supported, openTransport) {
     const normalized = normalizeClientOptions(options);
     const tpgate = await loadModule(loadTpgate, normalized.load);
     const client = new MqttClient(tpgate, target, normalized, openTransport);
+    if (normalized.store !== undefined) await client._openStore();
     await client._start();
     return client;
   };

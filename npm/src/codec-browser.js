@@ -7,4 +7,4 @@ import { createModuleLoader } from './module.js';
 import wasm from '../dist/tpgate-codec.wasm.js';
 
 export const loadTpgateCodec = /* @__PURE__ */ createModuleLoader(createCodecModule, /* @__PURE__ */ browser.instantiate('tpgate-codec.wasm', wasm));
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';

@@ -5,4 +5,4 @@ import { node } from './env-node.js';
 import { createModuleLoader } from './module.js';
 
 export const loadTpgateCodec = /* @__PURE__ */ createModuleLoader(createCodecModule, /* @__PURE__ */ node.instantiate('tpgate-codec.wasm'));
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';

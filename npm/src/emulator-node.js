@@ -16,4 +16,4 @@ export const createEmulator = /* @__PURE__ */ createCreateEmulator(
 );
 export const parseScenario = /* @__PURE__ */ createParseScenario(loadTpgateEmulator);
 export { Emulator } from './emulator/index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';

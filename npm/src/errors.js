@@ -56,6 +56,16 @@ export class ScriptError extends TpgateError {
   }
 }
 
+/**
+ * A session store (the `store` option of connect()) that cannot be used:
+ * `code` is ERR_STORE_CORRUPT (damaged before its last entry),
+ * ERR_STORE_VERSION (written by a newer tpgate), ERR_STORE_MISMATCH (the
+ * session of another client id, server or protocol version), ERR_STORE_LOCKED
+ * (in use by another client), ERR_STORE_READ or ERR_STORE_WRITE (the medium
+ * failed: a full disk, a quota).
+ */
+export class StoreError extends TpgateError {}
+
 export class ConnectionRefusedError extends TpgateError {
   constructor(message, reasonCode, extra = {}) {
     super('ERR_CONNECTION_REFUSED', message, { ...extra, reasonCode });

@@ -8,4 +8,6 @@ import { roleEntry } from './role-entry.js';
 const entry = /* @__PURE__ */ roleEntry(node, createGatewayModule, /* @__PURE__ */ node.instantiate('tpgate-gateway.wasm'), createConnectGateway);
 export const loadTpgateGateway = entry.load;
 export const connectGateway = entry.connectRole;
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';
+export { fileStore } from './store-node.js';
+export { memoryStore } from './store-memory.js';

@@ -5,6 +5,8 @@ import createTpgateModule from '../dist/tpgate.mjs';
 import { createConnect } from './client.js';
 import { browser } from './env-browser.js';
 import { createModuleLoader } from './module.js';
+export { indexedDbStore } from './store-browser.js';
+export { memoryStore } from './store-memory.js';
 // Last: bundlers keep module order, so the long base64 string of the .wasm
 // ends the bundle and the JS before it stays in one piece for gzip's 32 KiB
 // window (1.4 KB smaller gzipped than with the string between the glue and
@@ -14,4 +16,4 @@ import wasm from '../dist/tpgate.wasm.js';
 export const loadTpgate = /* @__PURE__ */ createModuleLoader(createTpgateModule, /* @__PURE__ */ browser.instantiate('tpgate.wasm', wasm));
 export const connect = /* @__PURE__ */ createConnect(loadTpgate, browser.supported, browser.openTransport);
 export { topicMatcher } from './topic-filter.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';

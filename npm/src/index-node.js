@@ -9,4 +9,6 @@ import { createModuleLoader } from './module.js';
 export const loadTpgate = /* @__PURE__ */ createModuleLoader(createTpgateModule, /* @__PURE__ */ node.instantiate('tpgate.wasm'));
 export const connect = /* @__PURE__ */ createConnect(loadTpgate, node.supported, node.openTransport);
 export { topicMatcher } from './topic-filter.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';
+export { fileStore } from './store-node.js';
+export { memoryStore } from './store-memory.js';

@@ -7,7 +7,7 @@ import { closest } from './suggest.js';
 const CLIENT_OPTIONS = [
   'clientId', 'username', 'password', 'protocolVersion', 'keepalive', 'clean', 'sessionExpiryInterval', 'will',
   'properties', 'reconnect', 'connectTimeout', 'maxQueued', 'topicAliases', 'resubscribe', 'wsProtocols', 'tls',
-  'locateFile', 'wasmBinary',
+  'locateFile', 'wasmBinary', 'store',
 ];
 const WILL_OPTIONS = ['topic', 'payload', 'qos', 'retain', 'properties'];
 const RECONNECT_OPTIONS = ['minDelay', 'maxDelay'];
@@ -237,6 +237,19 @@ export function normalizeClientOptions(options) {
     }
   }
 
+  if (o.store !== undefined) {
+    const s = o.store;
+    if (s === null || typeof s !== 'object' || ['load', 'append', 'replace'].some((m) => typeof s[m] !== 'function')) {
+      throw new InvalidOptionError(
+        'store',
+        'store must be a session store: fileStore(dir) (Node), indexedDbStore(name) (browsers), memoryStore(), or an object with load(), append(bytes), replace(bytes) and close()',
+      );
+    }
+    if (o.clientId === undefined || o.clientId === '') {
+      throw new InvalidOptionError('clientId', 'a store keeps the session of one client id: give connect() a fixed clientId');
+    }
+  }
+
   const clientId = o.clientId ?? randomClientId();
   let properties = connectProperties;
   if (o.sessionExpiryInterval !== undefined) {
@@ -258,6 +271,7 @@ export function normalizeClientOptions(options) {
   if (o.connectTimeout !== undefined) session.connectTimeout = o.connectTimeout;
   if (o.topicAliases !== undefined) session.autoTopicAlias = o.topicAliases;
   if (o.resubscribe !== undefined) session.resubscribe = o.resubscribe;
+  if (o.store !== undefined) session.journal = true;
 
   return {
     session,
@@ -266,6 +280,7 @@ export function normalizeClientOptions(options) {
     connectTimeout: o.connectTimeout ?? 30000,
     wsProtocols: o.wsProtocols ?? ['mqtt'],
     tls: o.tls,
+    store: o.store,
     load: { locateFile: o.locateFile, wasmBinary: o.wasmBinary },
   };
 }

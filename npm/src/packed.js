@@ -228,10 +228,14 @@ function readValue(data, keys) {
 export function packedHeader(data) {
   const end = data.length;
   for (let i = 0; i < 8; i++) f64Bytes[i] = data[8 + i];
+  const bytesStart = end - u32(data, 4);
+  const journalLength = u32(data, 20);
   return {
     flags: data[0],
-    // The bytes close the frame, after the records.
-    bytes: data.subarray(end - u32(data, 4), end),
+    // The bytes close the frame, after the records and the journal.
+    bytes: data.subarray(bytesStart, end),
+    // For the session's store: appended to it before the bytes are written.
+    journal: journalLength === 0 ? null : data.subarray(bytesStart - journalLength, bytesStart),
     deadline: f64[0],
   };
 }
@@ -253,7 +257,8 @@ export function packedHeader(data) {
  * `sink.jsonEvent(object)`. The only reader of the layout of src/frame/frame.hpp.
  */
 export function readRecords(data, header, side, sink, tables = null) {
-  readRange(data, HEADER_SIZE, data.length - header.bytes.length, side, sink, tables);
+  const journalLength = header.journal === null || header.journal === undefined ? 0 : header.journal.length;
+  readRange(data, HEADER_SIZE, data.length - header.bytes.length - journalLength, side, sink, tables);
 }
 
 /**
@@ -263,7 +268,7 @@ export function readRecords(data, header, side, sink, tables = null) {
  */
 export function readFrameAt(tpgate, at, sink, tables) {
   const heap = tpgate.HEAPU8; // read after the call: growing the heap replaces it
-  readRange(heap, at + HEADER_SIZE, at + u32(heap, at + 16) - u32(heap, at + 4), null, sink, tables);
+  readRange(heap, at + HEADER_SIZE, at + u32(heap, at + 16) - u32(heap, at + 4) - u32(heap, at + 20), null, sink, tables);
   return f64At(heap, at + 8);
 }
 

@@ -6,6 +6,8 @@ import { browser } from './env-browser.js';
 import { createConnectPlatform } from './platform.js';
 import { roleEntry } from './role-entry.js';
 import { createCompileScript } from './scripts.js';
+export { indexedDbStore } from './store-browser.js';
+export { memoryStore } from './store-memory.js';
 // Last: bundlers keep module order, so the long base64 string of the .wasm
 // ends the bundle and the JS before it stays in one piece for gzip's 32 KiB
 // window (1.4 KB smaller gzipped than with the string between the glue and
@@ -18,4 +20,4 @@ export const connectPlatform = entry.connectRole;
 export const compileScript = /* @__PURE__ */ createCompileScript(entry.load);
 export { DataScript, SCRIPT_TYPES, scriptInput } from './scripts.js';
 export { PlatformClient } from './platform.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';

@@ -13,4 +13,6 @@ export const connectPlatform = entry.connectRole;
 export const compileScript = /* @__PURE__ */ createCompileScript(entry.load);
 export { DataScript, SCRIPT_TYPES, scriptInput } from './scripts.js';
 export { PlatformClient } from './platform.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './errors.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';
+export { fileStore } from './store-node.js';
+export { memoryStore } from './store-memory.js';

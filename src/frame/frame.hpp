@@ -19,7 +19,8 @@
 //                      fleet), u8[3] zero, u32 length of the bytes to write
 //                      (0 but from a client session), f64 deadline in ms (-1
 //                      none), u32 length of the whole frame (header included),
-//                      u32 zero
+//                      u32 length of the session journal (a client session
+//                      with a store, mqtt/session_store.hpp; 0 otherwise)
 //   records, in event order (written as the events happen), each starting
 //   with its u8 kind:
 //     1 message         u8 1, u8 flags (bits 0-1 QoS, 2 retain, 3 dup,
@@ -48,6 +49,9 @@
 //                       a device id stands for from here on (once per id)
 //    10 key             u8 10, u8[3] zero, u32 key id, string: a member name
 //                       that values refer to by id from here on (once per id)
+//   journal            for the session's store, appended to it before the
+//                      bytes are written: the `length of the journal` bytes
+//                      just before the bytes
 //   bytes              to write to the transport, in order (a client session):
 //                      the frame's last `length of the bytes` bytes
 //   A string is u32 length + UTF-8. A value is u8 tag then: 0 null, 1 false,

@@ -296,6 +296,10 @@ Result<RestoreReport> ClientSession::Impl::restore(std::span<const std::uint8_t>
     report.intact_bytes = offset;
     report.dropped_bytes = log.size() - offset;
     if (tail) return std::nullopt;
+    if (offset == 0) {
+      return store_error(kStoreCorrupt, "this is not a tpgate session store: it does not start with a header (" +
+                                            what + ")");
+    }
     if (recover) {
       report.corrupt = true;
       return std::nullopt;
