@@ -179,6 +179,11 @@ export class MqttClient extends Emitter {
     return this._connected;
   }
 
+  /** Publishes, subscribes and unsubscribes not yet complete (restored ones included). */
+  get pending() {
+    return this._session === null ? 0 : this._session.inflightCount() + this._session.queuedCount();
+  }
+
   get protocolVersion() {
     return this._options.version;
   }
