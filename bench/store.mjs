@@ -21,7 +21,7 @@
 //   node bench/store.mjs [--messages 20000] [--window 1000] [--rounds 3] [--version 4]
 //   node bench/store.mjs --child VARIANT --url mqtt://... --n 20000 --window 1000 --version 4 --dir DIR
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -250,6 +250,8 @@ export async function run({ messages = 20_000, window = 1000, rounds = 3, versio
         const res = results[variant];
         if (res.unavailable) continue;
         const dir = path.join(tmp, `${variant}-${r}`);
+        // An empty folder of its own for each file-backed run.
+        if (variant !== 'tpgate' && variant !== 'mqttjs') mkdirSync(dir, { recursive: true });
         const topic = `bench/store/${variant}/${r}`;
         const out = await runChild([variant, '--url', broker.tcpUrl, '--n', messages, '--window', window, '--version', version, '--topic', topic, '--dir', dir].map(String));
         if (out.unavailable) {
