@@ -4,7 +4,7 @@
 // A missed goal is reported, never a failure; a part that cannot run (no
 // mosquitto, no client yet) is reported with its error and the rest go on.
 //
-//   node bench/run.mjs [--only codec,gateway,scripts,size,throughput,memory,fleet] [--quick]
+//   node bench/run.mjs [--only codec,gateway,scripts,size,throughput,store,memory,fleet] [--quick]
 //     [--fleet-gateways 10000] [--fleet-steady 10]   shrink the fleet part (default 10,000; --quick: 1,000)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +30,8 @@ const PARTS = [
   // The same receive path with a Lua data script (docs/thingspanel.md#data-scripts).
   ['scripts', () => import('./scripts.mjs').then((m) => m.run({ ms: quick ? 200 : 700 }))],
   ['throughput', () => import('./throughput.mjs').then((m) => m.run(quick ? { n0: 2000, n1: 1000, rounds: 1 } : {}))],
+  // QoS 1 publishes with a persistent session: memory, tpgate's fileStore, MQTT.js with mqtt-level-store.
+  ['store', () => import('./store.mjs').then((m) => m.run(quick ? { messages: 2000, rounds: 1 } : {}))],
   ['memory', () => import('./memory.mjs').then((m) => m.run(quick ? { connections: 200, rounds: 1 } : {}))],
   // A fleet of virtual gateways in one process against one of MQTT.js clients.
   ['fleet', () => import('./fleet.mjs').then((m) => m.run({ gateways: fleetGateways, steady: fleetSteady }))],
