@@ -147,6 +147,16 @@ class GatewayRoleBinding {
     return finish();
   }
 
+  // A report awaiting its ack from before a restart: the frame holds {type: 'report', messageId, token}.
+  unsigned resumeReport(bool event, std::string message_id, double now) {
+    frame_.begin();
+    if (!role_) return failed(*error_);
+    auto result = role_->resume_report(event, std::move(message_id), gateway_millis(now));
+    if (!result) return failed(result.error());
+    frame_.report(result.value());
+    return finish();
+  }
+
   double pendingReports() const { return role_ ? static_cast<double>(role_->pending_reports()) : 0; }
   double openRequests() const { return role_ ? static_cast<double>(role_->open_requests()) : 0; }
 
@@ -209,5 +219,6 @@ EMSCRIPTEN_BINDINGS(tpgate_gateway) {
       .function("reportEvent", &GatewayRoleBinding::reportEvent)
       .function("tick", &GatewayRoleBinding::tick)
       .function("pendingReports", &GatewayRoleBinding::pendingReports)
+      .function("resumeReport", &GatewayRoleBinding::resumeReport)
       .function("openRequests", &GatewayRoleBinding::openRequests);
 }

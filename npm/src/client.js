@@ -479,6 +479,29 @@ export class MqttClient extends Emitter {
     }
   }
 
+  // Records of the layers above (a gateway's reports awaiting acks), kept in
+  // the store with the session: written with the next drain's journal.
+  _note(key, text) {
+    if (this.restored === null || this._session === null) return;
+    this._session.note(key, new TextEncoder().encode(text));
+    this._scheduleDrain();
+  }
+
+  _forget(key) {
+    if (this.restored === null || this._session === null) return;
+    this._session.forget(key);
+    this._scheduleDrain();
+  }
+
+  /** {key: text} of the records the store gave back. */
+  _notes() {
+    if (this.restored === null || this._session === null) return {};
+    const decoder = new TextDecoder();
+    const out = {};
+    for (const [key, value] of Object.entries(this._session.notes())) out[key] = decoder.decode(value);
+    return out;
+  }
+
   // Said of operations cut short by end() when a store keeps them.
   _keptNote() {
     return this.restored !== null ? '; the session store keeps it, and the next connect() with the store sends it' : '';

@@ -160,7 +160,7 @@ export class GatewayClient extends RoleHost {
       await this.client.publish(pub.topic, pub.payload, { qos: pub.qos, retain: pub.retain });
       return;
     }
-    const settled = this._wait(out.token, { what, messageId: out.messageId });
+    const settled = this._keep(this._wait(out.token, { what, messageId: out.messageId }), method, what, out.messageId);
     // The ack may settle this before the PUBACK ends the await below; it is returned then.
     settled.catch(() => {});
     this._arm(deadline);
@@ -171,6 +171,49 @@ export class GatewayClient extends RoleHost {
       throw err;
     }
     return settled;
+  }
+
+  // With a session store, a report awaiting its ack is kept there until the
+  // ack (or its refusal, or the timeout) comes: a restarted gateway waits for
+  // it again (_resumeReports). end() leaves it in the store.
+  _keep(settled, method, what, messageId) {
+    if (this.client.restored === null) return settled;
+    const key = `report:${messageId}`;
+    this.client._note(key, JSON.stringify({ event: method === 'reportEvent', what, sentAt: Date.now() }));
+    const forget = () => this.client._forget(key);
+    return settled.then(
+      (value) => {
+        forget();
+        return value;
+      },
+      (err) => {
+        if (err?.code !== 'ERR_CLIENT_CLOSED') forget();
+        throw err;
+      },
+    );
+  }
+
+  // Reports of an earlier process still awaiting their acks: waited for again.
+  _resumeReports() {
+    this.restoredReports = [];
+    for (const [key, text] of Object.entries(this.client._notes())) {
+      if (!key.startsWith('report:')) continue;
+      const messageId = key.slice('report:'.length);
+      let info;
+      try {
+        info = JSON.parse(text);
+      } catch {
+        this.client._forget(key);
+        continue;
+      }
+      const { items, deadline } = this._read(this._role.resumeReport(info.event === true, messageId, Date.now()));
+      const out = items.find((item) => item.type === 'report');
+      if (out === undefined) continue; // refused (a duplicate id): nothing to wait for
+      const settled = this._keep(this._wait(out.token, { what: info.what, messageId }), info.event ? 'reportEvent' : 'reportAttributes', info.what, messageId);
+      settled.catch(() => {});
+      this.restoredReports.push({ messageId, what: info.what, sentAt: info.sentAt, settled });
+      this._arm(deadline);
+    }
   }
 
   // The frame at address `at`: its records in order, and its deadline (null: none).
@@ -339,6 +382,8 @@ export function createConnectGateway(loadTpgate, connect) {
       client = await connect(url, clientOptions);
       const gw = new GatewayClient(client, role, tpgate);
       gw._filters = subs.filters;
+      gw.restoredReports = [];
+      if (client.restored !== null) gw._resumeReports();
       const qos = roleOptions.qos ?? 1;
       // One filter per SUBSCRIBE (docs/thingspanel.md#one-filter-per-subscribe).
       for (const filter of subs.filters) await client.subscribe(filter, { qos });

@@ -70,7 +70,7 @@ void GatewayFrame::output(const GatewayOutput& output) {
 }
 
 void GatewayFrame::report(const Report& report) {
-  publication(report.publication);
+  if (!report.publication.topic.empty()) publication(report.publication);
   writer_.json_event_with([&report](Writer& w) {
     open(w, "report").key("messageId").string(report.message_id).key("token");
     if (report.token) {

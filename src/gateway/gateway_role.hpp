@@ -186,6 +186,11 @@ class GatewayRole {
   mqtt::Result<Report> report_event(const GatewayNode& node, std::int64_t now_ms);
   mqtt::Result<Report> report_event(const json& payload, std::int64_t now_ms);
 
+  // An attribute or event report sent before a restart (kept by the session store) and
+  // still awaiting its ack: its ack resolves the returned token as for a report made
+  // here, or it times out ack_timeout_ms from now. The Report has no publication.
+  mqtt::Result<Report> resume_report(bool event, std::string message_id, std::int64_t now_ms);
+
   // ReportTimedOut for each report whose ack did not come by now_ms (ack_timeout_ms).
   GatewayOutput tick(std::int64_t now_ms);
   std::optional<std::int64_t> next_deadline() const { return correlator_.next_deadline(); }

@@ -39,6 +39,20 @@ mqtt::Result<Report> GatewayRole::report(PayloadKind kind, const json& payload, 
   return out;
 }
 
+mqtt::Result<Report> GatewayRole::resume_report(bool event, std::string message_id, std::int64_t now_ms) {
+  if (message_id.empty()) {
+    return mqtt::make_error(mqtt::ReasonCode::UnspecifiedError, "resume_report: the message_id is empty");
+  }
+  const RequestKind rk = event ? RequestKind::EventReport : RequestKind::AttributeReport;
+  const RequestToken token = next_token_++;
+  if (auto st = correlator_.add(rk, message_id, token, now_ms, options_.ack_timeout_ms); !st) return st.error();
+  reports_.emplace(token, SentReport{rk, message_id});
+  Report out;
+  out.message_id = std::move(message_id);
+  out.token = token;
+  return out;
+}
+
 mqtt::Result<Report> GatewayRole::report_telemetry(const GatewayNode& node, std::int64_t now_ms) {
   return report(PayloadKind::Telemetry, to_json(node), now_ms);
 }

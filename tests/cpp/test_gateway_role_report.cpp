@@ -191,3 +191,35 @@ TEST(GatewayRoleReport, SubGatewayDepth_WarnPastFiveRefusePastMaxDepth) {
 
 }  // namespace
 }  // namespace tpgate::gateway
+
+namespace tpgate::gateway {
+namespace {
+
+// A report from before a restart: a new role (a new process) waits for its ack.
+TEST(GatewayRoleReport, ResumedReportIsResolvedByItsAckOrTimesOut) {
+  GatewayRole before(options());
+  auto sent = before.report_event(J(R"({"gateway_data":{"method":"m"}})"), kNow);
+  ASSERT_TRUE(sent.ok());
+  GatewayRole after(options());
+  auto resumed = after.resume_report(true, sent->message_id, kNow + 100);
+  ASSERT_TRUE(resumed.ok());
+  EXPECT_TRUE(resumed->publication.topic.empty());
+  EXPECT_EQ(after.pending_reports(), 1u);
+  auto out = after.receive("gateway/event/response/gw-dn-1/" + sent->message_id,
+                           R"({"result":0,"message":"success","ts":1})", kNow + 200);
+  auto acked = events_of<ReportAcked>(out);
+  ASSERT_EQ(acked.size(), 1u);
+  EXPECT_EQ(acked[0].token, *resumed->token);
+  EXPECT_TRUE(acked[0].success);
+
+  auto other = after.resume_report(false, "1234567", kNow);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(after.resume_report(false, "1234567", kNow).ok());  // the same one twice
+  EXPECT_FALSE(after.resume_report(false, "", kNow).ok());
+  auto timed_out = events_of<ReportTimedOut>(after.tick(kNow + 5000));
+  ASSERT_EQ(timed_out.size(), 1u);
+  EXPECT_EQ(timed_out[0].message_id, "1234567");
+}
+
+}  // namespace
+}  // namespace tpgate::gateway

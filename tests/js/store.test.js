@@ -333,3 +333,36 @@ function crc32(bytes) {
   }
   return (c ^ 0xffffffff) >>> 0;
 }
+
+describe('connectGateway with a store', () => {
+  test('a report awaiting the platform\'s ack is waited for again by the next gateway, and its ack settles it', async () => {
+    const { connectGateway } = await import('tpgate/gateway');
+    const store = memoryStore();
+    const deviceNumber = `dn-store-${process.pid}`;
+    const options = { deviceNumber, clientId: clientId('gw'), clean: false, sessionExpiryInterval: 300, store, ackTimeout: 30_000 };
+    const first = await connectGateway(broker.tcpUrl, options);
+    assert.deepEqual(first.restoredReports, []);
+    const pending = first.reportEvent({ gateway: { method: 'door', params: { open: true } } });
+    pending.catch(() => {});
+    await sleep(100); // published (PUBACK), no platform to ack it
+    await first.end();
+    await assert.rejects(pending, { code: 'ERR_CLIENT_CLOSED' });
+
+    const second = await connectGateway(broker.tcpUrl, options);
+    assert.equal(second.restoredReports.length, 1);
+    const [report] = second.restoredReports;
+    assert.equal(report.what, 'event report');
+    assert.match(report.messageId, /^\d+$/);
+    // The platform's ack, late: it settles the report of the earlier process.
+    const platform = await connect(broker.tcpUrl, { clientId: clientId('platform') });
+    await platform.publish(`gateway/event/response/${deviceNumber}/${report.messageId}`, JSON.stringify({ result: 0, message: 'success', ts: 1 }), { qos: 1 });
+    const acked = await report.settled;
+    assert.equal(acked.messageId, report.messageId);
+    await second.end();
+    // Acked: gone from the store.
+    const third = await connectGateway(broker.tcpUrl, options);
+    assert.deepEqual(third.restoredReports, []);
+    await third.end();
+    await platform.end();
+  });
+});
