@@ -11,3 +11,4 @@ export const connectGateway = entry.connectRole;
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';
 export { fileStore } from './store-node.js';
 export { memoryStore } from './store-memory.js';
+export { indexedDbStore } from './store-browser.js';

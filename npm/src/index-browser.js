@@ -5,7 +5,7 @@ import createTpgateModule from '../dist/tpgate.mjs';
 import { createConnect } from './client.js';
 import { browser } from './env-browser.js';
 import { createModuleLoader } from './module.js';
-export { indexedDbStore } from './store-browser.js';
+export { fileStore, indexedDbStore } from './store-browser.js';
 export { memoryStore } from './store-memory.js';
 // Last: bundlers keep module order, so the long base64 string of the .wasm
 // ends the bundle and the JS before it stays in one piece for gzip's 32 KiB

@@ -12,3 +12,4 @@ export { topicMatcher } from './topic-filter.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';
 export { fileStore } from './store-node.js';
 export { memoryStore } from './store-memory.js';
+export { indexedDbStore } from './store-browser.js';

@@ -6,7 +6,7 @@ import { browser } from './env-browser.js';
 import { createConnectPlatform } from './platform.js';
 import { roleEntry } from './role-entry.js';
 import { createCompileScript } from './scripts.js';
-export { indexedDbStore } from './store-browser.js';
+export { fileStore, indexedDbStore } from './store-browser.js';
 export { memoryStore } from './store-memory.js';
 // Last: bundlers keep module order, so the long base64 string of the .wasm
 // ends the bundle and the JS before it stays in one piece for gzip's 32 KiB

@@ -16,3 +16,4 @@ export { PlatformClient } from './platform.js';
 export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError } from './errors.js';
 export { fileStore } from './store-node.js';
 export { memoryStore } from './store-memory.js';
+export { indexedDbStore } from './store-browser.js';

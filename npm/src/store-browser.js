@@ -129,3 +129,8 @@ export function indexedDbStore(name, options = {}) {
   }
   return new IndexedDbStore(name, options);
 }
+
+/** Node's fileStore() has no file system to use in a browser: a clear error instead of a missing export. */
+export function fileStore() {
+  throw new InvalidOptionError('store', 'fileStore() needs Node\'s file system; in a browser use indexedDbStore(name)');
+}

@@ -1,7 +1,7 @@
 // Types of 'tpgate/gateway': the ThingsPanel gateway client (device side), on
 // the gateway module. The platform client is 'tpgate/platform' (platform.d.ts).
 import type { ClientOptions, LoadOptions, MqttClient, QoS, TpgateError, TpgateModule } from './index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError, fileStore, indexedDbStore, memoryStore } from './index.js';
 
 /**
  * Loads the gateway module (tpgate-gateway.wasm: the MQTT client plus the ThingsPanel gateway role, used
@@ -86,7 +86,12 @@ export interface GatewayClient {
   on(event: 'error', listener: (error: TpgateError) => void): this;
   on(event: 'warning', listener: (message: string) => void): this;
   off(event: 'error' | 'warning', listener: (...args: any[]) => void): this;
-  /** Ends the client; reports waiting for an ack reject with ERR_CLIENT_CLOSED. */
+  /**
+   * With a store (docs/sessions.md): attribute and event reports an earlier process sent whose ack had
+   * not come, waited for again (`settled` as reportAttributes()/reportEvent() resolve). [] otherwise.
+   */
+  readonly restoredReports: { messageId: string; what: string; sentAt: number; settled: Promise<ReportAck> }[];
+  /** Ends the client; reports waiting for an ack reject with ERR_CLIENT_CLOSED (a store keeps them). */
   end(force?: boolean): Promise<void>;
 }
 

@@ -291,6 +291,63 @@ export class ConnectionRefusedError extends TpgateError {}
 export class ClientClosedError extends TpgateError {}
 /** The peer broke the protocol (malformed packet, bad topic alias, ...); the connection was closed. */
 export class ProtocolError extends TpgateError {}
+/**
+ * A session store that cannot be used (docs/sessions.md): ERR_STORE_CORRUPT, ERR_STORE_VERSION,
+ * ERR_STORE_MISMATCH, ERR_STORE_LOCKED, ERR_STORE_READ, ERR_STORE_WRITE.
+ */
+export class StoreError extends TpgateError {}
+
+/**
+ * Where a client's session is kept across restarts (the `store` option, docs/sessions.md). Any object
+ * with these methods is one; each may return a Promise. The log's content belongs to tpgate.
+ */
+export interface SessionStore {
+  /** The whole log (empty or null when new). */
+  load(): Uint8Array | null | Promise<Uint8Array | null>;
+  /** Once it returns (or resolves) `bytes` are kept. */
+  append(bytes: Uint8Array): void | Promise<void>;
+  /** The log becomes `bytes`, all or nothing. */
+  replace(bytes: Uint8Array): void | Promise<void>;
+  close?(): void | Promise<void>;
+  /** Read the intact entries of a log damaged before its end instead of refusing it. */
+  recover?: boolean;
+}
+
+export interface FileStoreOptions {
+  /**
+   * When the log reaches the disk: 'interval' (default) fdatasync every syncInterval ms, 'always'
+   * before every write to the socket, 'os' never. A process crash loses nothing in every mode.
+   */
+  sync?: 'interval' | 'always' | 'os';
+  /** ms, default 1000. */
+  syncInterval?: number;
+  recover?: boolean;
+}
+
+/** Node: the session in `dir/session.log` (an append-only log with compaction). Throws in browsers. */
+export function fileStore(dir: string, options?: FileStoreOptions): SessionStore & { readonly dir: string; readonly size: number };
+/** Browsers: the session in the IndexedDB database `name`. */
+export function indexedDbStore(name: string, options?: { durability?: 'default' | 'strict' | 'relaxed'; recover?: boolean }): SessionStore;
+/** This realm's memory: survives end() and a new connect() with it, not a restart. */
+export function memoryStore(): SessionStore & { readonly size: number };
+
+/** What connect() found in its store. */
+export interface RestoredSession {
+  /** Operations in flight (with a packet id) and queued. */
+  outbound: number;
+  queued: number;
+  /** Inbound QoS 2 identifiers awaiting PUBREL. */
+  inbound: number;
+  subscriptions: number;
+  /** Bytes of a torn (or, with recover, damaged) tail that were dropped. */
+  droppedBytes: number;
+  corrupt: boolean;
+  clientId: string;
+  server: string;
+  sessionExpiry: number;
+  /** The restored publishes not yet complete, oldest first. */
+  messages: { topic: string; payload: Uint8Array; qos: QoS; retain: boolean }[];
+}
 
 export type TpgateErrorCode =
   | 'ERR_INVALID_OPTION'      // an option or argument is wrong; `option` names it
@@ -307,6 +364,12 @@ export type TpgateErrorCode =
   | 'ERR_KEEPALIVE_TIMEOUT'   // no PINGRESP in time
   | 'ERR_SERVER_DISCONNECT'   // the server sent DISCONNECT
   | 'ERR_WASM_LOAD'           // the .wasm could not be loaded
+  | 'ERR_STORE_CORRUPT'       // a session store damaged before its end, or not a store (StoreError)
+  | 'ERR_STORE_VERSION'       // a session store written by a newer tpgate
+  | 'ERR_STORE_MISMATCH'      // a session store of another client id, server or protocol version
+  | 'ERR_STORE_LOCKED'        // a session store in use by another client
+  | 'ERR_STORE_READ'          // a session store that cannot be read
+  | 'ERR_STORE_WRITE'         // a session store that cannot be written (full disk, quota; emitted as 'error')
   | 'ERR_TIMEOUT'             // gateway: no ack for a report within ackTimeout
   | 'ERR_REPORT_REFUSED'      // gateway: the platform acked a report with a failure (`errcode`)
   | 'ERR_GATEWAY'             // gateway: a report or answer the protocol refused (message names the JSON path)
@@ -348,6 +411,11 @@ export interface ClientOptions extends LoadOptions {
   wsProtocols?: string[];
   /** Node, mqtts:// and wss://: options passed to tls.connect / the ws client (ca, cert, key, rejectUnauthorized, ...). */
   tls?: Record<string, unknown>;
+  /**
+   * Keeps the session across restarts of the client (docs/sessions.md): fileStore(dir) in Node,
+   * indexedDbStore(name) in browsers. Needs a fixed clientId; use with clean: false.
+   */
+  store?: SessionStore;
 }
 
 export interface PublishOptions {
@@ -421,12 +489,20 @@ export interface ClientEvents {
   close: () => void;
   error: (error: TpgateError) => void;
   message: (topic: string, payload: Uint8Array, packet: Message) => void;
+  /** The store lost the last bytes of its log (a crash during a write): what they protected was never sent. */
+  warning: (message: string) => void;
+  /** The store could be written again after ERR_STORE_WRITE. */
+  storeRecovered: () => void;
 }
 
 export interface MqttClient {
   readonly clientId: string;
   readonly connected: boolean;
   readonly protocolVersion: ProtocolVersion;
+  /** With a store: what connect() found in it; else null. */
+  readonly restored: RestoredSession | null;
+  /** Publishes, subscribes and unsubscribes not yet complete (restored ones included). */
+  readonly pending: number;
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;

@@ -2,7 +2,7 @@
 // out), on the platform module.
 import type { ClientOptions, LoadOptions, MqttClient, ScriptType, TpgateError, TpgateModule } from './index.js';
 export type { ScriptType } from './index.js';
-export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, TpgateError } from './index.js';
+export { ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, ScenarioError, ScriptError, StoreError, TpgateError, fileStore, indexedDbStore, memoryStore } from './index.js';
 
 /**
  * Loads the platform module (tpgate-platform.wasm: the MQTT client plus the ThingsPanel platform role,

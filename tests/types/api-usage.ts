@@ -2,7 +2,7 @@
 // Only type-checked (`tsc -p tests/types`, a stage of `npm test`), never run.
 // The @ts-expect-error lines check that misuse is caught at compile time too:
 // tsc fails if any of them stops being an error.
-import { connect, loadTpgate, ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError, topicMatcher } from 'tpgate';
+import { connect, fileStore, indexedDbStore, memoryStore, loadTpgate, StoreError, type RestoredSession, type SessionStore, ClientClosedError, ConnectionRefusedError, InvalidOptionError, ProtocolError, TpgateError, topicMatcher } from 'tpgate';
 import { loadTpgateCodec, type CodecModule } from 'tpgate/codec';
 import type { BytesLike, ClientEvents, ClientOptions, ClientSession, ConnackInfo, Decoder, ErrorInfo, Failure, Granted, LoadOptions, Message, MqttClient, Outcome, Packet, Properties, ProtocolVersion, PublishOptions, PublishResult, QoS, ReceivedPublish, SessionEvent, SessionOptions, SessionOutput, SessionState, SubscribeOptions, Subscription, TpgateErrorCode, TpgateModule } from 'tpgate';
 
@@ -202,6 +202,12 @@ async function handleErrors(): Promise<string> {
         case 'ERR_SCRIPT':
         case 'ERR_EMULATOR_STARTED':
         case 'ERR_EMULATOR_STOPPED':
+        case 'ERR_STORE_CORRUPT':
+        case 'ERR_STORE_VERSION':
+        case 'ERR_STORE_MISMATCH':
+        case 'ERR_STORE_LOCKED':
+        case 'ERR_STORE_READ':
+        case 'ERR_STORE_WRITE':
           return err.code;
         default: {
           // Every code is handled above: a new one would make this a compile error.
@@ -470,4 +476,27 @@ export async function dataScripts(platform: PlatformClient): Promise<string> {
   } finally {
     script.close();
   }
+}
+
+// --- session stores ------------------------------------------------------------
+
+export async function storeUsage(): Promise<number> {
+  const store: SessionStore = fileStore('/var/lib/gw/session', { sync: 'always', syncInterval: 500 });
+  const client = await connect('mqtt://127.0.0.1:1883', { clientId: 'gw-1', clean: false, store });
+  const restored: RestoredSession | null = client.restored;
+  const first: Uint8Array | undefined = restored?.messages[0]?.payload;
+  client.on('warning', (message: string) => message.length);
+  client.on('storeRecovered', () => undefined);
+  const custom: SessionStore = { load: () => null, append: async () => {}, replace: () => {} };
+  void custom;
+  void indexedDbStore('gw-1', { durability: 'strict' });
+  void memoryStore().size;
+  // @ts-expect-error sync takes 'interval' | 'always' | 'os'
+  fileStore('/tmp/s', { sync: 'never' });
+  try {
+    await connect('mqtt://127.0.0.1:1883', { clientId: 'gw-1', store: memoryStore() });
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'ERR_STORE_MISMATCH') return 1;
+  }
+  return client.pending + (first?.length ?? 0);
 }
