@@ -1,0 +1,196 @@
+// The browser twin of tests/js/store-crash.test.js: a page in Chromium
+// publishes through indexedDbStore and is reloaded mid-stream, twice, at
+// random points (page.reload(), no goodbye from the client); the third load
+// finishes. A subscriber through mosquitto (tpgate's Node client, QoS 2)
+// must receive every QoS 1 message at least once and every QoS 2 message
+// exactly once. The page is pages/store-reload.html + store-reload.js.
+//
+// The seed of the reload points is printed; replay with STORE_RELOAD_SEED=...
+// (STORE_RELOAD_TOTAL sets the number of messages, default 4,000).
+//
+// Where a load goes on: past every message client.restored gives back and
+// past the progress the page keeps in localStorage. STORE_RELOAD_RULE picks
+// that progress: 'returned' (default, as tests/js/helpers/crash-publisher.js):
+// the last index whose publish() call returned; 'resolved': the highest index
+// whose publish() promise resolved. With indexedDbStore a publish() that
+// returned is not yet in the store (its journal's transaction completes
+// later), so 'returned' skips what a reload caught between the two.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from 'tpgate';
+import { startMosquitto } from '../js/helpers/mosquitto.js';
+import { launchChromium, openPage, startAll } from './helpers/chromium.js';
+import { startPackageServer } from './helpers/static-server.js';
+
+const SEED = Number(process.env.STORE_RELOAD_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const TOTAL = Number(process.env.STORE_RELOAD_TOTAL ?? 4_000);
+const WINDOW = 300;
+const RULE = process.env.STORE_RELOAD_RULE ?? 'returned';
+const RELOADS = 2;
+const TIMEOUT = 60_000; // a hang guard only
+
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// [1, 2, 3, 7] -> '1..3, 7'
+function ranges(list) {
+  const out = [];
+  for (let k = 0; k < list.length; ) {
+    let j = k;
+    while (j + 1 < list.length && list[j + 1] === list[j] + 1) j++;
+    out.push(j === k ? `${list[k]}` : `${list[k]}..${list[j]}`);
+    k = j + 1;
+  }
+  return out.join(', ');
+}
+
+let broker;
+let server;
+let browser;
+
+before(async () => {
+  await startAll([
+    startMosquitto({ config: ['max_inflight_messages 100'] }).then((b) => (broker = b)),
+    startPackageServer().then((s) => (server = s)),
+    launchChromium().then((b) => (browser = b)),
+  ]);
+});
+
+after(async () => {
+  await Promise.allSettled([browser?.close(), server?.stop(), broker?.stop()]);
+});
+
+test(`a page publishing through indexedDbStore, reloaded ${RELOADS} times mid-stream: nothing lost, no QoS 2 twice (seed ${SEED})`, { timeout: TIMEOUT }, async (t) => {
+  console.log(`store-reload seed ${SEED} (replay: STORE_RELOAD_SEED=${SEED})`);
+  t.diagnostic(`seed ${SEED}`);
+  const rand = random(SEED);
+  const id = `reload-${process.pid}-${Date.now()}`;
+  const topic = `tpgate/e2e/reload/${id}`;
+  const db = `tpgate-store-reload-${id}`;
+
+  const sub = await connect(broker.tcpUrl, { clientId: `${id}-sub`, clean: false, sessionExpiryInterval: 3600 });
+  t.after(() => sub.end());
+  const counts = new Uint16Array(TOTAL);
+  let received = 0;
+  sub.on('message', (_topic, payload) => {
+    const i = Number.parseInt(new TextDecoder().decode(payload), 10);
+    if (counts[i] === 0) received++;
+    counts[i]++;
+  });
+  await sub.subscribe(`${topic}/#`, { qos: 2 });
+
+  // Reload points spread over the stream, each at a random place in its stretch.
+  const stretch = Math.floor((TOTAL * 0.9) / RELOADS);
+  const reloadAt = Array.from({ length: RELOADS }, (_, k) => k * stretch + 200 + Math.floor(rand() * (stretch - 200)));
+  t.diagnostic(`reload points ${reloadAt.join(', ')} of ${TOTAL}`);
+
+  // Every console line of every load, tagged with its load: a load begins
+  // when the main frame commits a navigation (the reload), so a late line of
+  // the old document still counts for the old one.
+  let load = 0;
+  const lines = [];
+  let onLine = () => {};
+  const started = Date.now();
+  const query = new URLSearchParams({ ws: broker.wsUrl, id, topic, total: String(TOTAL), window: String(WINDOW), db, rule: RULE });
+  const page = await openPage(browser, `${server.origin}/e2e/store-reload.html?${query}`);
+  // What the first load said before these listeners (openPage kept it).
+  for (const text of page.consoleLines) lines.push({ load: 0, at: Date.now() - started, text: text.replace(/^\[\w+\] /, '') });
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) load++;
+  });
+  page.on('console', (msg) => {
+    const line = { load, at: Date.now() - started, text: msg.text() };
+    lines.push(line);
+    onLine(line);
+  });
+  const log = () => lines.map((l) => `load ${l.load} +${l.at} ms: ${l.text}`).join('\n');
+
+  // Waits for a console line of load `want` matching `re`.
+  const waitFor = (want, re, what) =>
+    new Promise((resolve, reject) => {
+      const load = want;
+      const found = lines.find((l) => l.load === load && re.test(l.text));
+      if (found) return resolve(found);
+      const timer = setTimeout(() => reject(new Error(`load ${load}: no ${what} in time (seed ${SEED})\n${log()}`)), TIMEOUT / 2);
+      onLine = (l) => {
+        if (l.load === load && re.test(l.text)) {
+          clearTimeout(timer);
+          onLine = () => {};
+          resolve(l);
+        }
+        if (/^done/.test(l.text) && l.load === load && !re.test(l.text)) {
+          clearTimeout(timer);
+          onLine = () => {};
+          reject(new Error(`load ${load} finished before ${what} (seed ${SEED}); more messages needed\n${log()}`));
+        }
+      };
+    });
+
+  const reloads = [];
+  for (let k = 0; k < RELOADS; k++) {
+    const target = reloadAt[k];
+    // "at N" comes every 100 messages; the exact point is window.progress,
+    // polled, then a random few more milliseconds.
+    const at = await waitFor(k, { test: (text) => /^at (\d+)/.test(text) && Number(/^at (\d+)/.exec(text)[1]) >= target - 100 }, `progress to ${target}`);
+    let progress = Number(/^at (\d+)/.exec(at.text)[1]);
+    while (progress < target) {
+      progress = await page.evaluate(() => window.progress);
+      if (progress < target) await sleep(1);
+    }
+    await sleep(Math.floor(rand() * 20));
+    progress = await page.evaluate(() => window.progress);
+    const before = received;
+    await page.reload();
+    assert.equal(load, k + 1, 'one navigation per reload');
+    reloads.push({ target, progress, received: before });
+    const lastAt = lines.filter((l) => l.load === k && /^at /.test(l.text)).pop();
+    t.diagnostic(`reload ${k + 1} at progress ${progress} (target ${target}); received ${before} so far; last report: ${lastAt?.text}`);
+  }
+  const done = await waitFor(RELOADS, /^done/, 'done');
+  assert.equal(done.text, 'done', `seed ${SEED}\n${log()}`);
+  t.diagnostic(`last load done after ${done.at} ms`);
+
+  const end = Date.now() + 15_000;
+  while (received < TOTAL && Date.now() < end) await sleep(50);
+  await sleep(500); // a late duplicate would show now
+
+  const readies = lines.filter((l) => l.text.startsWith('ready '));
+  for (const r of readies) t.diagnostic(`load ${r.load} (+${r.at} ms): ${r.text}`);
+  assert.equal(readies.length, RELOADS + 1, `one "ready" per load (seed ${SEED})\n${log()}`);
+
+  // The reloads really happened mid-stream, and the later loads took up what the store kept.
+  for (const [k, r] of reloads.entries()) {
+    const ready = readies[k + 1].text;
+    const field = (name) => Number(new RegExp(`${name}=(-?\\d+)`).exec(ready)[1]);
+    // r.progress: the last publish() call returned, read just before the reload.
+    assert.ok(r.progress > 0 && r.progress < TOTAL - 1, `reload ${k + 1} at progress ${r.progress}: not mid-stream (seed ${SEED})`);
+    assert.ok(field('next') < TOTAL, `load ${k + 1} had nothing left to publish: ${ready} (seed ${SEED})`);
+    assert.ok(field('outbound') + field('queued') > 0, `load ${k + 1} restored nothing: ${ready} (seed ${SEED})`);
+    assert.ok(field('messages') > 0, `load ${k + 1} restored no messages: ${ready} (seed ${SEED})`);
+  }
+
+  const missing = [];
+  const twice = [];
+  let q1Repeats = 0;
+  for (let i = 0; i < TOTAL; i++) {
+    if (counts[i] === 0) missing.push(i);
+    else if (counts[i] > 1 && i % 2 === 1) twice.push(i);
+    else if (counts[i] > 1) q1Repeats += counts[i] - 1;
+  }
+  t.diagnostic(`${RELOADS} reloads; ${TOTAL} messages; received ${received}; QoS 1 repeats ${q1Repeats}; ${Date.now() - started} ms`);
+  assert.deepEqual(missing.slice(0, 20), [], `${missing.length} messages lost: ${ranges(missing)} (seed ${SEED})\n${readies.map((r) => r.text).join('\n')}`);
+  assert.deepEqual(twice.slice(0, 20), [], `${twice.length} QoS 2 messages delivered twice (seed ${SEED})`);
+
+  // Nothing went wrong in any load. (openPage's problem list spans reloads.)
+  assert.deepEqual(page.problems, [], `the page reported problems (seed ${SEED}):\n${log()}`);
+  await page.close();
+});
