@@ -5,6 +5,7 @@
 //   better: 'higher' (ops/s, messages/s) or 'lower' (bytes); ratio = ours / peer;
 //   goal: the ratio aimed at (README "Performance"; >= for 'higher', <= for 'lower').
 // Nothing here fails a run: a missed goal is reported, not thrown.
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -124,4 +125,29 @@ export function bestRates(sides, rounds, label, unit = 'msg/s') {
     }
   }
   return best;
+}
+
+/**
+ * Runs `script --child ...args` in a fresh Node process; resolves with the JSON
+ * of its last stdout line, or {error} (exit code and the tail of its output;
+ * killed after `timeoutMs`).
+ */
+export function runChild(script, args, timeoutMs) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, '--child', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        resolve({ error: `exit ${code}${code === null ? ' (killed after timeout)' : ''}: ${(err || out).trim().slice(-400)}` });
+      }
+    });
+  });
 }

@@ -20,7 +20,6 @@
 //
 //   node bench/store.mjs [--messages 20000] [--window 1000] [--rounds 3] [--version 4]
 //   node bench/store.mjs --child VARIANT --url mqtt://... --n 20000 --window 1000 --version 4 --dir DIR
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -28,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startMosquitto } from '../tests/js/helpers/mosquitto.js';
-import { fmt, progress, row, runAlone } from './lib.mjs';
+import { fmt, progress, row, runAlone, runChild as runChildJson } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const SELF = fileURLToPath(import.meta.url);
@@ -179,23 +178,7 @@ function side(variant) {
 // --- parent: mosquitto, child processes, rows ---------------------------------------------
 
 function runChild(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SELF, '--child', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').pop();
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        resolve({ error: `exit ${code}${code === null ? ' (killed after timeout)' : ''}: ${(err || out).trim().slice(-400)}` });
-      }
-    });
-  });
+  return runChildJson(SELF, args, CHILD_TIMEOUT_MS);
 }
 
 function sizeOnDisk(dir) {

@@ -12,12 +12,11 @@
 //
 //   node bench/throughput.mjs [--n0 20000] [--n1 10000] [--rounds 2] [--version 4]
 //   node bench/throughput.mjs --child tpgate|mqttjs --url ws://... --qos 0 --n 20000 --version 4 [--pace 500]
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import { startMosquitto } from '../tests/js/helpers/mosquitto.js';
-import { TELEMETRY, progress, row, runAlone } from './lib.mjs';
+import { TELEMETRY, progress, row, runAlone, runChild as runChildJson } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const SELF = fileURLToPath(import.meta.url);
@@ -128,23 +127,7 @@ function watch(state) {
 // --- parent: mosquitto, child processes, rows -------------------------------------
 
 function runChild(args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SELF, '--child', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').pop();
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        resolve({ error: `exit ${code}${code === null ? ' (killed after timeout)' : ''}: ${(err || out).trim().slice(-400)}` });
-      }
-    });
-  });
+  return runChildJson(SELF, args, CHILD_TIMEOUT_MS);
 }
 
 export const PACE = 500; // publishes per event-loop turn, the paced pattern

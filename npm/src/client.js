@@ -46,6 +46,7 @@ import {
   subscriptionsFrom,
 } from './options.js';
 import { loadModule } from './role-host.js';
+import { concatBytes } from './store-memory.js';
 
 const now = () => performance.now();
 
@@ -211,7 +212,12 @@ export class MqttClient extends Emitter {
       throw new StoreError(STORE_CODES[result.path] ?? 'ERR_STORE_CORRUPT', `${name}: ${result.message}`);
     }
     const report = result.report;
-    this.restored = { ...report, messages: this._session.restoredPublishes() };
+    const values = {};
+    const decoder = new TextDecoder();
+    for (const [key, value] of Object.entries(this._session.notes())) {
+      if (key.startsWith('app:')) values[key.slice(4)] = decoder.decode(value);
+    }
+    this.restored = { ...report, messages: this._session.restoredPublishes(), values };
     const snapshot = this._session.snapshot(server);
     try {
       await store.replace(snapshot);
@@ -233,32 +239,60 @@ export class MqttClient extends Emitter {
   // --- session store: write-through ------------------------------------------
 
   // Queues the journal of a drain (if any) and the drain's effects behind it.
+  // Items: {journal} (append), {snapshot} (replace), {apply} (a drain's effects).
   _throughStore(journal, apply) {
     const queue = this._storeQueue;
     if (journal !== null) {
-      queue.push({ write: () => this._store.append(journal), apply: null });
+      queue.push({ journal, snapshot: null, apply: null });
       this._storeLogBytes += journal.length;
       if (this._storeLogBytes > COMPACT_MIN_BYTES && this._storeLogBytes > COMPACT_FACTOR * this._storeSnapshotBytes) {
         // The session's state now is what this journal leaves: its snapshot
         // replaces the log after the append, before any later journal.
         const snapshot = this._session.snapshot(this._storeServer);
-        queue.push({ write: () => this._store.replace(snapshot), apply: null });
+        queue.push({ journal: null, snapshot, apply: null });
         this._storeLogBytes = snapshot.length;
         this._storeSnapshotBytes = snapshot.length;
       }
     }
-    queue.push({ write: null, apply });
+    queue.push({ journal: null, snapshot: null, apply });
     if (!this._storeWaiting) this._pumpStore();
+  }
+
+  // The next write of the queue, which starts at a write: a replace, or the
+  // appends up to the next replace as one (an asynchronous store, behind on
+  // its writes, catches up in one transaction). Returns [write, items].
+  _nextWrite() {
+    const queue = this._storeQueue;
+    const head = queue[0];
+    if (head.snapshot !== null) return [() => this._store.replace(head.snapshot), [head]];
+    const items = [];
+    const chunks = [];
+    for (const item of queue) {
+      if (item.snapshot !== null) break;
+      if (item.journal === null) continue;
+      items.push(item);
+      chunks.push(item.journal);
+    }
+    const bytes = concatBytes(chunks);
+    return [() => this._store.append(bytes), items];
   }
 
   _pumpStore() {
     const queue = this._storeQueue;
     while (queue.length > 0) {
       const item = queue[0];
-      if (item.write !== null) {
+      if (item.journal !== null || item.snapshot !== null) {
+        const [write, items] = this._nextWrite();
+        const written = () => {
+          for (const it of items) {
+            it.journal = null;
+            it.snapshot = null;
+          }
+          this._storeRecovered();
+        };
         let result;
         try {
-          result = item.write();
+          result = write();
         } catch (err) {
           this._storeFailed(err);
           return;
@@ -267,17 +301,16 @@ export class MqttClient extends Emitter {
           this._storeWaiting = true;
           result.then(
             () => {
-              item.write = null;
+              written();
               this._storeWaiting = false;
-              this._storeRecovered();
               this._pumpStore();
             },
             (err) => this._storeFailed(err),
           );
           return;
         }
-        item.write = null;
-        this._storeRecovered();
+        written();
+        continue;
       }
       queue.shift();
       if (item.apply !== null) item.apply();
@@ -285,6 +318,32 @@ export class MqttClient extends Emitter {
     const idle = this._storeIdle;
     this._storeIdle = [];
     for (const resolve of idle) resolve();
+  }
+
+  /**
+   * Resolves once everything called so far (publishes, subscribes,
+   * remember()) is in the store; at once without a store. While the store
+   * cannot be written (ERR_STORE_WRITE) it waits.
+   */
+  stored() {
+    if (this._store === null || this._session === null) return Promise.resolve();
+    this._drain(); // what the session holds goes into the queue now
+    if (this._storeQueue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this._storeQueue.push({ journal: null, snapshot: null, apply: resolve });
+    });
+  }
+
+  /**
+   * Keeps `value` under `key` in the store with the session (restored.values
+   * after a restart). Written in call order with the operations: after a
+   * crash a value is there only if every publish called before it is too
+   * (restored, or complete). Without a store: nothing.
+   */
+  remember(key, value) {
+    if (typeof key !== 'string' || key === '') throw new InvalidOptionError('key', 'remember(key, value): key must be a non-empty string');
+    if (typeof value !== 'string') throw new InvalidOptionError('value', 'remember(key, value): value must be a string');
+    this._note(`app:${key}`, value);
   }
 
   // A write failed (a full disk, a quota): nothing after it goes out until it

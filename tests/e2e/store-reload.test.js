@@ -9,12 +9,11 @@
 // (STORE_RELOAD_TOTAL sets the number of messages, default 4,000).
 //
 // Where a load goes on: past every message client.restored gives back and
-// past the progress the page keeps in localStorage. STORE_RELOAD_RULE picks
-// that progress: 'returned' (default, as tests/js/helpers/crash-publisher.js):
-// the last index whose publish() call returned; 'resolved': the highest index
-// whose publish() promise resolved. With indexedDbStore a publish() that
-// returned is not yet in the store (its journal's transaction completes
-// later), so 'returned' skips what a reload caught between the two.
+// past the value the page remember()s after each publish() call (kept in the
+// store in call order with the messages, as tests/js/helpers/crash-publisher.js
+// does): with an asynchronous store a publish() that returned is in the store
+// only once its journal's transaction completes, and a value the app kept
+// elsewhere (localStorage) would run ahead of it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,7 +25,6 @@ import { startPackageServer } from './helpers/static-server.js';
 const SEED = Number(process.env.STORE_RELOAD_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL = Number(process.env.STORE_RELOAD_TOTAL ?? 4_000);
 const WINDOW = 300;
-const RULE = process.env.STORE_RELOAD_RULE ?? 'returned';
 const RELOADS = 2;
 const TIMEOUT = 60_000; // a hang guard only
 
@@ -100,7 +98,7 @@ test(`a page publishing through indexedDbStore, reloaded ${RELOADS} times mid-st
   const lines = [];
   let onLine = () => {};
   const started = Date.now();
-  const query = new URLSearchParams({ ws: broker.wsUrl, id, topic, total: String(TOTAL), window: String(WINDOW), db, rule: RULE });
+  const query = new URLSearchParams({ ws: broker.wsUrl, id, topic, total: String(TOTAL), window: String(WINDOW), db });
   const page = await openPage(browser, `${server.origin}/e2e/store-reload.html?${query}`);
   // What the first load said before these listeners (openPage kept it).
   for (const text of page.consoleLines) lines.push({ load: 0, at: Date.now() - started, text: text.replace(/^\[\w+\] /, '') });

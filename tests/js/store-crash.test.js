@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from 'tpgate';
+import { mulberry32 } from './helpers/chaos-proxy.js';
 import { startMosquitto } from './helpers/mosquitto.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -18,16 +19,6 @@ const TOTAL = Number(process.env.CRASH_TOTAL ?? 20_000);
 const KILLS = 5;
 const CHILD = path.join(import.meta.dirname, 'helpers', 'crash-publisher.js');
 
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let broker;
 before(async () => {
@@ -40,11 +31,11 @@ after(async () => {
 test(`SIGKILL ${KILLS}+ times mid-stream: nothing lost, no QoS 2 twice (seed ${SEED})`, async (t) => {
   console.log(`store-crash seed ${SEED} (replay: CRASH_SEED=${SEED})`);
   t.diagnostic(`seed ${SEED}`);
-  const rand = random(SEED);
+  const rand = mulberry32(SEED);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpgate-crash-'));
   const id = `crash-${process.pid}`;
   const topic = `crash/${id}`;
-  const env = { ...process.env, BROKER: broker.tcpUrl, CLIENT_ID: id, DIR: path.join(dir, 'store'), PROGRESS: path.join(dir, 'progress'), TOPIC: topic, TOTAL: String(TOTAL) };
+  const env = { ...process.env, BROKER: broker.tcpUrl, CLIENT_ID: id, DIR: path.join(dir, 'store'), TOPIC: topic, TOTAL: String(TOTAL) };
 
   const sub = await connect(broker.tcpUrl, { clientId: `${id}-sub`, clean: false, sessionExpiryInterval: 3600 });
   const counts = new Uint16Array(TOTAL);

@@ -1,9 +1,9 @@
 // The page that store-reload.test.js reloads mid-stream: the browser twin of
 // tests/js/helpers/crash-publisher.js. Publishes messages 0..total-1 (even:
 // QoS 1, odd: QoS 2, payload the index) with indexedDbStore(db), a window of
-// `window` unresolved publishes. Where to go on after a reload: past the last
-// message whose publish() call returned (localStorage, written right after
-// each call) and past every message the store gave back (client.restored).
+// `window` unresolved publishes. Where to go on after a reload: the value it
+// remember()s after each publish() call (in the store, in call order with the
+// messages) and past every message the store gave back (client.restored).
 //
 // Query: ws, id (client id), topic, total, window, db (IndexedDB name).
 // Console lines for the test: "ready next=N outbound=.. queued=.. ...",
@@ -18,11 +18,6 @@ const TOPIC = query.get('topic');
 const TOTAL = Number(query.get('total'));
 const WINDOW = Number(query.get('window') ?? 300);
 const DB = query.get('db');
-const PROGRESS = `store-reload-progress:${DB}`;
-// rule=returned (default): progress is the last index whose publish() call
-// returned, as crash-publisher.js keeps it. rule=resolved: the highest index
-// whose publish() promise resolved (see store-reload.test.js).
-const RULE = query.get('rule') ?? 'returned';
 const decoder = new TextDecoder();
 const state = document.getElementById('state');
 
@@ -37,8 +32,8 @@ async function run() {
     reconnect: { minDelay: 50, maxDelay: 500 },
   });
   window.client = client;
-  const saved = localStorage.getItem(PROGRESS);
-  let next = saved === null ? 0 : Number.parseInt(saved, 10) + 1;
+  const saved = client.restored.values.next ?? null;
+  let next = Number(saved ?? 0);
   let maxRestored = -1;
   for (const m of client.restored.messages) maxRestored = Math.max(maxRestored, Number.parseInt(decoder.decode(m.payload), 10));
   next = Math.max(next, maxRestored + 1);
@@ -50,7 +45,6 @@ async function run() {
   state.textContent = `publishing from ${next}`;
 
   let open = 0;
-  let resolvedMax = saved === null ? -1 : Number.parseInt(saved, 10);
   let failed = 0;
   let wake = null;
   const settle = () => {
@@ -64,19 +58,12 @@ async function run() {
   for (let i = next; i < TOTAL; i++) {
     while (open >= WINDOW) await new Promise((resolve) => (wake = resolve));
     open++;
-    client.publish(`${TOPIC}/${i % 2 === 0 ? 'q1' : 'q2'}`, String(i), { qos: i % 2 === 0 ? 1 : 2 }).then(() => {
-      if (RULE === 'resolved' && i > resolvedMax) {
-        resolvedMax = i;
-        localStorage.setItem(PROGRESS, String(i));
-      }
-      settle();
-    }, (err) => {
+    client.publish(`${TOPIC}/${i % 2 === 0 ? 'q1' : 'q2'}`, String(i), { qos: i % 2 === 0 ? 1 : 2 }).then(settle, (err) => {
       failed++;
       console.error(`publish ${i} failed: ${err.message}`);
       settle();
     });
-    // The call returned.
-    if (RULE === 'returned') localStorage.setItem(PROGRESS, String(i));
+    client.remember('next', String(i + 1));
     window.progress = i;
     // storeQueue (a private field, for the diagnostics only): drains whose
     // journal or effects still wait for an IndexedDB transaction.
