@@ -347,6 +347,8 @@ export interface RestoredSession {
   sessionExpiry: number;
   /** The restored publishes not yet complete, oldest first. */
   messages: { topic: string; payload: Uint8Array; qos: QoS; retain: boolean }[];
+  /** What remember() kept. */
+  values: Record<string, string>;
 }
 
 export type TpgateErrorCode =
@@ -503,6 +505,14 @@ export interface MqttClient {
   readonly restored: RestoredSession | null;
   /** Publishes, subscribes and unsubscribes not yet complete (restored ones included). */
   readonly pending: number;
+  /** Resolves once everything called so far is in the store (at once without one); waits while it cannot be written. */
+  stored(): Promise<void>;
+  /**
+   * Keeps a value in the store with the session, in call order with the operations (restored.values
+   * after a restart): a value is there after a crash only if every publish called before it is too.
+   * Without a store: nothing.
+   */
+  remember(key: string, value: string): void;
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): this;

@@ -366,3 +366,67 @@ describe('connectGateway with a store', () => {
     await platform.end();
   });
 });
+
+describe('write-through', () => {
+  test('with an asynchronous store nothing goes out before its write completes; stored() waits for it', async () => {
+    const inner = memoryStore();
+    const held = [];
+    let holding = false;
+    // A store of our own: every append waits while `holding`.
+    const store = {
+      load: async () => inner.load(),
+      replace: async (bytes) => inner.replace(bytes),
+      append: (bytes) =>
+        new Promise((resolve) => {
+          const done = () => {
+            inner.append(bytes);
+            resolve();
+          };
+          if (holding) held.push(done);
+          else setTimeout(done, 1);
+        }),
+      close: () => {},
+    };
+    const id = clientId('async');
+    const topic = `store/${id}`;
+    const { sub, seen } = await subscriber(topic);
+    const client = await connect(broker.tcpUrl, { clientId: id, clean: false, store });
+    holding = true;
+    const published = client.publish(`${topic}/a`, 'held', { qos: 1 });
+    let isStored = false;
+    const stored = client.stored().then(() => (isStored = true));
+    await sleep(300);
+    assert.equal(seen.size, 0, 'the PUBLISH waited for the store');
+    assert.equal(isStored, false);
+    assert.ok(held.length >= 1);
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await stored;
+    await published;
+    await until(() => seen.get('held') === 1, 'the message');
+    await client.end();
+    await sub.end();
+  });
+
+  test('remember() keeps values with the session; without a store it does nothing', async () => {
+    const store = memoryStore();
+    const id = clientId('remember');
+    const first = await connect(broker.tcpUrl, { clientId: id, clean: false, store });
+    assert.deepEqual(first.restored.values, {});
+    first.remember('next', '41');
+    first.remember('next', '42');
+    first.remember('site', 'north');
+    assert.throws(() => first.remember('', 'x'), { code: 'ERR_INVALID_OPTION', option: 'key' });
+    assert.throws(() => first.remember('n', 42), { code: 'ERR_INVALID_OPTION', option: 'value' });
+    await first.stored();
+    await first.end();
+    const second = await connect(broker.tcpUrl, { clientId: id, clean: false, store });
+    assert.deepEqual(second.restored.values, { next: '42', site: 'north' });
+    await second.end();
+    const plain = await connect(broker.tcpUrl, { clientId: clientId('plain') });
+    plain.remember('next', '1');
+    await plain.stored();
+    assert.equal(plain.restored, null);
+    await plain.end();
+  });
+});

@@ -498,5 +498,8 @@ export async function storeUsage(): Promise<number> {
   } catch (err) {
     if (err instanceof StoreError && err.code === 'ERR_STORE_MISMATCH') return 1;
   }
-  return client.pending + (first?.length ?? 0);
+  client.remember('next', '42');
+  await client.stored();
+  const next: string | undefined = restored?.values.next;
+  return client.pending + (first?.length ?? 0) + (next?.length ?? 0);
 }
