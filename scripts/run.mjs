@@ -135,6 +135,7 @@ const STAGES = {
       cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_gateway_payload'),
       cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_scenario'),
       cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_script_json'),
+      cmd('bash', 'scripts/fuzz.sh', '10', 'fuzz_session_store'),
     ],
   },
   bench: {

@@ -236,7 +236,9 @@ Bytes ClientSession::Impl::snapshot(std::string_view server_name) const {
       .raw(kMagic)
       .u8(kStoreFormat)
       .u8(static_cast<std::uint8_t>(options().version))
-      .string(client_id)
+      // The configured identifier names the session; one the server assigned
+      // only when none was configured (3.2.2.3.7).
+      .string(options().client_id.empty() ? client_id : options().client_id)
       .string(server_name)
       .u32(options().connect_properties.session_expiry_interval.value_or(0))
       .end();
@@ -549,12 +551,46 @@ Result<RestoreReport> ClientSession::Impl::restore(std::span<const std::uint8_t>
     report.intact_bytes = offset;
   }
 
-  // Two operations in flight under one identifier: no writer does that.
+  // Two operations in flight under one identifier, a QoS 0 message with one,
+  // a packet the session could not send: no writer makes those.
   std::map<std::uint16_t, std::uint64_t> ids;
+  const EncodeOptions plain{options().version, 0};
   for (const auto& [order, op] : staged) {
     if (op.packet_id != 0 && !ids.emplace(op.packet_id, order).second) {
       return store_error(kStoreCorrupt, "the store has two operations in flight under packet id " +
                                             std::to_string(op.packet_id));
+    }
+    const auto* publish = std::get_if<Publish>(&op.packet);
+    if (publish != nullptr && publish->qos == QoS::AtMostOnce && op.packet_id != 0) {
+      return store_error(kStoreCorrupt, "the store has a QoS 0 message in flight (packet id " +
+                                            std::to_string(op.packet_id) + ")");
+    }
+    if (op.released) {
+      if (op.packet_id == 0) return store_error(kStoreCorrupt, "the store has a released QoS 2 message without a packet id");
+      continue;
+    }
+    Status sendable = ok_status();
+    if (publish != nullptr) {
+      PublishView view = view_of(*publish);
+      if (view.qos != QoS::AtMostOnce && view.packet_id == 0) view.packet_id = 1;
+      Result<PublishPlan> planned = plan_publish(view, plain);
+      if (!planned) sendable = planned.error();
+    } else {
+      Packet copy;
+      if (const auto* subscribe = std::get_if<Subscribe>(&op.packet)) {
+        Subscribe s = *subscribe;
+        if (s.packet_id == 0) s.packet_id = 1;
+        copy = std::move(s);
+      } else if (const auto* unsubscribe = std::get_if<Unsubscribe>(&op.packet)) {
+        Unsubscribe u = *unsubscribe;
+        if (u.packet_id == 0) u.packet_id = 1;
+        copy = std::move(u);
+      }
+      Result<std::size_t> size = encoded_size(copy, plain);
+      if (!size) sendable = size.error();
+    }
+    if (!sendable) {
+      return store_error(kStoreCorrupt, "the store holds a packet that cannot be sent (" + sendable.error().message + ")");
     }
   }
 
@@ -582,7 +618,7 @@ Result<RestoreReport> ClientSession::Impl::restore(std::span<const std::uint8_t>
     completed_qos2 = std::move(completed);
     granted = std::move(subscriptions);
   }
-  if (assigned_id && !assigned_id->empty()) client_id = *assigned_id;
+  if (assigned_id && !assigned_id->empty() && options().client_id.empty()) client_id = *assigned_id;
   if (journaling()) notes = std::move(kept_notes);
   report.inbound = inbound_qos2.size();
   report.subscriptions = granted.size();

@@ -347,6 +347,32 @@ TEST(SessionStore, NotesAreKeptWithTheSession) {
   EXPECT_EQ(again.session.notes().size(), 1u);
 }
 
+// Found by fuzz_session_store: entries no writer makes are refused, and a
+// snapshot always restores.
+TEST(SessionStore, EntriesNoWriterMakesAreRefused) {
+  Conversation a(stored_options());
+  const Bytes header = a.session.snapshot(kServer);
+  // A QoS 0 publish in flight under a packet id.
+  Bytes log = header;
+  JournalWriter w(log);
+  w.begin(StoreEntry::Put).u64(1).u16(7).u8(0);
+  const Publish qos0 = message("t", "p", QoS::AtMostOnce);
+  ASSERT_TRUE(encode_publish(view_of(qos0), EncodeOptions{ProtocolVersion::v5, 0}, log).ok());
+  w.end();
+  Conversation b(stored_options());
+  Result<RestoreReport> report = b.session.restore(log, kServer);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("QoS 0 message in flight"), std::string::npos);
+
+  // A client id entry where one was configured: the configured one names the session.
+  Bytes assigned = header;
+  JournalWriter(assigned).begin(StoreEntry::ClientId).string("server-made").end();
+  Conversation c(stored_options());
+  ASSERT_TRUE(c.session.restore(assigned, kServer).ok());
+  Conversation d(stored_options());
+  EXPECT_TRUE(d.session.restore(c.session.snapshot(kServer), kServer).ok());
+}
+
 TEST(SessionStore, CrcIsTheIeeeOne) {
   EXPECT_EQ(crc32(text_bytes("123456789")), 0xCBF43926u);
   EXPECT_EQ(crc32({}), 0u);
