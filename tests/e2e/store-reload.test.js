@@ -17,8 +17,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from 'tpgate';
+import { mulberry32 } from '../js/helpers/chaos-proxy.js';
 import { startMosquitto } from '../js/helpers/mosquitto.js';
+import { sequenceFindings, sequenceSubscriber } from '../js/helpers/sequence.js';
 import { launchChromium, openPage, startAll } from './helpers/chromium.js';
 import { startPackageServer } from './helpers/static-server.js';
 
@@ -28,16 +29,6 @@ const WINDOW = 300;
 const RELOADS = 2;
 const TIMEOUT = 60_000; // a hang guard only
 
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // [1, 2, 3, 7] -> '1..3, 7'
 function ranges(list) {
@@ -75,21 +66,13 @@ after(async () => {
 test(`a page publishing through indexedDbStore, reloaded ${RELOADS} times mid-stream: nothing lost, no QoS 2 twice (seed ${SEED})`, { timeout: TIMEOUT }, async (t) => {
   console.log(`store-reload seed ${SEED} (replay: STORE_RELOAD_SEED=${SEED})`);
   t.diagnostic(`seed ${SEED}`);
-  const rand = random(SEED);
+  const rand = mulberry32(SEED);
   const id = `reload-${process.pid}-${Date.now()}`;
   const topic = `tpgate/e2e/reload/${id}`;
   const db = `tpgate-store-reload-${id}`;
 
-  const sub = await connect(broker.tcpUrl, { clientId: `${id}-sub`, clean: false, sessionExpiryInterval: 3600 });
-  t.after(() => sub.end());
-  const counts = new Uint16Array(TOTAL);
-  let received = 0;
-  sub.on('message', (_topic, payload) => {
-    const i = Number.parseInt(new TextDecoder().decode(payload), 10);
-    if (counts[i] === 0) received++;
-    counts[i]++;
-  });
-  await sub.subscribe(`${topic}/#`, { qos: 2 });
+  const seq = await sequenceSubscriber(broker.tcpUrl, { clientId: `${id}-sub`, topic, total: TOTAL });
+  t.after(() => seq.sub.end());
 
   // Reload points spread over the stream, each at a random place in its stretch.
   const stretch = Math.floor((TOTAL * 0.9) / RELOADS);
@@ -103,7 +86,7 @@ test(`a page publishing through indexedDbStore, reloaded ${RELOADS} times mid-st
   const lines = [];
   let onLine = () => {};
   const started = Date.now();
-  const query = new URLSearchParams({ ws: broker.wsUrl, id, topic, total: String(TOTAL), window: String(WINDOW), db });
+  const query = new URLSearchParams({ ws: broker.wsUrl, id, topic, total: String(TOTAL), window: String(WINDOW), db, reloads: reloadAt.join(',') });
   const page = await openPage(browser, `${server.origin}/e2e/store-reload.html?${query}`);
   // What the first load said before these listeners (openPage kept it).
   for (const text of page.consoleLines) lines.push({ load: 0, at: Date.now() - started, text: text.replace(/^\[\w+\] /, '') });
@@ -138,32 +121,22 @@ test(`a page publishing through indexedDbStore, reloaded ${RELOADS} times mid-st
       };
     });
 
-  const reloads = [];
-  for (let k = 0; k < RELOADS; k++) {
-    const target = reloadAt[k];
-    // "at N" comes every 100 messages; the exact point is window.progress,
-    // polled, then a random few more milliseconds.
-    const at = await waitFor(k, { test: (text) => /^at (\d+)/.test(text) && Number(/^at (\d+)/.exec(text)[1]) >= target - 100 }, `progress to ${target}`);
-    let progress = Number(/^at (\d+)/.exec(at.text)[1]);
-    while (progress < target) {
-      progress = await page.evaluate(() => window.progress);
-      if (progress < target) await sleep(1);
-    }
-    await sleep(Math.floor(rand() * 20));
-    progress = await page.evaluate(() => window.progress);
-    const before = received;
-    await page.reload();
-    assert.equal(load, k + 1, 'one navigation per reload');
-    reloads.push({ target, progress, received: before });
-    const lastAt = lines.filter((l) => l.load === k && /^at /.test(l.text)).pop();
-    t.diagnostic(`reload ${k + 1} at progress ${progress} (target ${target}); received ${before} so far; last report: ${lastAt?.text}`);
-  }
+  // The page reloads itself (location.reload(), from inside its publishing
+  // loop: nothing is ended, nothing waited for) right after publishing the
+  // k-th reload point, wherever the machine's speed has the rest of the
+  // stream; sessionStorage tells a load which reloads are behind it.
   const done = await waitFor(RELOADS, /^done/, 'done');
+  const reloads = lines
+    .filter((l) => /^reloading at \d+/.test(l.text))
+    .map((l) => ({ progress: Number(/^reloading at (\d+)/.exec(l.text)[1]), load: l.load }));
+  for (const [k, r] of reloads.entries()) t.diagnostic(`reload ${k + 1} at message ${r.progress} (point ${reloadAt[k]})`);
+  assert.equal(reloads.length, RELOADS, `${RELOADS} reloads (seed ${SEED})\n${log()}`);
+  assert.equal(load, RELOADS, 'one navigation per reload');
   assert.equal(done.text, 'done', `seed ${SEED}\n${log()}`);
   t.diagnostic(`last load done after ${done.at} ms`);
 
   const end = Date.now() + 15_000;
-  while (received < TOTAL && Date.now() < end) await sleep(50);
+  while (seq.received < TOTAL && Date.now() < end) await sleep(50);
   await sleep(500); // a late duplicate would show now
 
   const readies = lines.filter((l) => l.text.startsWith('ready '));
@@ -174,22 +147,15 @@ test(`a page publishing through indexedDbStore, reloaded ${RELOADS} times mid-st
   for (const [k, r] of reloads.entries()) {
     const ready = readies[k + 1].text;
     const field = (name) => Number(new RegExp(`${name}=(-?\\d+)`).exec(ready)[1]);
-    // r.progress: the last publish() call returned, read just before the reload.
+    // r.progress: the message whose publish() call came just before the reload.
     assert.ok(r.progress > 0 && r.progress < TOTAL - 1, `reload ${k + 1} at progress ${r.progress}: not mid-stream (seed ${SEED})`);
     assert.ok(field('next') < TOTAL, `load ${k + 1} had nothing left to publish: ${ready} (seed ${SEED})`);
     assert.ok(field('outbound') + field('queued') > 0, `load ${k + 1} restored nothing: ${ready} (seed ${SEED})`);
     assert.ok(field('messages') > 0, `load ${k + 1} restored no messages: ${ready} (seed ${SEED})`);
   }
 
-  const missing = [];
-  const twice = [];
-  let q1Repeats = 0;
-  for (let i = 0; i < TOTAL; i++) {
-    if (counts[i] === 0) missing.push(i);
-    else if (counts[i] > 1 && i % 2 === 1) twice.push(i);
-    else if (counts[i] > 1) q1Repeats += counts[i] - 1;
-  }
-  t.diagnostic(`${RELOADS} reloads; ${TOTAL} messages; received ${received}; QoS 1 repeats ${q1Repeats}; ${Date.now() - started} ms`);
+  const { missing, twice, q1Repeats } = sequenceFindings(seq.counts);
+  t.diagnostic(`${RELOADS} reloads; ${TOTAL} messages; received ${seq.received}; QoS 1 repeats ${q1Repeats}; ${Date.now() - started} ms`);
   assert.deepEqual(missing.slice(0, 20), [], `${missing.length} messages lost: ${ranges(missing)} (seed ${SEED})\n${readies.map((r) => r.text).join('\n')}`);
   assert.deepEqual(twice.slice(0, 20), [], `${twice.length} QoS 2 messages delivered twice (seed ${SEED})`);
 

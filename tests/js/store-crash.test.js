@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from 'tpgate';
 import { mulberry32 } from './helpers/chaos-proxy.js';
 import { startMosquitto } from './helpers/mosquitto.js';
+import { sequenceFindings, sequenceSubscriber } from './helpers/sequence.js';
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL = Number(process.env.CRASH_TOTAL ?? 20_000);
@@ -42,15 +42,7 @@ test(`SIGKILL ${KILLS}+ times mid-stream: nothing lost, no QoS 2 twice (seed ${S
   const topic = `crash/${id}`;
   const env = { ...process.env, BROKER: broker.tcpUrl, CLIENT_ID: id, DIR: path.join(dir, 'store'), TOPIC: topic, TOTAL: String(TOTAL) };
 
-  const sub = await connect(broker.tcpUrl, { clientId: `${id}-sub`, clean: false, sessionExpiryInterval: 3600 });
-  const counts = new Uint16Array(TOTAL);
-  let received = 0;
-  sub.on('message', (_topic, payload) => {
-    const i = Number.parseInt(new TextDecoder().decode(payload), 10);
-    if (counts[i] === 0) received++;
-    counts[i]++;
-  });
-  await sub.subscribe(`${topic}/#`, { qos: 2 });
+  const seq = await sequenceSubscriber(broker.tcpUrl, { clientId: `${id}-sub`, topic, total: TOTAL });
 
   // One run of the publisher; resolves with its output when it exits.
   // With `killAt`, killed once it reports publishing message `killAt`, after
@@ -79,11 +71,11 @@ test(`SIGKILL ${KILLS}+ times mid-stream: nothing lost, no QoS 2 twice (seed ${S
   const killAt = Array.from({ length: KILLS }, (_, k) => k * stretch + 250 + Math.floor(rand() * (stretch - 250)));
   let kills = 0;
   for (let attempt = 0; kills < KILLS && attempt < 3 * KILLS; attempt++) {
-    const before = received;
+    const before = seq.received;
     const { signal, out } = await run(killAt[kills]);
     if (signal === 'SIGKILL') kills++;
     const lastAt = [...out.matchAll(/^at (\d+)$/gm)].pop()?.[1];
-    t.diagnostic(`run ${attempt + 1}: ${signal ?? 'exited'} at ${lastAt} (kill point ${killAt[kills - (signal ? 1 : 0)]}); ${out.trim().split('\n')[0]}; received ${before} -> ${received}`);
+    t.diagnostic(`run ${attempt + 1}: ${signal ?? 'exited'} at ${lastAt} (kill point ${killAt[kills - (signal ? 1 : 0)]}); ${out.trim().split('\n')[0]}; received ${before} -> ${seq.received}`);
     if (out.includes('done')) break; // finished before the kill landed
   }
   assert.ok(kills >= KILLS, `killed ${kills} times (seed ${SEED}); lower speed or more messages needed`);
@@ -93,19 +85,12 @@ test(`SIGKILL ${KILLS}+ times mid-stream: nothing lost, no QoS 2 twice (seed ${S
   assert.match(last.out, /^done$/m, `seed ${SEED}`);
 
   const end = Date.now() + 20_000;
-  while (received < TOTAL && Date.now() < end) await sleep(50);
+  while (seq.received < TOTAL && Date.now() < end) await sleep(50);
   await sleep(500); // a late duplicate would show now
-  const missing = [];
-  const twice = [];
-  let q1Repeats = 0;
-  for (let i = 0; i < TOTAL; i++) {
-    if (counts[i] === 0) missing.push(i);
-    else if (counts[i] > 1 && i % 2 === 1) twice.push(i);
-    else if (counts[i] > 1) q1Repeats += counts[i] - 1;
-  }
+  const { missing, twice, q1Repeats } = sequenceFindings(seq.counts);
   t.diagnostic(`${kills} kills; ${TOTAL} messages; QoS 1 repeats ${q1Repeats}`);
   assert.deepEqual(missing.slice(0, 20), [], `${missing.length} messages lost (seed ${SEED})`);
   assert.deepEqual(twice.slice(0, 20), [], `${twice.length} QoS 2 messages delivered twice (seed ${SEED})`);
-  await sub.end();
+  await seq.sub.end();
   fs.rmSync(dir, { recursive: true, force: true });
 });

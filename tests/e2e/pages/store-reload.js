@@ -5,9 +5,10 @@
 // remember()s after each publish() call (in the store, in call order with the
 // messages) and past every message the store gave back (client.restored).
 //
-// Query: ws, id (client id), topic, total, window, db (IndexedDB name).
+// Query: ws, id (client id), topic, total, window, db (IndexedDB name),
+// reloads (the message after which each load reloads itself, comma-separated).
 // Console lines for the test: "ready next=N outbound=.. queued=.. ...",
-// "at N" every 100 messages, "done" (or "done with N failures") once all its
+// "at N" every 100 messages, "reloading at N", "done" (or "done with N failures") once all its
 // publishes resolved and client.pending is 0; "failed: ..." if connect throws.
 import { connect, indexedDbStore } from 'tpgate';
 
@@ -18,6 +19,10 @@ const TOPIC = query.get('topic');
 const TOTAL = Number(query.get('total'));
 const WINDOW = Number(query.get('window') ?? 300);
 const DB = query.get('db');
+// Reload points: after publishing message reloads[k], the k-th load reloads itself.
+const RELOADS_DONE = `store-reload-done:${DB}`;
+const reloadsDone = Number(sessionStorage.getItem(RELOADS_DONE) ?? 0);
+const RELOAD_AT = (query.get('reloads') ?? '').split(',').filter(Boolean).map(Number)[reloadsDone] ?? -1;
 const decoder = new TextDecoder();
 const state = document.getElementById('state');
 
@@ -46,6 +51,7 @@ async function run() {
 
   let open = 0;
   let failed = 0;
+  let reloading = false;
   let wake = null;
   const settle = () => {
     open--;
@@ -68,6 +74,16 @@ async function run() {
     // storeQueue (a private field, for the diagnostics only): drains whose
     // journal or effects still wait for an IndexedDB transaction.
     if (i % 100 === 0) console.log(`at ${i} storeQueue=${client._storeQueue?.length}`);
+    if (i === RELOAD_AT) {
+      // Mid-stream, from inside the loop: the client is not ended, nothing is waited for.
+      sessionStorage.setItem(RELOADS_DONE, String(reloadsDone + 1));
+      console.log(`reloading at ${i}`);
+      // The navigation starts later: publishing goes on, unhurried so that the
+      // stream is still running when the page is torn down.
+      location.reload();
+      reloading = true;
+    }
+    if (reloading && i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
   while (open > 0 || client.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   await client.end();
