@@ -10,7 +10,7 @@
 //
 // Where a load goes on: past every message client.restored gives back and
 // past the value the page remember()s after each publish() call (kept in the
-// store in call order with the messages, as tests/js/helpers/crash-publisher.js
+// store in call order with the messages, as tests/js/helpers/restart-publisher.js
 // does): with an asynchronous store a publish() that returned is in the store
 // only once its journal's transaction completes, and a value the app kept
 // elsewhere (localStorage) would run ahead of it.

@@ -17,7 +17,7 @@ import { sequenceFindings, sequenceSubscriber } from './helpers/sequence.js';
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TOTAL = Number(process.env.CRASH_TOTAL ?? 20_000);
 const KILLS = 5;
-const CHILD = path.join(import.meta.dirname, 'helpers', 'crash-publisher.js');
+const CHILD = path.join(import.meta.dirname, 'helpers', 'restart-publisher.js');
 
 
 let broker;

@@ -1,5 +1,5 @@
 // The page that store-reload.test.js reloads mid-stream: the browser twin of
-// tests/js/helpers/crash-publisher.js. Publishes messages 0..total-1 (even:
+// tests/js/helpers/restart-publisher.js. Publishes messages 0..total-1 (even:
 // QoS 1, odd: QoS 2, payload the index) with indexedDbStore(db), a window of
 // `window` unresolved publishes. Where to go on after a reload: the value it
 // remember()s after each publish() call (in the store, in call order with the
