@@ -99,7 +99,11 @@ test('npm start: broker + emulator + dashboard come up, root sees enveloped tele
     assert.equal(params.get('url'), wsUrl);
     assert.equal(params.get('username'), 'root');
     assert.equal(params.get('password'), password);
-    assert.equal(params.get('devices'), `${envelope.device_id}=gw-1`);
+    // The device_id -> device_number map is a file next to the page, not in the link.
+    assert.equal(params.get('devices'), null);
+    assert.equal(params.get('map'), 'devices.json');
+    const map = await (await fetch(new URL(params.get('map'), dashboard))).json();
+    assert.deepEqual(map, { [envelope.device_id]: 'gw-1' });
     const res = await fetch(dashboard);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'self'/);

@@ -7,6 +7,8 @@ import type {
 } from './protocol';
 import { ConnectionPanel } from './ui/connection';
 import { DevicePanel } from './ui/device';
+import { Inspector } from './ui/inspector';
+import { Overview } from './ui/overview';
 import { PendingDevices } from './ui/pending';
 import { ScriptsPanel, type GatewaySeen } from './ui/scripts';
 import { $, fill, h } from './ui/dom';
@@ -41,11 +43,36 @@ const device = new DevicePanel((kind: RequestKind, body) => {
   });
 }, tree.infos);
 
+// --- the payload inspector: the worker sends the whole message ------------------------
+const inspector = new Inspector();
+let inspecting = 0;
+function inspect(what: string, target: { seq: number } | { node: string }): void {
+  inspecting = nextRequest++;
+  inspector.opening(what);
+  toWorker({ type: 'inspect', id: inspecting, ...target });
+}
+
 const traffic = new TrafficView(
   (filter, paused) => toWorker({ type: 'traffic', filter, paused }),
   (filter) => toWorker({ type: 'export', filter }),
   schedule,
+  (seq) => inspect(`Message #${seq}`, { seq }),
 );
+$('telemetry-inspect').addEventListener('click', () => {
+  const node = device.current;
+  if (node) inspect(`Last telemetry of ${node.name}`, { node: node.id });
+});
+
+const overview = new Overview(
+  (view) => toWorker({ type: 'overview', view }),
+  (row) => {
+    tree.reveal(row.id);
+    tree.select(row.id);
+  },
+  schedule,
+);
+$('tree-expand').addEventListener('click', () => tree.setAllExpanded(true));
+$('tree-collapse').addEventListener('click', () => tree.setAllExpanded(false));
 
 // --- data scripts: the panel asks, the worker compiles, runs and applies ---------------
 const scriptRuns = new Map<number, (r: ScriptRunResult) => void>();
@@ -88,9 +115,9 @@ const connection = new ConnectionPanel(
 );
 
 // --- tabs ------------------------------------------------------------------------
-const TABS = ['device', 'traffic', 'scripts'] as const;
+const TABS = ['overview', 'device', 'traffic', 'scripts'] as const;
 type Tab = (typeof TABS)[number];
-let tab: Tab = 'device';
+let tab: Tab = 'overview';
 function showTab(which: Tab): void {
   tab = which;
   for (const t of TABS) {
@@ -100,6 +127,7 @@ function showTab(which: Tab): void {
     $(`panel-${t}`).hidden = t !== which;
   }
   traffic.setVisible(which === 'traffic');
+  overview.setVisible(which === 'overview');
   schedule();
 }
 for (const [i, t] of TABS.entries()) {
@@ -134,7 +162,11 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case 'batch':
       tree.update(m.nodes, m.reset);
-      if (m.reset) device.select(null);
+      if (m.reset) {
+        device.select(null);
+        overview.reset();
+      }
+      overview.setData(m.fleet, m.stats.errors, m.overview, m.series);
       if (m.detail) device.setDetail(m.detail);
       if (m.traffic) traffic.add(m.traffic.rows, m.traffic.skipped, m.traffic.replace);
       stats = m.stats;
@@ -147,6 +179,12 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     case 'state':
       state = m.state;
       stateMessage = m.message ?? '';
+      connection.setState(state);
+      break;
+    case 'inspected':
+      if (m.id !== inspecting) break;
+      if (m.message) inspector.show(m.message);
+      else inspector.failed(m.error ?? 'the message could not be read');
       break;
     case 'result':
       pending.get(m.id)?.(m);
@@ -206,6 +244,7 @@ function render(): void {
   const count = `${tree.infos.size}`;
   if ($('tree-count').textContent !== count) $('tree-count').textContent = count;
   device.render(now);
+  if (tab === 'overview') overview.render(now);
   traffic.render(tab === 'traffic', stats?.received ?? 0);
   if (tab === 'scripts') scripts.setGateways(gatewaysSeen());
   if (noticesDirty) {
@@ -222,4 +261,4 @@ setInterval(schedule, 250);
 // Enabled scripts from the last visit reach the worker before the first connect.
 scripts.start();
 connection.start();
-schedule();
+showTab('overview');

@@ -61,12 +61,107 @@ export type Direction = 'in' | 'out';
 /** A raw MQTT message as the traffic view shows it (payload text cut to a preview). */
 export interface TrafficRow {
   seq: number;
+  qos: number;
+  retain: boolean;
   ts: number;
   direction: Direction;
   topic: string;
   device: string;
   size: number;
   preview: string;
+}
+
+/** A gateway's state: the broker's status word when it sends one, else how lately it was heard from. */
+export type Status = 'online' | 'offline' | 'stale' | 'unknown';
+
+/** A node heard from within STALE_MS is online (when the broker sends no status word). */
+export const STALE_MS = 30_000;
+
+export function gatewayStatus(word: boolean | null, lastSeen: number, now: number): Status {
+  if (word === false) return 'offline';
+  if (word === true) return 'online';
+  if (lastSeen === 0) return 'unknown';
+  return now - lastSeen < STALE_MS ? 'online' : 'stale';
+}
+
+/** The fleet as the overview counts it. */
+export interface FleetSummary {
+  gateways: number;
+  online: number;
+  offline: number;
+  stale: number;
+  unknown: number;
+  /** Sub-devices and sub-gateways. */
+  devices: number;
+  /** Gateways shown by their device_id: no device number known for them. */
+  unnamed: number;
+  /** Reports (attributes, events) received and not acked yet, over the fleet. */
+  awaiting: number;
+  requests: number;
+  failedRequests: number;
+  /** Messages in / out over the last full second. */
+  inRate: number;
+  outRate: number;
+}
+
+/** One row of the overview's gateway table. */
+export interface GatewayRow {
+  /** The tree node's id (opens the gateway's device view). */
+  id: string;
+  /** device_id (or the device_number on a broker without the envelope). */
+  gateway: string;
+  /** Device text: render as text only. */
+  name: string;
+  status: Status;
+  lastSeen: number;
+  /** Messages from the gateway over the last full second. */
+  rate: number;
+  messages: number;
+  subDevices: number;
+  awaiting: number;
+  /** The last request sent to it (or below it) from this dashboard. */
+  rttMs: number | null;
+  result: 'success' | 'failure' | null;
+  resultText: string;
+}
+
+export const SORT_KEYS = ['status', 'name', 'lastSeen', 'rate', 'subDevices', 'awaiting', 'rtt'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+/** What the overview's table shows: the worker sorts and filters, and sends only rows first..first+count. */
+export interface OverviewView {
+  visible: boolean;
+  sort: SortKey;
+  descending: boolean;
+  filter: string;
+  status: 'all' | Status;
+  first: number;
+  count: number;
+}
+
+/** The fleet's messages per second, one point a second, oldest first (t in seconds, uPlot's x). */
+export interface RateSeries {
+  t: Float64Array;
+  in: Float64Array;
+  out: Float64Array;
+}
+
+/** A raw message opened in the inspector. */
+export interface InspectedMessage {
+  seq: number;
+  ts: number;
+  direction: Direction;
+  topic: string;
+  qos: number;
+  retain: boolean;
+  size: number;
+  /** The device_number (or device_id) the message is about. */
+  device: string;
+  /** The wire payload (at most LIMITS.inspectBytes of it). */
+  payload: Uint8Array;
+  truncated: boolean;
+  /** The broker's envelope, decoded: the device's own payload. */
+  envelope?: { deviceId: string; deviceNumber?: string; values: Uint8Array | null };
 }
 
 export interface Stats {
@@ -173,7 +268,10 @@ export type ToWorker =
   | RequestMessage
   | { type: 'scriptRun'; id: number; source: string; scriptType: ScriptType; name: string; input: ScriptInput }
   /** The configurations whose enabled scripts the platform client runs, from now on and after each connect. */
-  | { type: 'scriptsApply'; id: number; configurations: ScriptConfiguration[] };
+  | { type: 'scriptsApply'; id: number; configurations: ScriptConfiguration[] }
+  | { type: 'overview'; view: OverviewView }
+  /** A raw message by its seq, or the last telemetry message of a node. */
+  | { type: 'inspect'; id: number; seq?: number; node?: string };
 
 export interface RequestResultMessage {
   type: 'result';
@@ -202,6 +300,10 @@ export interface Batch {
    */
   traffic?: { rows: TrafficRow[]; skipped: number; replace: boolean };
   stats: Stats;
+  fleet: FleetSummary;
+  /** While the overview is shown: the table's rows (sorted, filtered) and, each new second, the rate series. */
+  overview?: { total: number; first: number; rows: GatewayRow[] };
+  series?: RateSeries;
   /** Errors and warnings since the last batch (ERR_BAD_MESSAGE, ...). */
   notices: string[];
 }
@@ -213,7 +315,20 @@ export type FromWorker =
   | { type: 'export'; text: string; count: number }
   | ScriptRunResult
   | ScriptsAppliedMessage
+  | { type: 'inspected'; id: number; message?: InspectedMessage; error?: string }
   | { type: 'ready' };
+
+/**
+ * A key that sorts names naturally with plain string comparison: `gw-2`
+ * before `gw-10` (each run of digits is prefixed with its length), letters
+ * without regard to case.
+ */
+export function naturalKey(name: string): string {
+  return name.toLowerCase().replace(/\d+/g, (digits) => {
+    const d = digits.replace(/^0+(?=\d)/, '');
+    return String.fromCharCode(0x30 + Math.min(d.length, 0xffff - 0x30)) + d;
+  });
+}
 
 export function nodeId(ref: NodeRef): string {
   return JSON.stringify([ref.gateway, ref.kind, ...ref.path]);

@@ -25,6 +25,11 @@ export class Ring<T> {
     }
   }
 
+  /** The i-th item, oldest first; undefined past the end. */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.size ? this.items[(this.start + i) % this.capacity] : undefined;
+  }
+
   /** Oldest first. */
   toArray(): T[] {
     const out = new Array<T>(this.size);

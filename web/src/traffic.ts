@@ -113,6 +113,8 @@ export interface RawMessage {
   direction: 'in' | 'out';
   topic: string;
   payload: Uint8Array;
+  qos: number;
+  retain: boolean;
 }
 
 /**

@@ -8,8 +8,15 @@ import type { PublishOptions, ScriptError, TpgateError } from 'tpgate';
 import type { PlatformClient, PlatformTarget, PlatformTargetInfo } from 'tpgate/platform';
 import {
   FLUSH_MS,
+  gatewayStatus,
+  naturalKey,
   nodeId,
   type Batch,
+  type FleetSummary,
+  type GatewayRow,
+  type InspectedMessage,
+  type OverviewView,
+  type Status,
   type ConnectOptions,
   type DeviceDetail,
   type EventEntry,
@@ -40,7 +47,28 @@ export const LIMITS = {
   trafficRowsPerBatch: 100,
   previewChars: 240,
   eventsShown: 100,
+  /** Seconds of the fleet's rate chart. */
+  rateSeconds: 600,
+  /** Largest payload the inspector is sent (the rest is cut, and it says so). */
+  inspectBytes: 1 << 20,
+  /** Rows of the overview's table sent at once (what the page can show, plus a margin). */
+  overviewRows: 200,
 };
+
+/** What the overview counts for a top-level gateway. */
+interface GatewayStats {
+  /** Its messages: uplinks that named it or a device below it. */
+  messages: number;
+  atTick: number;
+  /** Messages over the last full second. */
+  rate: number;
+  /** Attribute and event reports received, and the acks the platform client sent for them. */
+  reports: number;
+  acked: number;
+  subDevices: number;
+  lastRequest: { rttMs: number | null; ok: boolean; text: string } | null;
+  sortKey: string;
+}
 
 interface Scope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -55,6 +83,10 @@ interface DevNode {
   attributes: Map<string, { value: unknown; ts: number }>;
   events: Ring<EventEntry>;
   series: Map<string, PointRing>;
+  /** The raw message its last telemetry came in (for the inspector). */
+  lastTelemetry: RawMessage | null;
+  /** Top-level gateways only. */
+  gw: GatewayStats | null;
 }
 
 // --- the model --------------------------------------------------------------------
@@ -70,7 +102,25 @@ let trafficCursor = 0;
 let trafficFilter = topicMatcher('');
 let trafficPaused = false;
 let trafficRefill = false; // send the newest matching rows from the ring (a new filter, the view shown again)
-let stats = { received: 0, sent: 0, errors: 0 };
+let stats = { received: 0, sent: 0, errors: 0, requests: 0, failedRequests: 0 };
+/** The top-level gateways, in the order first seen. */
+let gateways: DevNode[] = [];
+/** device_number -> device_id, for acks (their topics name the device_number). */
+let idOfNumber = new Map<string, string>();
+// Set while the platform client handles a message (its events come first,
+// then the raw 'message' listener): which gateways it named, which nodes
+// got telemetry.
+const heard = new Set<DevNode>();
+const telemetryOf: DevNode[] = [];
+// The fleet's rate chart: one point per second.
+const series = { t: [] as number[], in: [] as number[], out: [] as number[] };
+let tick = { at: 0, received: 0, sent: 0 };
+let seriesDirty = false;
+// The overview's table, as the page last asked for it.
+let view: OverviewView = { visible: false, sort: 'name', descending: false, filter: '', status: 'all', first: 0, count: 50 };
+let viewChanged = false;
+let sorted: DevNode[] = [];
+let sortedAt = 0;
 const recent: { at: number; received: number }[] = []; // (time, received) of the flushes of the last second: the rate
 let notices: string[] = [];
 let lastBatchAt = 0;
@@ -88,9 +138,17 @@ function resetModel(): void {
   raw.clear();
   seq = 0;
   trafficCursor = 0;
-  stats = { received: 0, sent: 0, errors: 0 };
+  stats = { received: 0, sent: 0, errors: 0, requests: 0, failedRequests: 0 };
   recent.length = 0;
   notices = [];
+  gateways = [];
+  heard.clear();
+  telemetryOf.length = 0;
+  series.t.length = series.in.length = series.out.length = 0;
+  tick = { at: 0, received: 0, sent: 0 };
+  seriesDirty = true;
+  sorted = [];
+  viewChanged = true;
 }
 
 function dnOf(gateway: string): string {
@@ -108,16 +166,30 @@ function ensure(ref: NodeRef, parent: string | null): DevNode {
       attributes: new Map(),
       events: new Ring(LIMITS.eventsPerDevice),
       series: new Map(),
+      lastTelemetry: null,
+      gw: null,
     };
+    if (ref.kind === 'gateway') {
+      node.gw = { messages: 0, atTick: 0, rate: 0, reports: 0, acked: 0, subDevices: 0, lastRequest: null, sortKey: naturalKey(name) };
+      gateways.push(node);
+    } else {
+      const top = nodes.get(nodeId({ gateway: ref.gateway, kind: 'gateway', path: [] }));
+      if (top?.gw) top.gw.subDevices++;
+    }
     nodes.set(id, node);
     changed.add(id);
   }
   return node;
 }
 
+function gatewayNode(gateway: string): DevNode | undefined {
+  return nodes.get(nodeId({ gateway, kind: 'gateway', path: [] }));
+}
+
 /** The node a target names, created with its ancestors; every one of them was seen now. */
 function touch(gateway: string, target: PlatformTargetInfo, now: number): DevNode {
   let node = ensure({ gateway, kind: 'gateway', path: [] }, null);
+  heard.add(node);
   const seen = (n: DevNode) => {
     n.info.lastSeen = now;
     changed.add(n.info.id);
@@ -160,9 +232,22 @@ function notice(text: string): void {
 
 // --- the platform client ----------------------------------------------------------
 
-function record(direction: 'in' | 'out', topic: string, payload: Uint8Array): void {
+function record(direction: 'in' | 'out', topic: string, payload: Uint8Array, qos: number, retain: boolean): RawMessage {
   // The client's payload may be a view into a buffer shared by one socket read: copy it.
-  raw.push({ seq: ++seq, ts: Date.now(), direction, topic, payload: payload.slice() });
+  const m: RawMessage = { seq: ++seq, ts: Date.now(), direction, topic, payload: payload.slice(), qos, retain };
+  raw.push(m);
+  return m;
+}
+
+// Acks name the gateway's device_number: ack topics of the family the client sends (one per report).
+const ACK_TOPIC = /^(gateway|devices)\/(?:attributes|event)\/response\/([^/]+)\/[^/]+$/;
+
+function countAck(topic: string): void {
+  const m = ACK_TOPIC.exec(topic);
+  if (!m) return;
+  if (options?.ackTopics === 'both' && m[1] !== 'gateway') return;
+  const node = gatewayNode(idOfNumber.get(m[2]) ?? m[2]);
+  if (node?.gw) node.gw.acked++;
 }
 
 async function connect(opts: ConnectOptions, note?: string): Promise<void> {
@@ -170,6 +255,7 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
   resetModel();
   if (note) notice(note);
   options = opts;
+  idOfNumber = new Map(Object.entries(opts.deviceNumbers ?? {}).map(([id, dn]) => [dn, id]));
   const mine = ++connection;
   post({ type: 'state', state: 'connecting', message: opts.url });
   const clientOptions: Parameters<typeof connectPlatform>[1] = {
@@ -214,15 +300,21 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
   }
 
   const mqtt = client.client;
-  mqtt.on('message', (topic, payload) => {
+  mqtt.on('message', (topic, payload, packet) => {
     stats.received++;
-    record('in', topic, payload);
+    const m = record('in', topic, payload, packet?.qos ?? 0, packet?.retain ?? false);
+    // The platform client's events for this message came first.
+    for (const g of heard) g.gw!.messages++;
+    heard.clear();
+    for (const n of telemetryOf) n.lastTelemetry = m;
+    telemetryOf.length = 0;
   });
   // Every downlink and ack goes through the client's publish: record it on the way out.
   const publish = mqtt.publish.bind(mqtt);
   mqtt.publish = (topic: string, payload: string | Uint8Array, po?: PublishOptions) => {
     stats.sent++;
-    record('out', topic, typeof payload === 'string' ? new TextEncoder().encode(payload) : payload);
+    record('out', topic, typeof payload === 'string' ? new TextEncoder().encode(payload) : payload, po?.qos ?? 0, po?.retain ?? false);
+    countAck(topic);
     return publish(topic, payload, po);
   };
   const where = `${opts.url} (MQTT ${opts.protocolVersion === 5 ? '5' : '3.1.1'})`;
@@ -233,14 +325,21 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
   client.on('telemetry', (e) => {
     const node = touch(e.gateway, e.target, Date.now());
     putValues(node, node.telemetry, e.values, e.ts, true);
+    telemetryOf.push(node);
   });
+  const report = (gateway: string, messageId: string) => {
+    const top = gatewayNode(gateway);
+    if (top?.gw && messageId) top.gw.reports++;
+  };
   client.on('attributes', (e) => {
     const node = touch(e.gateway, e.target, Date.now());
     putValues(node, node.attributes, e.values, e.ts, false);
+    report(e.gateway, e.messageId);
   });
   client.on('event', (e) => {
     const node = touch(e.gateway, e.target, Date.now());
     node.events.push({ method: e.method, params: e.params, ts: e.ts });
+    report(e.gateway, e.messageId);
   });
   client.on('status', (e) => {
     const node = ensure({ gateway: e.deviceId, kind: 'gateway', path: [] }, null);
@@ -296,10 +395,18 @@ async function request(m: RequestMessage): Promise<void> {
   const dn = dnOf(m.node.gateway);
   const target = targetOf(m.node);
   const started = performance.now();
+  const top = gatewayNode(m.node.gateway);
+  stats.requests++;
+  const done = (ok: boolean, rttMs: number | undefined, text: string) => {
+    if (!ok) stats.failedRequests++;
+    if (top?.gw) top.gw.lastRequest = { rttMs: rttMs ?? null, ok, text: `${m.kind}: ${text}` };
+  };
   try {
     if (m.kind === 'control') {
       await client.sendControl(dn, target, m.values ?? {});
-      reply({ ok: true, rttMs: performance.now() - started });
+      const rttMs = performance.now() - started;
+      done(true, rttMs, 'sent');
+      reply({ ok: true, rttMs });
       return;
     }
     const result =
@@ -308,9 +415,11 @@ async function request(m: RequestMessage): Promise<void> {
         : m.kind === 'attributeSet'
           ? await client.sendAttributeSet(dn, target, m.values ?? {})
           : await client.sendAttributeGet(dn, target, m.keys ?? []);
+    done(true, result.rttMs, 'success');
     reply({ ok: true, rttMs: result.rttMs, response: result.response, report: result.report });
   } catch (err) {
     const e = err as TpgateError & { errcode?: string; rttMs?: number; response?: RequestResultMessage['response'] };
+    done(false, e.rttMs, e.errcode || e.response?.errcode || e.code || 'failed');
     reply({
       ok: false,
       code: e.code ?? 'Error',
@@ -553,6 +662,8 @@ function trafficRows(): Batch['traffic'] {
     const about = describe(m.topic, m.payload, fallback, options?.deviceNumbers, LIMITS.previewChars);
     rows.push({
       seq: m.seq,
+      qos: m.qos,
+      retain: m.retain,
       ts: m.ts,
       direction: m.direction,
       topic: m.topic,
@@ -565,28 +676,204 @@ function trafficRows(): Batch['traffic'] {
   return { rows, skipped, replace };
 }
 
+function statsNow(now: number): Batch['stats'] {
+  const span = recent.length ? now - recent[0].at : 0;
+  const rate = span > 0 ? Math.round(((stats.received - recent[0].received) * 1000) / span) : 0;
+  return { received: stats.received, sent: stats.sent, errors: stats.errors, rate, nodes: nodes.size, rawKept: raw.length };
+}
+
+// --- the overview ------------------------------------------------------------------
+
+const STATUS_ORDER: Record<Status, number> = { offline: 0, stale: 1, unknown: 2, online: 3 };
+
+function statusOfGateway(node: DevNode, now: number): Status {
+  return gatewayStatus(node.info.status, node.info.lastSeen, now);
+}
+
+/** Once a second: each gateway's messages over the last second, and a point of the fleet's rate chart. */
+function secondTick(now: number): void {
+  if (tick.at === 0) {
+    tick = { at: now, received: stats.received, sent: stats.sent };
+    for (const g of gateways) g.gw!.atTick = g.gw!.messages;
+    return;
+  }
+  const span = now - tick.at;
+  if (span < 1000) return;
+  const per = 1000 / span;
+  for (const g of gateways) {
+    const gw = g.gw!;
+    gw.rate = Math.round((gw.messages - gw.atTick) * per);
+    gw.atTick = gw.messages;
+  }
+  series.t.push(Math.round(now / 1000));
+  series.in.push(Math.round((stats.received - tick.received) * per));
+  series.out.push(Math.round((stats.sent - tick.sent) * per));
+  if (series.t.length > LIMITS.rateSeconds) {
+    series.t.shift();
+    series.in.shift();
+    series.out.shift();
+  }
+  tick = { at: now, received: stats.received, sent: stats.sent };
+  seriesDirty = true;
+}
+
+function fleetSummary(now: number): FleetSummary {
+  const f: FleetSummary = {
+    gateways: gateways.length, online: 0, offline: 0, stale: 0, unknown: 0, devices: 0, unnamed: 0, awaiting: 0,
+    requests: stats.requests, failedRequests: stats.failedRequests,
+    inRate: series.in.length ? series.in[series.in.length - 1] : 0,
+    outRate: series.out.length ? series.out[series.out.length - 1] : 0,
+  };
+  const fallback = options?.defaultGateway;
+  for (const g of gateways) {
+    const gw = g.gw!;
+    f[statusOfGateway(g, now)]++;
+    f.devices += gw.subDevices;
+    f.awaiting += Math.max(0, gw.reports - gw.acked);
+    if (g.info.gateway !== fallback && options?.deviceNumbers?.[g.info.gateway] === undefined) f.unnamed++;
+  }
+  return f;
+}
+
+function compareBy(key: OverviewView['sort'], now: number): (a: DevNode, b: DevNode) => number {
+  const name = (a: DevNode, b: DevNode) => (a.gw!.sortKey < b.gw!.sortKey ? -1 : a.gw!.sortKey > b.gw!.sortKey ? 1 : 0);
+  const num = (f: (n: DevNode) => number) => (a: DevNode, b: DevNode) => f(a) - f(b) || name(a, b);
+  switch (key) {
+    case 'name':
+      return name;
+    case 'status': {
+      const order = new Map(gateways.map((g) => [g, STATUS_ORDER[statusOfGateway(g, now)]]));
+      return num((n) => order.get(n)!);
+    }
+    case 'lastSeen':
+      return num((n) => n.info.lastSeen);
+    case 'rate':
+      return num((n) => n.gw!.rate);
+    case 'subDevices':
+      return num((n) => n.gw!.subDevices);
+    case 'awaiting':
+      return num((n) => n.gw!.reports - n.gw!.acked);
+    case 'rtt':
+      // Never asked sorts below any answer.
+      return num((n) => n.gw!.lastRequest?.rttMs ?? -1);
+  }
+}
+
+/** Sorts and filters the gateways as the page's view asks. */
+function resort(now: number): void {
+  const text = view.filter.trim().toLowerCase();
+  let list = gateways;
+  if (text || view.status !== 'all') {
+    list = gateways.filter((g) => {
+      if (view.status !== 'all' && statusOfGateway(g, now) !== view.status) return false;
+      return !text || g.info.name.toLowerCase().includes(text) || g.info.gateway.toLowerCase().includes(text);
+    });
+  } else {
+    list = gateways.slice();
+  }
+  const compare = compareBy(view.sort, now);
+  list.sort(view.descending ? (a, b) => compare(b, a) : compare);
+  sorted = list;
+}
+
+function rowOf(g: DevNode, now: number): GatewayRow {
+  const gw = g.gw!;
+  return {
+    id: g.info.id,
+    gateway: g.info.gateway,
+    name: g.info.name,
+    status: statusOfGateway(g, now),
+    lastSeen: g.info.lastSeen,
+    rate: gw.rate,
+    messages: gw.messages,
+    subDevices: gw.subDevices,
+    awaiting: Math.max(0, gw.reports - gw.acked),
+    rttMs: gw.lastRequest?.rttMs ?? null,
+    result: gw.lastRequest ? (gw.lastRequest.ok ? 'success' : 'failure') : null,
+    resultText: gw.lastRequest?.text ?? '',
+  };
+}
+
+/** The table's rows while the overview is shown: re-sorted twice a second (the rates change under the sort), or at once when the view changed. */
+function overviewRows(now: number): Batch['overview'] {
+  if (!view.visible) return undefined;
+  if (viewChanged || now - sortedAt >= 500) {
+    resort(now);
+    sortedAt = now;
+  }
+  viewChanged = false;
+  const first = Math.max(0, Math.min(view.first, Math.max(0, sorted.length - 1)));
+  const count = Math.max(0, Math.min(view.count, LIMITS.overviewRows));
+  return { total: sorted.length, first, rows: sorted.slice(first, first + count).map((g) => rowOf(g, now)) };
+}
+
+// --- the inspector -------------------------------------------------------------------
+
+function inspect(m: Extract<ToWorker, { type: 'inspect' }>): void {
+  let found: RawMessage | undefined | null;
+  if (m.seq !== undefined) {
+    // seq numbers are consecutive: the ring holds seq - length + 1 .. seq.
+    found = raw.at(m.seq - (seq - raw.length + 1));
+    if (found && found.seq !== m.seq) found = undefined;
+  } else if (m.node !== undefined) {
+    found = nodes.get(m.node)?.lastTelemetry;
+  }
+  if (!found) {
+    post({
+      type: 'inspected',
+      id: m.id,
+      error: m.seq !== undefined
+        ? `message ${m.seq} is no longer kept: the dashboard keeps the newest ${LIMITS.rawMessages.toLocaleString('en')} raw messages`
+        : 'no telemetry message from this device since the dashboard connected',
+    });
+    return;
+  }
+  const fallback = options?.defaultGateway ?? '';
+  const about = describe(found.topic, found.payload, fallback, options?.deviceNumbers, 0);
+  const truncated = found.payload.length > LIMITS.inspectBytes;
+  const message: InspectedMessage = {
+    seq: found.seq,
+    ts: found.ts,
+    direction: found.direction,
+    topic: found.topic,
+    qos: found.qos,
+    retain: found.retain,
+    size: found.payload.length,
+    device: about.device,
+    payload: found.payload.slice(0, LIMITS.inspectBytes),
+    truncated,
+  };
+  const transfer: Transferable[] = [message.payload.buffer];
+  const envelope = envelopeOf(found.payload);
+  if (envelope) {
+    const values = fromBase64(envelope.values);
+    message.envelope = { deviceId: envelope.deviceId, values };
+    const dn = options?.deviceNumbers?.[envelope.deviceId];
+    if (dn !== undefined) message.envelope.deviceNumber = dn;
+    if (values) transfer.push(values.buffer);
+  }
+  post({ type: 'inspected', id: m.id, message }, transfer);
+}
+
 function flush(): void {
   const now = Date.now();
+  if (now - tick.at >= 1000) secondTick(now);
   // Messages over the last second, whatever the timer's real period under load.
   recent.push({ at: now, received: stats.received });
   while (recent.length > 2 && now - recent[1].at >= 1000) recent.shift();
-  const span = now - recent[0].at;
-  const rate = span > 0 ? Math.round(((stats.received - recent[0].received) * 1000) / span) : 0;
   const traffic = trafficRows();
-  const dirty = resetTree || changed.size > 0 || detailDirty || traffic !== undefined || notices.length > 0;
+  const overview = overviewRows(now);
+  const dirty = resetTree || changed.size > 0 || detailDirty || traffic !== undefined || notices.length > 0 || overview !== undefined;
   if (!dirty && now - lastBatchAt < 1000) return;
   lastBatchAt = now;
   const batch: Batch = {
+    fleet: fleetSummary(now),
+    overview,
     type: 'batch',
     reset: resetTree,
     nodes: resetTree ? [...nodes.values()].map((n) => n.info) : [...changed].map((id) => nodes.get(id)!.info),
     traffic,
-    stats: {
-      ...stats,
-      rate,
-      nodes: nodes.size,
-      rawKept: raw.length,
-    },
+    stats: statsNow(now),
     notices,
   };
   resetTree = false;
@@ -601,6 +888,11 @@ function flush(): void {
     }
   }
   detailDirty = false;
+  if (view.visible && seriesDirty) {
+    batch.series = { t: Float64Array.from(series.t), in: Float64Array.from(series.in), out: Float64Array.from(series.out) };
+    transfer.push(batch.series.t.buffer, batch.series.in.buffer, batch.series.out.buffer);
+    seriesDirty = false;
+  }
   post(batch, transfer);
 }
 
@@ -644,6 +936,21 @@ scope.onmessage = (event) => {
       break;
     case 'scriptsApply':
       void setScripts(m);
+      break;
+    case 'overview': {
+      const wasVisible = view.visible;
+      view = m.view;
+      viewChanged = true;
+      if (view.visible && !wasVisible) seriesDirty = true;
+      // Answer a scroll or a new sort at once, not at the next flush.
+      if (view.visible) {
+        const overview = overviewRows(Date.now());
+        if (overview) post({ type: 'batch', reset: false, nodes: [], stats: statsNow(Date.now()), fleet: fleetSummary(Date.now()), overview, notices: [] });
+      }
+      break;
+    }
+    case 'inspect':
+      inspect(m);
       break;
   }
 };

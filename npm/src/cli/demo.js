@@ -21,7 +21,8 @@ Starts, in one process:
     devices/status/{device_id}), with a devices list made from the scenario's gateways;
   - the virtual gateways of the scenario (default: the seed spec's multi-level gateway:
     the gateway, sensor_001, sensor_002, gateway_001 with sensor_101);
-  - the dashboard, over HTTP, with a link that connects it as the platform (root).
+  - the dashboard, over HTTP, with a link that connects it as the platform (root);
+    the fleet's device_id -> device_number map is served next to it (devices.json).
 Prints the URLs and credentials to use. Ctrl-C stops everything.
 
 Options:
@@ -160,7 +161,10 @@ export async function main(argv = process.argv.slice(2)) {
 
     const dir = dashboardDir();
     if (dir !== null) {
-      web = await withFallback(opts.http, DEFAULTS.http, (p) => serveStatic(dir, { host: opts.host, port: p }), notes, 'dashboard');
+      // The dashboard names gateways by device_number: it reads the map from
+      // here (the link says where), so the link stays short for any fleet.
+      const map = { type: 'application/json', body: JSON.stringify(Object.fromEntries(devices.map((d) => [d.device_id, d.device_number]))) };
+      web = await withFallback(opts.http, DEFAULTS.http, (p) => serveStatic(dir, { host: opts.host, port: p, files: { '/devices.json': map } }), notes, 'dashboard');
     } else {
       notes.push('the dashboard is not built (npm run build in a clone builds it); broker and gateways run without it');
     }
@@ -187,12 +191,11 @@ export async function main(argv = process.argv.slice(2)) {
           url: broker.urls.ws,
           username: 'root',
           password: opts.rootPassword,
-          clientId: `dashboard-${randomBytes(3).toString('hex')}`,
           version: '4',
           ...(broker.urls.api ? { api: broker.urls.api } : {}),
-          // The envelope names a sender by device_id; downlinks need its device_number.
-          // (A link for a big fleet would be too long: those gateways show by device_id.)
-          ...(devices.length <= 200 ? { devices: devices.map((d) => `${d.device_id}=${d.device_number}`).join(',') } : {}),
+          // The envelope names a sender by device_id; downlinks need its
+          // device_number: the map is a file next to the dashboard.
+          map: 'devices.json',
         })}`;
   out('');
   out('tpgate demo is running');

@@ -44,15 +44,23 @@ export function resolveInside(root, urlPath) {
 }
 
 /**
- * Serves `root` on host:port (0 = a free port).
+ * Serves `root` on host:port (0 = a free port), and `files` ({'/path': {type, body}}:
+ * generated files, such as the demo's devices.json) before it.
  * @returns {Promise<{port: number, url: string, close(): Promise<void>}>}
  */
-export async function serveStatic(root, { host = '127.0.0.1', port = 0 } = {}) {
+export async function serveStatic(root, { host = '127.0.0.1', port = 0, files = {} } = {}) {
   const base = path.resolve(root);
   const policy = policyOf(await readFile(path.join(base, 'index.html'), 'utf8').catch(() => ''));
   const server = http.createServer(async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const generated = Object.hasOwn(files, (req.url ?? '/').split('?')[0]) ? files[(req.url ?? '/').split('?')[0]] : null;
+    if (generated) {
+      const body = Buffer.from(generated.body);
+      res.writeHead(200, { 'content-type': generated.type, 'content-length': body.length, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     let file = resolveInside(base, req.url ?? '/');

@@ -1,7 +1,10 @@
 // The connection panel: the form, profiles in localStorage, and query
-// parameters (?url=&username=&password=&clientId=&version=&acks=&gateway=&devices=&api=)
-// that prefill the form and connect at once.
-import type { ConnectOptions } from '../protocol';
+// parameters (?url=&username=&password=&clientId=&version=&acks=&gateway=&devices=&map=&api=)
+// that prefill the form and connect at once (`map`: the URL of a device map
+// file, fetched first). Once connected the form folds into a line of the
+// header (broker, user, version) that unfolds it on demand.
+import type { ConnectOptions, ConnectionState } from '../protocol';
+import { deviceMapText, parseDeviceMap } from './devicemap';
 import { $, h } from './dom';
 
 type AckTopics = 'spec' | 'backend' | 'both';
@@ -71,7 +74,14 @@ export function parseDeviceNumbers(text: string): Record<string, string> | { err
 }
 
 export class ConnectionPanel {
+  private folded = false;
+  /** Fold once per connect: a user who unfolds it while connected keeps it open across reconnects. */
+  private foldOnConnect = false;
+  private connectedWith: Profile | null = null;
+
   constructor(private readonly onConnect: (o: ConnectOptions, api: string) => void, private readonly onDisconnect: () => void) {
+    $('conn-summary').addEventListener('click', () => (this.folded ? this.unfold(true) : this.fold()));
+    $<HTMLInputElement>('conn-map-file').addEventListener('change', (e) => void this.loadMapFile(e.target as HTMLInputElement));
     $<HTMLFormElement>('conn-form').addEventListener('submit', (e) => {
       e.preventDefault();
       this.connect();
@@ -90,10 +100,47 @@ export class ConnectionPanel {
     this.renderProfiles();
   }
 
+  /** Reads a device map file into the Device numbers field (kept with the profile). */
+  private async loadMapFile(el: HTMLInputElement): Promise<void> {
+    const file = el.files?.[0];
+    if (!file) return;
+    const map = parseDeviceMap(await file.text(), file.name);
+    el.value = '';
+    if ('error' in map) {
+      this.error(String(map.error));
+      return;
+    }
+    $<HTMLTextAreaElement>(fields.devices).value = deviceMapText(map);
+    this.error('');
+    $('conn-map-status').textContent = `${Object.keys(map).length.toLocaleString('en')} device numbers from ${file.name}; they are saved with the profile and apply on the next connect.`;
+  }
+
+  /** Fetches the device map at `url` (relative to the page) into the Device numbers field. */
+  private async loadMapUrl(url: string): Promise<void> {
+    let text: string;
+    const where = new URL(url, location.href).href;
+    try {
+      const res = await fetch(where, { headers: { accept: 'application/json, text/csv' } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      text = await res.text();
+    } catch (err) {
+      this.error(`Cannot read the device map ${where}: ${(err as Error).message}; gateways show by device_id.`);
+      return;
+    }
+    const map = parseDeviceMap(text, new URL(where).pathname.split('/').pop() || where);
+    if ('error' in map) {
+      this.error(`${String(map.error)}; gateways show by device_id.`);
+      return;
+    }
+    $<HTMLTextAreaElement>(fields.devices).value = deviceMapText(map);
+    $('conn-map-status').textContent = `${Object.keys(map).length.toLocaleString('en')} device numbers from ${where}`;
+  }
+
   /** Prefills from the query string (and connects) or from the last connection. Returns whether it connects. */
   start(): boolean {
     const q = new URLSearchParams(location.search);
     if (q.has('url')) {
+      const map = q.get('map');
       const last = this.read();
       this.write({
         url: q.get('url') ?? '',
@@ -106,7 +153,8 @@ export class ConnectionPanel {
         devices: q.get('devices') ?? '',
         api: q.get('api') ?? '',
       });
-      this.connect();
+      if (map) void this.loadMapUrl(map).then(() => this.connect());
+      else this.connect();
       return true;
     }
     const last = readStore<Profile | null>(LAST_KEY, null);
@@ -168,6 +216,8 @@ export class ConnectionPanel {
     this.error('');
     const { password: _password, ...withoutPassword } = p;
     writeStore(LAST_KEY, withoutPassword);
+    this.connectedWith = p;
+    this.foldOnConnect = true;
     const options: ConnectOptions = { url: p.url, protocolVersion: p.version === '5' ? 5 : 4, ackTopics: p.acks ?? 'spec' };
     if (p.username) options.username = p.username;
     if (p.password) options.password = p.password;
@@ -175,6 +225,40 @@ export class ConnectionPanel {
     if (p.gateway) options.defaultGateway = p.gateway;
     if (Object.keys(devices).length) options.deviceNumbers = devices as Record<string, string>;
     this.onConnect(options, p.api ?? '');
+  }
+
+  /** The connection's state: folds the form on connect, unfolds it when the connection fails or ends. */
+  setState(state: ConnectionState): void {
+    if (state === 'connected' && this.foldOnConnect) {
+      this.foldOnConnect = false;
+      this.fold();
+    } else if (state === 'error' || state === 'closed' || state === 'idle') {
+      this.foldOnConnect = false;
+      this.unfold(false);
+    }
+    const p = this.connectedWith;
+    const summary = $('conn-summary');
+    summary.hidden = p === null || state === 'idle';
+    if (p) {
+      const text = `${p.url} · ${p.username || 'anonymous'} · MQTT ${p.version === '5' ? '5.0' : '3.1.1'}`;
+      const label = $('conn-summary-text');
+      if (label.textContent !== text) label.textContent = text;
+    }
+  }
+
+  fold(): void {
+    this.folded = true;
+    $('conn-panel').hidden = true;
+    $('conn-summary').setAttribute('aria-expanded', 'false');
+  }
+
+  unfold(focus: boolean): void {
+    this.folded = false;
+    const panel = $<HTMLDetailsElement>('conn-panel');
+    panel.hidden = false;
+    panel.open = true;
+    $('conn-summary').setAttribute('aria-expanded', 'true');
+    if (focus) $('conn-url').focus();
   }
 
   private profiles(): Record<string, Profile> {

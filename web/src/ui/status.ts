@@ -1,18 +1,14 @@
 // Online status of a tree node: the broker's devices/status word for the
 // top-level gateway when the broker sends it (the dev broker and ThingsPanel
 // do), else "last seen": a node heard from within STALE_MS is online.
-import { nodeId, type NodeInfo } from '../protocol';
+import { gatewayStatus, nodeId, type NodeInfo, type Status } from '../protocol';
 
-export const STALE_MS = 30_000;
-
-export type Status = 'online' | 'offline' | 'stale' | 'unknown';
+export { STALE_MS, type Status } from '../protocol';
 
 export function statusOf(info: NodeInfo, infos: Map<string, NodeInfo>, now: number): Status {
   const top = info.kind === 'gateway' ? info : infos.get(nodeId({ gateway: info.gateway, kind: 'gateway', path: [] }));
   if (top?.status === false) return 'offline';
-  if (info.kind === 'gateway' && info.status === true) return 'online';
-  if (info.lastSeen === 0) return 'unknown';
-  return now - info.lastSeen < STALE_MS ? 'online' : 'stale';
+  return gatewayStatus(info.kind === 'gateway' ? info.status : null, info.lastSeen, now);
 }
 
 export function statusLabel(s: Status): string {

@@ -1,5 +1,6 @@
 // The raw traffic view: the newest messages first, a topic filter, pause, and
-// the NDJSON export (the worker writes it from its ring of raw messages).
+// the NDJSON export (the worker writes it from its ring of raw messages). A
+// row (its time, a button) opens the message in the inspector.
 import type { TrafficRow } from '../protocol';
 import { $, fill, h, timeText } from './dom';
 
@@ -16,7 +17,12 @@ export class TrafficView {
     private readonly onSettings: (filter: string, paused: boolean) => void,
     private readonly onExport: (filter: string) => void,
     private readonly changed: () => void,
+    private readonly onInspect: (seq: number) => void,
   ) {
+    $('traffic').addEventListener('click', (e) => {
+      const row = (e.target as Element).closest<HTMLElement>('tr[data-seq]');
+      if (row) this.onInspect(Number(row.dataset.seq));
+    });
     const filter = $<HTMLInputElement>('traffic-filter');
     let timer = 0;
     filter.addEventListener('input', () => {
@@ -74,9 +80,10 @@ export class TrafficView {
       ...this.rows.map((r) =>
         h(
           'tr',
-          { class: r.direction },
-          h('td', {}, timeText(r.ts)),
+          { class: r.direction, 'data-seq': r.seq },
+          h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `Inspect the message of ${timeText(r.ts)} on ${r.topic}` }, timeText(r.ts))),
           h('td', {}, r.direction === 'in' ? '↓ in' : '↑ out'),
+          h('td', { class: 'num' }, `${r.qos}${r.retain ? ' R' : ''}`),
           h('td', { class: 'topic' }, r.topic),
           h('td', {}, r.device),
           h('td', { class: 'num' }, r.size),

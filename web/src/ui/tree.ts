@@ -1,7 +1,8 @@
 // The gateway / device tree: a virtualised, keyboard-navigable ARIA tree.
 // Only the rows inside the scroll viewport exist in the DOM, so a fleet of
-// thousands of devices costs no more to draw than a dozen.
-import type { NodeInfo } from '../protocol';
+// thousands of devices costs no more to draw than a dozen. Names sort
+// naturally (gw-2 before gw-10).
+import { naturalKey, type NodeInfo } from '../protocol';
 import { agoText, h } from './dom';
 import { statusLabel, statusOf } from './status';
 
@@ -25,6 +26,9 @@ export class Tree {
   private children = new Map<string, string[]>(); // parent id ('' = roots) -> child ids, sorted
   private unsorted = new Set<string>();
   private expanded = new Set<string>();
+  private keys = new Map<string, string>();
+  /** What new nodes do: 'auto' (below AUTO_EXPAND_GATEWAYS_BELOW gateways, open), or what Expand all / Collapse all said last. */
+  private autoExpand: 'auto' | 'all' | 'none' = 'auto';
   private rows: Row[] = [];
   private rowIndex = new Map<string, number>();
   private structureDirty = true;
@@ -65,6 +69,8 @@ export class Tree {
       this.infos.clear();
       this.children.clear();
       this.expanded.clear();
+      this.keys.clear();
+      this.autoExpand = 'auto';
       this.active = null;
       this.selected = null;
       this.structureDirty = true;
@@ -74,12 +80,16 @@ export class Tree {
       const isNew = !this.infos.has(info.id);
       this.infos.set(info.id, info);
       if (!isNew) continue;
+      this.keys.set(info.id, naturalKey(info.name));
       const parent = info.parent ?? '';
       let list = this.children.get(parent);
       if (!list) this.children.set(parent, (list = []));
       list.push(info.id);
       this.unsorted.add(parent);
-      if (info.kind !== 'gateway' || (this.children.get('')?.length ?? 0) <= AUTO_EXPAND_GATEWAYS_BELOW) this.expanded.add(info.id);
+      const open =
+        this.autoExpand === 'all' ||
+        (this.autoExpand === 'auto' && (info.kind !== 'gateway' || (this.children.get('')?.length ?? 0) <= AUTO_EXPAND_GATEWAYS_BELOW));
+      if (open) this.expanded.add(info.id);
       this.structureDirty = true;
     }
   }
@@ -101,7 +111,9 @@ export class Tree {
       this.children.get(parent)?.sort((a, b) => {
         const x = this.infos.get(a)!;
         const y = this.infos.get(b)!;
-        return kindOrder[x.kind] - kindOrder[y.kind] || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
+        const kx = this.keys.get(a)!;
+        const ky = this.keys.get(b)!;
+        return kindOrder[x.kind] - kindOrder[y.kind] || (kx < ky ? -1 : kx > ky ? 1 : a < b ? -1 : a > b ? 1 : 0);
       });
     }
     this.unsorted.clear();
@@ -140,6 +152,29 @@ export class Tree {
     if (open === undefined ? isOpen : !open) this.expanded.delete(id);
     else this.expanded.add(id);
     this.structureDirty = true;
+    this.changed();
+  }
+
+  /** Opens every node (and those that come later), or closes them all. */
+  setAllExpanded(open: boolean): void {
+    this.autoExpand = open ? 'all' : 'none';
+    this.expanded.clear();
+    if (open) for (const [parent, list] of this.children) if (parent !== '' && list.length > 0) this.expanded.add(parent);
+    this.structureDirty = true;
+    this.changed();
+  }
+
+  /** Opens the node's ancestors and scrolls it into view. */
+  reveal(id: string): void {
+    for (let p = this.infos.get(id)?.parent ?? null; p !== null; p = this.infos.get(p)?.parent ?? null) this.expanded.add(p);
+    this.flatten();
+    const i = this.rowIndex.get(id);
+    if (i !== undefined) {
+      this.active = id;
+      const top = i * ROW_HEIGHT;
+      const c = this.container;
+      if (top < c.scrollTop || top + ROW_HEIGHT > c.scrollTop + c.clientHeight) c.scrollTop = Math.max(0, top - c.clientHeight / 2);
+    }
     this.changed();
   }
 
