@@ -144,6 +144,14 @@ const STAGES = {
     // Side by side with MQTT.js and mqtt-packet; reports ratios, fails on no goal.
     commands: () => [cmd(process.execPath, 'bench/run.mjs', ...process.argv.slice(3))],
   },
+  // The dashboard's overview under a big fleet (tests/e2e/dashboard-load.test.js
+  // with 10,000 gateways for 60 s; TPGATE_LOAD_* override, as there).
+  'load:dashboard': {
+    name: 'load:dashboard',
+    needs: ['build:wasm', 'build:web'],
+    interactive: true,
+    commands: () => [cmd(process.execPath, 'scripts/load-dashboard.mjs')],
+  },
   // The demo runs until Ctrl-C, in the foreground: its output and the
   // terminal go straight to it, and this runner waits for it to stop.
   demo: {
@@ -163,6 +171,7 @@ const TASKS = {
   build: ['bootstrap', 'build:native', 'build:wasm', 'build:web'],
   start: ['bootstrap', 'build:wasm', 'build:web', 'demo'],
   bench: ['bootstrap', 'build:wasm', 'bench'],
+  'load:dashboard': ['bootstrap', 'build:wasm', 'build:web', 'load:dashboard'],
 };
 
 // --- helpers --------------------------------------------------------------------

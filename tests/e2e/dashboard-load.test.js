@@ -1,38 +1,61 @@
-// The dashboard under load (docs/dashboard.md). An emulator fleet (the
-// default scenario's multi-level gateway, 250 of them) behind the dev broker
-// (ThingsPanel mode: envelope, status, root; its own WebSocket listener)
-// pushes 5,000 telemetry messages/s for
-// 30 s at a dashboard connected through query parameters, with sensor_101 of
-// one gateway shown (its charts drawing). The page must stay responsive (no
-// long task over 250 ms after the first second, tasks over 100 ms under 2% of
-// the run, from PerformanceObserver('longtask')), keep up (the worker counts every
-// message) and keep its memory bounded (JS heaps and array buffers of the
-// page and of its platform worker, after a GC, level once the rings are full).
+// The dashboard under load (docs/dashboard.md#load). Two runs, each with the
+// dev broker (ThingsPanel mode: envelope, status, root; its own WebSocket
+// listener, which the dashboard connects to) in a process of its own and the
+// emulator's default scenario (the seed multi-level gateway) in others:
 //
-// TPGATE_LOAD_RATE, TPGATE_LOAD_SECONDS and TPGATE_LOAD_GATEWAYS change the
-// load (defaults 5000, 30, 250); TPGATE_LOAD_SOURCE=gateways uses gateways
-// driven by connectGateway instead of the emulator; TPGATE_LOAD_QOS the
-// fleet's QoS (default 0); TPGATE_LOAD_MIN_RATIO the share of the rate the
+//  - device view: 250 gateways push 5,000 telemetry messages/s for 30 s at a
+//    dashboard showing sensor_101 of one gateway (its charts drawing);
+//  - overview: 2,000 gateways at one message a second each for 20 s, the
+//    overview open and its gateway table scrolled to a new place every
+//    second (`npm run load:dashboard`: 10,000 gateways for 60 s, the
+//    emulator sharded over two processes).
+//
+// Each run: the page must stay responsive (PerformanceObserver('longtask')),
+// keep up (the worker counts every message; in the overview, the counts
+// equal the fleet's and the messages counted are within a second's worth of
+// those published) and keep its memory bounded (JS heaps and array buffers
+// of page and worker, after a GC, level once the rings are full).
+//
+// TPGATE_LOAD_VIEW=device|overview runs one of them, with TPGATE_LOAD_RATE,
+// TPGATE_LOAD_SECONDS, TPGATE_LOAD_GATEWAYS and TPGATE_LOAD_SHARDS (emulator
+// processes) instead of its defaults; TPGATE_LOAD_SOURCE=gateways uses
+// gateways driven by connectGateway instead of the emulator; TPGATE_LOAD_QOS
+// the fleet's QoS (default 0); TPGATE_LOAD_MIN_RATIO the share of the rate the
 // fleet must reach for the run to count (default 0.8).
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { assertNoPageProblems, launchChromium, startAll } from './helpers/chromium.js';
-import { dashboardUrl, openDashboard, startDashboardServer } from './helpers/dashboard.js';
+import { DASHBOARD_DIST, dashboardUrl, ensureDashboardBuilt, openDashboard } from './helpers/dashboard.js';
+import { startStaticServer } from './helpers/static-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const RATE = Number(process.env.TPGATE_LOAD_RATE ?? 5000);
-const SECONDS = Number(process.env.TPGATE_LOAD_SECONDS ?? 30);
-const GATEWAYS = Number(process.env.TPGATE_LOAD_GATEWAYS ?? 250);
+const env = (name) => (process.env[name] === undefined ? undefined : Number(process.env[name]));
+const ONLY = process.env.TPGATE_LOAD_VIEW;
+const RUNS = [
+  { view: 'device', gateways: 250, rate: 5000, seconds: 30, shards: 1 },
+  { view: 'overview', gateways: 2000, rate: 2000, seconds: 20, shards: 1 },
+]
+  .filter((r) => ONLY === undefined || r.view === ONLY)
+  .map((r) => ({
+    ...r,
+    gateways: env('TPGATE_LOAD_GATEWAYS') ?? r.gateways,
+    rate: env('TPGATE_LOAD_RATE') ?? r.rate,
+    seconds: env('TPGATE_LOAD_SECONDS') ?? r.seconds,
+    shards: env('TPGATE_LOAD_SHARDS') ?? r.shards,
+  }));
+if (ONLY !== undefined && RUNS.length === 0) throw new Error(`TPGATE_LOAD_VIEW must be device or overview, got '${ONLY}'`);
 const MIN_RATIO = Number(process.env.TPGATE_LOAD_MIN_RATIO ?? 0.8);
 const ROOT_PASSWORD = 'load-root';
 
 let brokerProcess;
-let fleet;
 let server;
 let browser;
+let mapDir;
 
 function fleetProcess() {
   const child = fork(path.join(here, 'helpers', 'load-fleet.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -73,17 +96,42 @@ function fleetProcess() {
 
 before(async () => {
   brokerProcess = fleetProcess();
-  fleet = fleetProcess();
+  // The fleet's device map is a file next to the page (as tpgate demo serves it).
+  mapDir = await mkdtemp(path.join(os.tmpdir(), 'tpgate-load-'));
   await startAll([
-    startDashboardServer().then((s) => (server = s)),
+    ensureDashboardBuilt().then(() => startStaticServer({ '/fleet/': mapDir, '/': DASHBOARD_DIST })).then((s) => (server = s)),
     launchChromium().then((b) => (browser = b)),
   ]);
 });
 
 after(async () => {
-  await Promise.allSettled([fleet?.exit(), browser?.close(), server?.stop()]);
+  await Promise.allSettled([browser?.close(), server?.stop()]);
   await brokerProcess?.exit();
+  if (mapDir) await rm(mapDir, { recursive: true, force: true });
 });
+
+/** `shards` fleet processes, each with its slice of the devices and of the rate; they answer as one. */
+async function startFleets(shards, ready, rate) {
+  const fleets = Array.from({ length: shards }, () => fleetProcess());
+  const per = Math.ceil(ready.devices.length / shards);
+  const infos = await Promise.all(fleets.map((f, i) => {
+    const devices = ready.devices.slice(i * per, (i + 1) * per);
+    return f.fleet({ tcpUrl: ready.tcpUrl, devices, rate: (rate * devices.length) / ready.devices.length, source: process.env.TPGATE_LOAD_SOURCE });
+  }));
+  const sum = (list, key) => list.reduce((n, x) => n + x[key], 0);
+  return {
+    source: shards === 1 ? infos[0].source : `${shards} processes: ${infos.map((x) => x.source).join('; ')}`,
+    mark: async () => {
+      const marks = await Promise.all(fleets.map((f) => f.mark()));
+      return { published: sum(marks, 'published'), errors: sum(marks, 'errors'), at: Date.now() };
+    },
+    stop: async () => {
+      const stops = await Promise.all(fleets.map((f) => f.stopFleet()));
+      return { published: sum(stops, 'published'), errors: sum(stops, 'errors') };
+    },
+    exit: () => Promise.allSettled(fleets.map((f) => f.exit())),
+  };
+}
 
 /**
  * JS heap of the page and of its dedicated worker (after a forced GC), via
@@ -137,36 +185,68 @@ async function heapProbe(page) {
 
 const MB = (n) => (n === null ? 'n/a' : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
-test(`${RATE} messages/s for ${SECONDS} s: responsive (long tasks rare and short), memory bounded`, { timeout: (SECONDS + 120) * 1000 }, async (t) => {
+for (const run of RUNS) {
+  const { view, gateways: GATEWAYS, rate: RATE, seconds: SECONDS, shards: SHARDS } = run;
+  const title = view === 'device'
+    ? `device view: ${RATE} messages/s from ${GATEWAYS} gateways for ${SECONDS} s: responsive (long tasks rare and short), memory bounded`
+    : `overview: ${GATEWAYS} gateways at ${RATE / GATEWAYS} message/s each for ${SECONDS} s, the table scrolled: responsive, counts right, memory bounded`;
+  test(title, { timeout: (SECONDS + 180) * 1000 }, (t) => loadRun(t, run));
+}
+
+async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECONDS, shards: SHARDS }) {
   const ready = await brokerProcess.start({ gateways: GATEWAYS, rootPassword: ROOT_PASSWORD });
-  const devices = ready.devices.map((d) => `${d.device_id}=${d.device_number}`).join(',');
+  const mapFile = `devices-${GATEWAYS}.json`;
+  await writeFile(path.join(mapDir, mapFile), JSON.stringify(Object.fromEntries(ready.devices.map((d) => [d.device_id, d.device_number]))));
   const page = await openDashboard(browser, dashboardUrl(server.origin, {
-    url: ready.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: 'dashboard-load', version: 4, devices,
+    url: ready.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: `dashboard-load-${view}`, version: 4, map: `fleet/${mapFile}`,
   }));
   t.after(() => page.close());
   await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
   const probe = await heapProbe(page);
-  const fleetInfo = await fleet.fleet({ tcpUrl: ready.tcpUrl, devices: ready.devices, rate: RATE, source: process.env.TPGATE_LOAD_SOURCE });
-  // sensor_101 of one gateway is shown, with its charts, the whole run (the heaviest view).
-  // A fleet this size starts with its gateways closed: the filter finds the device.
-  await page.fill('#tree-filter', 'sensor_101');
-  await page.locator('#tree [role=treeitem]', { hasText: 'sensor_101' }).first().click({ timeout: 15_000 });
-  await page.locator('#charts figure').first().waitFor({ timeout: 10_000 });
+  const fleet = await startFleets(SHARDS, ready, RATE);
+  t.after(() => fleet.exit());
+  const kpi = async (name) => Number(await page.getAttribute(`#kpi-${name}`, 'data-value'));
+  if (view === 'device') {
+    // sensor_101 of one gateway is shown, with its charts, the whole run (the heaviest view).
+    // A fleet this size starts with its gateways closed: the filter finds the device.
+    await page.fill('#tree-filter', 'sensor_101');
+    await page.locator('#tree [role=treeitem]', { hasText: 'sensor_101' }).first().click({ timeout: 15_000 });
+    await page.locator('#charts figure').first().waitFor({ timeout: 10_000 });
+  } else {
+    // Every gateway has reported (telemetry once a second) before the clock starts.
+    await page.waitForFunction((n) => document.getElementById('kpi-gateways')?.dataset.value === String(n), GATEWAYS, { timeout: 60_000 });
+  }
   const base = await probe.sample({ gcPage: true });
 
   const t0 = await page.evaluate(() => performance.now());
   const first = await fleet.mark();
   const samples = [];
-  for (let s = 5; s <= SECONDS; s += 5) {
+  const countsWrong = [];
+  const scrolls = [];
+  for (let s = 1; s <= SECONDS; s++) {
     await page.waitForTimeout(Math.max(0, t0 + s * 1000 - (await page.evaluate(() => performance.now()))));
+    if (view === 'overview') {
+      // Scroll the table somewhere new; the rows there must be drawn within a second.
+      const index = Math.floor(((s * 7919) % GATEWAYS) / 1) % Math.max(1, GATEWAYS - 40);
+      const asked = Date.now();
+      await page.evaluate((top) => (document.getElementById('gw-scroll').scrollTop = top), index * 28);
+      const drawn = await page.waitForFunction((i) => document.querySelector(`#gw-spacer .gw-row[data-index="${i}"][data-gateway]`) !== null, index, { timeout: 5000 })
+        .then(() => Date.now() - asked, () => null);
+      scrolls.push(drawn);
+      // The counts, against the fleet's: every gateway, all online.
+      const shown = { gateways: await kpi('gateways'), online: await kpi('online'), offline: await kpi('offline') };
+      if (s > 3 && (shown.gateways !== GATEWAYS || shown.online !== GATEWAYS || shown.offline !== 0)) countsWrong.push({ s, ...shown });
+    }
+    if (s % 5 !== 0) continue;
+    const mark = await fleet.mark();
     const heap = await probe.sample();
     const received = Number(await page.getAttribute('#stats', 'data-received'));
     const rate = Number(await page.getAttribute('#stats', 'data-rate'));
-    samples.push({ s, ...heap, received, rate });
+    samples.push({ s, ...heap, received, rate, published: mark.published });
   }
   const last = await fleet.mark();
   const longTasks = await page.evaluate(() => window.__longTasks);
-  const stopped = await fleet.stopFleet();
+  const stopped = await fleet.stop();
   // Let the worker drain what is in flight: it must count every uplink (and the status words).
   const doneAt = Date.now();
   const expected = stopped.published + GATEWAYS;
@@ -179,13 +259,17 @@ test(`${RATE} messages/s for ${SECONDS} s: responsive (long tasks rare and short
   const sent = last.published - first.published;
   const seconds = (last.at - first.at) / 1000;
   const rateSeen = samples.map((x) => x.rate);
+  const drawnMs = scrolls.filter((x) => x !== null).sort((a, b) => a - b);
 
   const report = [
-    `load: ${sent} messages in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s) from ${fleetInfo.source}`,
+    `load (${view}): ${sent} messages in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s) from ${fleet.source}`,
     `the dashboard counted ${received} of ${expected} uplinks and status words (${drainMs} ms to drain after the fleet stopped); its msg/s every 5 s: ${rateSeen.join(', ')}`,
     `long tasks (over 50 ms) after the first second: ${late.length}${late.length ? ` at ${late.map((l) => `+${((l.start - t0) / 1000).toFixed(1)} s: ${l.duration.toFixed(0)} ms`).join(', ')}` : ''}; before: ${early.length}`,
+    ...(view === 'overview'
+      ? [`table scrolled ${scrolls.length} times: rows drawn in ${drawnMs.length ? `${drawnMs[0]}..${drawnMs[drawnMs.length - 1]} ms (median ${drawnMs[drawnMs.length >> 1]} ms)` : 'never'}${scrolls.includes(null) ? `, ${scrolls.filter((x) => x === null).length} not within 5 s` : ''}; counts off the fleet's at ${countsWrong.length} of ${Math.max(0, SECONDS - 3)} checks`]
+      : []),
     `  before the load (after GC): page heap ${MB(base.page)}, worker heap ${MB(base.worker)}`,
-    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (after GC), received ${x.received}, ${x.rate} msg/s`),
+    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (after GC), received ${x.received} (fleet published ${x.published - first.published} since t=0), ${x.rate} msg/s`),
     `  end (after GC): page heap ${MB(end.page)}, worker heap ${MB(end.worker)}`,
   ].join('\n');
   t.diagnostic(report);
@@ -205,6 +289,15 @@ test(`${RATE} messages/s for ${SECONDS} s: responsive (long tasks rare and short
   const slow = late.filter((l) => l.duration > 100);
   const slowMs = slow.reduce((sum, l) => sum + l.duration, 0);
   assert.ok(slowMs < SECONDS * 1000 * 0.02, `long tasks over 100 ms took ${slowMs.toFixed(0)} ms of ${SECONDS} s: ${JSON.stringify(slow)}`);
+  if (view === 'overview') {
+    assert.deepEqual(countsWrong, [], 'the overview counts every gateway, all online');
+    assert.deepEqual(scrolls.filter((x) => x === null), [], 'every scroll drew its rows');
+    // Within a second: what the page counted trails what the fleet published by less than a second's worth.
+    for (const x of samples) {
+      const behind = x.published + GATEWAYS - x.received;
+      assert.ok(behind <= RATE * 1.0 + 200, `at t=${x.s} s the dashboard was ${behind} messages (${(behind / RATE).toFixed(1)} s) behind the fleet`);
+    }
+  }
   // Bounded: the rings fill within seconds; from then on the heaps stay level.
   const settled = samples.find((x) => x.s >= 10) ?? samples[0];
   assert.ok(end.page < base.page + 16 * 2 ** 20, `page heap grew from ${MB(base.page)} to ${MB(end.page)}`);
@@ -215,4 +308,4 @@ test(`${RATE} messages/s for ${SECONDS} s: responsive (long tasks rare and short
   assert.ok(probe.workers().length === 1, `the platform worker was seen by the heap probe: ${probe.workers().join(', ')}`);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   assertNoPageProblems(page);
-});
+}

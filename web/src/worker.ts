@@ -33,7 +33,7 @@ import {
   type ToWorker,
   type TrafficRow,
 } from './protocol';
-import { PointRing, Ring } from './ring';
+import { PointBudget, PointRing, Ring } from './ring';
 import { describe, envelopeOf, fromBase64, ndjsonLine, previewText, topicMatcher, type RawMessage } from './traffic';
 
 // Memory bounds: everything the worker keeps grows to these and no further
@@ -42,6 +42,8 @@ export const LIMITS = {
   rawMessages: 10_000,
   eventsPerDevice: 200,
   pointsPerKey: 600,
+  /** Points of all series together (16 bytes each): a big fleet keeps fewer per key. */
+  pointsTotal: 2_000_000,
   seriesKeysPerDevice: 16,
   keysPerDevice: 256,
   trafficRowsPerBatch: 100,
@@ -97,6 +99,7 @@ let resetTree = true;
 let selected: string | null = null;
 let detailDirty = false;
 const raw = new Ring<RawMessage>(LIMITS.rawMessages);
+const pointBudget = new PointBudget(LIMITS.pointsTotal);
 let seq = 0;
 let trafficCursor = 0;
 let trafficFilter = topicMatcher('');
@@ -136,6 +139,7 @@ function resetModel(): void {
   selected = null;
   detailDirty = false;
   raw.clear();
+  pointBudget.reset();
   seq = 0;
   trafficCursor = 0;
   stats = { received: 0, sent: 0, errors: 0, requests: 0, failedRequests: 0 };
@@ -218,7 +222,7 @@ function putValues(node: DevNode, into: Map<string, { value: unknown; ts: number
     let points = node.series.get(key);
     if (!points) {
       if (node.series.size >= LIMITS.seriesKeysPerDevice) continue;
-      points = new PointRing(LIMITS.pointsPerKey);
+      points = new PointRing(LIMITS.pointsPerKey, pointBudget);
       node.series.set(key, points);
     }
     points.push(ts / 1000, value);
