@@ -31,7 +31,7 @@ const tree = new Tree($('tree'), $('tree-spacer'), (id) => {
   device.select(tree.infos.get(id) ?? null);
   toWorker({ type: 'select', id });
   showTab('device');
-}, schedule);
+}, schedule, (ids) => toWorker({ type: 'treeView', ids }));
 
 const device = new DevicePanel((kind: RequestKind, body) => {
   const node = device.current;

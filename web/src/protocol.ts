@@ -271,7 +271,9 @@ export type ToWorker =
   | { type: 'scriptsApply'; id: number; configurations: ScriptConfiguration[] }
   | { type: 'overview'; view: OverviewView }
   /** A raw message by its seq, or the last telemetry message of a node. */
-  | { type: 'inspect'; id: number; seq?: number; node?: string };
+  | { type: 'inspect'; id: number; seq?: number; node?: string }
+  /** The tree rows the page shows (and the selected node): the rows it is sent as they change. */
+  | { type: 'treeView'; ids: string[] };
 
 export interface RequestResultMessage {
   type: 'result';
@@ -289,7 +291,10 @@ export interface RequestResultMessage {
 
 export interface Batch {
   type: 'batch';
-  /** Tree rows that changed since the last batch (all of them after a reset). */
+  /**
+   * Tree rows that changed since the last batch (all of them after a reset): new rows and status
+   * changes always, other changes only for the rows the page shows (its last treeView).
+   */
   nodes: NodeInfo[];
   reset: boolean;
   /** The selected device, when it changed. */

@@ -94,7 +94,14 @@ interface DevNode {
 // --- the model --------------------------------------------------------------------
 
 const nodes = new Map<string, DevNode>();
+// Tree rows that changed since the last batch. The page is sent those it must
+// know at once (new ones, a gateway's status word) and, of the rest, only the
+// rows it shows (`watched`: the tree's rows in view and the selected node);
+// a row that comes into view is sent then. A busy fleet of 10,000 gateways
+// changes 50,000 rows a second; the page draws a few dozen.
 const changed = new Set<string>();
+const urgent = new Set<string>();
+let watched = new Set<string>();
 let resetTree = true;
 let selected: string | null = null;
 let detailDirty = false;
@@ -135,6 +142,7 @@ let options: ConnectOptions | null = null;
 function resetModel(): void {
   nodes.clear();
   changed.clear();
+  urgent.clear();
   resetTree = true;
   selected = null;
   detailDirty = false;
@@ -182,6 +190,7 @@ function ensure(ref: NodeRef, parent: string | null): DevNode {
     }
     nodes.set(id, node);
     changed.add(id);
+    urgent.add(id);
   }
   return node;
 }
@@ -350,6 +359,7 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     node.info.status = e.online;
     if (e.online) node.info.lastSeen = Date.now();
     changed.add(node.info.id);
+    urgent.add(node.info.id);
   });
   client.on('error', (err) => {
     if (err.code === 'ERR_SCRIPT') notice(scriptFailureText(err as ScriptError));
@@ -875,13 +885,16 @@ function flush(): void {
     overview,
     type: 'batch',
     reset: resetTree,
-    nodes: resetTree ? [...nodes.values()].map((n) => n.info) : [...changed].map((id) => nodes.get(id)!.info),
+    nodes: resetTree
+      ? [...nodes.values()].map((n) => n.info)
+      : [...changed].filter((id) => urgent.has(id) || watched.has(id)).map((id) => nodes.get(id)!.info),
     traffic,
     stats: statsNow(now),
     notices,
   };
   resetTree = false;
   changed.clear();
+  urgent.clear();
   notices = [];
   const transfer: Transferable[] = [];
   if (detailDirty && selected !== null) {
@@ -956,6 +969,13 @@ scope.onmessage = (event) => {
     case 'inspect':
       inspect(m);
       break;
+    case 'treeView': {
+      // Rows that come into view are sent with the next batch, as they are now.
+      const next = new Set(m.ids);
+      for (const id of next) if (!watched.has(id) && nodes.has(id)) changed.add(id);
+      watched = next;
+      break;
+    }
   }
 };
 

@@ -37,6 +37,7 @@ export class Tree {
   // Under load the rows change every batch (counts, last seen); they are
   // redrawn at most every REDRAW_MS unless the user did something.
   private urgent = true;
+  private viewKey = '';
   private drawnAt = 0;
   active: string | null = null;
   selected: string | null = null;
@@ -46,6 +47,8 @@ export class Tree {
     private readonly spacer: HTMLElement,
     private readonly onSelect: (id: string) => void,
     private readonly onChange: () => void,
+    /** The ids of the rows drawn (and the selected one), when they change. */
+    private readonly onView: (ids: string[]) => void = () => {},
   ) {
     container.addEventListener('keydown', (e) => this.key(e));
     container.addEventListener('scroll', () => this.changed());
@@ -71,6 +74,7 @@ export class Tree {
       this.expanded.clear();
       this.keys.clear();
       this.autoExpand = 'auto';
+      this.viewKey = '';
       this.active = null;
       this.selected = null;
       this.structureDirty = true;
@@ -306,6 +310,13 @@ export class Tree {
     let same = children.length === used.length;
     for (let i = 0; same && i < used.length; i++) same = children[i] === used[i];
     if (!same) this.spacer.replaceChildren(...used);
+    const ids = this.rows.slice(first, last).map((r) => r.id);
+    if (this.selected !== null) ids.push(this.selected);
+    const key = ids.join('\n');
+    if (key !== this.viewKey) {
+      this.viewKey = key;
+      this.onView(ids);
+    }
     if (activeElementId) setAttr(c, 'aria-activedescendant', activeElementId);
     else c.removeAttribute('aria-activedescendant');
   }
