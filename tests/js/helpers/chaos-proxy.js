@@ -52,6 +52,7 @@
 // The decision streams alone, without sockets: chaosSchedule(seed, faults)
 // (see below), for checking determinism.
 import net from 'node:net';
+import { listenLoopback } from './tcp-proxy.js';
 
 const HOST = '127.0.0.1';
 // Past this many bytes queued in one direction (delays, splits, a slow
@@ -247,13 +248,7 @@ export async function startChaosProxy(targetPort, { seed, faults = {}, log = fal
     upstream.on('close', closed(down));
   });
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenLoopback(server);
   const { port } = server.address();
 
   const proxy = {

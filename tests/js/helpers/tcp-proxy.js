@@ -26,6 +26,17 @@ const HOST = '127.0.0.1';
  *   for each packet the broker sends (null drops it); the packet is then
  *   encoded again for the client's protocol version.
  */
+/** Listens on a free loopback port; rejects when it cannot. */
+export function listenLoopback(server) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 export async function startProxy(targetPort, { mqtt } = {}) {
   const pairs = new Set();
   let blocked = false;
@@ -94,13 +105,7 @@ export async function startProxy(targetPort, { mqtt } = {}) {
     });
   });
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenLoopback(server);
   const { port } = server.address();
 
   return {

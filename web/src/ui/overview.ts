@@ -6,7 +6,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { FleetSummary, GatewayRow, OverviewView, RateSeries, SortKey, Status } from '../protocol';
-import { $, agoText, h } from './dom';
+import { $, agoText, h, setAttr, setText } from './dom';
 import { statusLabel } from './status';
 
 export const OVERVIEW_ROW_HEIGHT = 28;
@@ -348,14 +348,4 @@ function setValue(id: string, value: number): void {
   const text = value.toLocaleString('en');
   if (el.textContent !== text) el.textContent = text;
   el.dataset.value = String(value);
-}
-
-function setAttr(el: Element, name: string, value: string | null): void {
-  if (value === null) {
-    if (el.hasAttribute(name)) el.removeAttribute(name);
-  } else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
-}
-
-function setText(el: Element, text: string): void {
-  if (el.textContent !== text) el.textContent = text;
 }

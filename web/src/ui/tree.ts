@@ -3,7 +3,7 @@
 // thousands of devices costs no more to draw than a dozen. Names sort
 // naturally (gw-2 before gw-10).
 import { naturalKey, type NodeInfo } from '../protocol';
-import { agoText, h } from './dom';
+import { agoText, h, setAttr, setText } from './dom';
 import { statusLabel, statusOf } from './status';
 
 export const ROW_HEIGHT = 26;
@@ -324,14 +324,4 @@ export class Tree {
   get rowCount(): number {
     return this.rows.length;
   }
-}
-
-function setAttr(el: Element, name: string, value: string | null): void {
-  if (value === null) {
-    if (el.hasAttribute(name)) el.removeAttribute(name);
-  } else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
-}
-
-function setText(el: Element, text: string): void {
-  if (el.textContent !== text) el.textContent = text;
 }
