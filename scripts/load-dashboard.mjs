@@ -13,7 +13,7 @@ const defaults = {
   TPGATE_LOAD_GATEWAYS: '10000',
   TPGATE_LOAD_RATE: '10000',
   TPGATE_LOAD_SECONDS: '60',
-  TPGATE_LOAD_SHARDS: '2',
+  TPGATE_LOAD_SHARDS: '1',
 };
 const env = { ...defaults, ...process.env };
 const shown = Object.keys(defaults).map((k) => `${k}=${env[k]}`).join(' ');

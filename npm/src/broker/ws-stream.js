@@ -5,7 +5,11 @@
 // topic, payload, ... `ws`'s createWebSocketStream sends each write as its own
 // frame, so one PUBLISH became about five frames, and a browser spends its time
 // on frames, not messages (a dashboard capped at a few thousand messages/s).
-// Here every write of one turn of the event loop goes out as one frame.
+// Here every write of one turn of the event loop goes out as one frame: the
+// frame is sent from setImmediate, after the loop has read every socket that
+// was ready, so a broker fanning 10,000 gateways' messages out to a dashboard
+// sends a few frames per turn rather than one per message (one writev each:
+// the broker's largest cost before).
 //
 // Backpressure both ways: writes complete at once while the socket's buffer is
 // under HIGH_WATER, else when the next frame has been handed to the kernel;
@@ -38,7 +42,7 @@ export class WebSocketByteStream extends Duplex {
   }
 
   _write(chunk, _encoding, callback) {
-    if (this._chunks.push(chunk) === 1) process.nextTick(this._flush);
+    if (this._chunks.push(chunk) === 1) setImmediate(this._flush);
     if (this._ws.bufferedAmount < HIGH_WATER) callback();
     else this._waiting = callback;
   }

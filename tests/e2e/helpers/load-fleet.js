@@ -55,7 +55,7 @@ async function emulatorFleet(rate) {
   let errors = 0;
   emulator.on('error', () => errors++);
   await emulator.start();
-  await emulator.waitConnected(devices.length, { timeout: 30_000 });
+  await emulator.waitConnected(devices.length, { timeout: 90_000 });
   return {
     source: `the emulator (default scenario, ${devices.length} gateways, telemetry every ${(devices.length / rate * 1000).toFixed(0)} ms, QoS ${qos})`,
     published: () => emulator.stats().published,
