@@ -190,21 +190,23 @@ for (const run of RUNS) {
   const title = view === 'device'
     ? `device view: ${RATE} messages/s from ${GATEWAYS} gateways for ${SECONDS} s: responsive (long tasks rare and short), memory bounded`
     : `overview: ${GATEWAYS} gateways at ${RATE / GATEWAYS} message/s each for ${SECONDS} s, the table scrolled: responsive, counts right, memory bounded`;
-  test(title, { timeout: (SECONDS + 180) * 1000 }, (t) => loadRun(t, run));
+  test(title, { timeout: (SECONDS + 300) * 1000 }, (t) => loadRun(t, run));
 }
 
 async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECONDS, shards: SHARDS }) {
   const ready = await brokerProcess.start({ gateways: GATEWAYS, rootPassword: ROOT_PASSWORD });
   const mapFile = `devices-${GATEWAYS}.json`;
   await writeFile(path.join(mapDir, mapFile), JSON.stringify(Object.fromEntries(ready.devices.map((d) => [d.device_id, d.device_number]))));
+  // The fleet connects first: on this 2-core machine the dev broker cannot
+  // take 10,000 connects while it also fans 10,000 messages/s out to a browser.
+  const fleet = await startFleets(SHARDS, ready, RATE);
+  t.after(() => fleet.exit());
   const page = await openDashboard(browser, dashboardUrl(server.origin, {
     url: ready.wsUrl, username: 'root', password: ROOT_PASSWORD, clientId: `dashboard-load-${view}`, version: 4, map: `fleet/${mapFile}`,
   }));
   t.after(() => page.close());
-  await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 15_000 });
+  await page.locator('#conn-state[data-state=connected]').waitFor({ timeout: 30_000 });
   const probe = await heapProbe(page);
-  const fleet = await startFleets(SHARDS, ready, RATE);
-  t.after(() => fleet.exit());
   const kpi = async (name) => Number(await page.getAttribute(`#kpi-${name}`, 'data-value'));
   if (view === 'device') {
     // sensor_101 of one gateway is shown, with its charts, the whole run (the heaviest view).
@@ -220,6 +222,7 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
 
   const t0 = await page.evaluate(() => performance.now());
   const first = await fleet.mark();
+  const receivedBefore = Number(await page.getAttribute('#stats', 'data-received'));
   const samples = [];
   const countsWrong = [];
   const scrolls = [];
@@ -247,12 +250,12 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
   const last = await fleet.mark();
   const longTasks = await page.evaluate(() => window.__longTasks);
   const stopped = await fleet.stop();
-  // Let the worker drain what is in flight: it must count every uplink (and the status words).
+  // Let the worker drain what is in flight: it must count every uplink published since t=0.
   const doneAt = Date.now();
-  const expected = stopped.published + GATEWAYS;
-  await page.waitForFunction((n) => Number(document.getElementById('stats').dataset.received) >= n, expected, { timeout: 30_000 }).catch(() => {});
+  const expected = stopped.published - first.published;
+  await page.waitForFunction((n) => Number(document.getElementById('stats').dataset.received) >= n, receivedBefore + expected, { timeout: 30_000 }).catch(() => {});
   const drainMs = Date.now() - doneAt;
-  const received = Number(await page.getAttribute('#stats', 'data-received'));
+  const received = Number(await page.getAttribute('#stats', 'data-received')) - receivedBefore;
   const late = longTasks.filter((l) => l.start > t0 + 1000);
   const early = longTasks.filter((l) => l.start <= t0 + 1000);
   const end = await probe.sample({ gcPage: true });
@@ -263,13 +266,13 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
 
   const report = [
     `load (${view}): ${sent} messages in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s) from ${fleet.source}`,
-    `the dashboard counted ${received} of ${expected} uplinks and status words (${drainMs} ms to drain after the fleet stopped); its msg/s every 5 s: ${rateSeen.join(', ')}`,
+    `the dashboard counted ${received} of the ${expected} uplinks published from t=0 (${drainMs} ms to drain after the fleet stopped); its msg/s every 5 s: ${rateSeen.join(', ')}`,
     `long tasks (over 50 ms) after the first second: ${late.length}${late.length ? ` at ${late.map((l) => `+${((l.start - t0) / 1000).toFixed(1)} s: ${l.duration.toFixed(0)} ms`).join(', ')}` : ''}; before: ${early.length}`,
     ...(view === 'overview'
       ? [`table scrolled ${scrolls.length} times: rows drawn in ${drawnMs.length ? `${drawnMs[0]}..${drawnMs[drawnMs.length - 1]} ms (median ${drawnMs[drawnMs.length >> 1]} ms)` : 'never'}${scrolls.includes(null) ? `, ${scrolls.filter((x) => x === null).length} not within 5 s` : ''}; counts off the fleet's at ${countsWrong.length} of ${Math.max(0, SECONDS - 3)} checks`]
       : []),
     `  before the load (after GC): page heap ${MB(base.page)}, worker heap ${MB(base.worker)}`,
-    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (after GC), received ${x.received} (fleet published ${x.published - first.published} since t=0), ${x.rate} msg/s`),
+    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (after GC), received ${x.received - receivedBefore} (the fleet published ${x.published - first.published}) since t=0, ${x.rate} msg/s`),
     `  end (after GC): page heap ${MB(end.page)}, worker heap ${MB(end.worker)}`,
   ].join('\n');
   t.diagnostic(report);
@@ -294,7 +297,7 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
     assert.deepEqual(scrolls.filter((x) => x === null), [], 'every scroll drew its rows');
     // Within a second: what the page counted trails what the fleet published by less than a second's worth.
     for (const x of samples) {
-      const behind = x.published + GATEWAYS - x.received;
+      const behind = x.published - first.published - (x.received - receivedBefore);
       assert.ok(behind <= RATE * 1.0 + 200, `at t=${x.s} s the dashboard was ${behind} messages (${(behind / RATE).toFixed(1)} s) behind the fleet`);
     }
   }

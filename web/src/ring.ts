@@ -82,6 +82,8 @@ export class PointRing {
   private v: Float64Array;
   private start = 0;
   private size = 0;
+  /** Refused room once: shares only shrink as series come, so it is never asked again. */
+  private capped = false;
 
   constructor(readonly capacity: number, private readonly budget: PointBudget | null = null) {
     const first = Math.min(MIN_POINTS, capacity);
@@ -96,7 +98,10 @@ export class PointRing {
   private grow(): boolean {
     const room = this.t.length;
     const next = Math.min(this.capacity, room * 2);
-    if (next <= room || (this.budget && !this.budget.grant(room, next - room))) return false;
+    if (next <= room || (this.budget && !this.budget.grant(room, next - room))) {
+      this.capped = true;
+      return false;
+    }
     // Unroll into order while copying: start becomes 0.
     const t = new Float64Array(next);
     const v = new Float64Array(next);
@@ -112,7 +117,7 @@ export class PointRing {
   }
 
   push(t: number, v: number): void {
-    if (this.size === this.t.length) this.grow();
+    if (this.size === this.t.length && !this.capped) this.grow();
     const room = this.t.length;
     const i = (this.start + this.size) % room;
     if (this.size < room) this.size++;

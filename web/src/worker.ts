@@ -89,11 +89,14 @@ interface DevNode {
   lastTelemetry: RawMessage | null;
   /** Top-level gateways only. */
   gw: GatewayStats | null;
+  /** Children by kind and address ('s' or 'd', NUL, address): the hot path finds a node without building its id. */
+  kids: Map<string, DevNode> | null;
 }
 
 // --- the model --------------------------------------------------------------------
 
 const nodes = new Map<string, DevNode>();
+const gatewayById = new Map<string, DevNode>();
 // Tree rows that changed since the last batch. The page is sent those it must
 // know at once (new ones, a gateway's status word) and, of the rest, only the
 // rows it shows (`watched`: the tree's rows in view and the selected node);
@@ -141,6 +144,7 @@ let options: ConnectOptions | null = null;
 
 function resetModel(): void {
   nodes.clear();
+  gatewayById.clear();
   changed.clear();
   urgent.clear();
   resetTree = true;
@@ -180,12 +184,14 @@ function ensure(ref: NodeRef, parent: string | null): DevNode {
       series: new Map(),
       lastTelemetry: null,
       gw: null,
+      kids: null,
     };
     if (ref.kind === 'gateway') {
       node.gw = { messages: 0, atTick: 0, rate: 0, reports: 0, acked: 0, subDevices: 0, lastRequest: null, sortKey: naturalKey(name) };
       gateways.push(node);
+      gatewayById.set(ref.gateway, node);
     } else {
-      const top = nodes.get(nodeId({ gateway: ref.gateway, kind: 'gateway', path: [] }));
+      const top = gatewayById.get(ref.gateway);
       if (top?.gw) top.gw.subDevices++;
     }
     nodes.set(id, node);
@@ -196,26 +202,37 @@ function ensure(ref: NodeRef, parent: string | null): DevNode {
 }
 
 function gatewayNode(gateway: string): DevNode | undefined {
-  return nodes.get(nodeId({ gateway, kind: 'gateway', path: [] }));
+  return gatewayById.get(gateway);
+}
+
+/** The child of `parent` at `address` (created when new). */
+function child(parent: DevNode, kind: 'subgateway' | 'device', address: string, path: () => string[]): DevNode {
+  const key = `${kind === 'device' ? 'd' : 's'}\u0000${address}`;
+  let node = parent.kids?.get(key);
+  if (node === undefined) {
+    node = ensure({ gateway: parent.info.gateway, kind, path: path() }, parent.info.id);
+    (parent.kids ??= new Map()).set(key, node);
+  }
+  return node;
 }
 
 /** The node a target names, created with its ancestors; every one of them was seen now. */
 function touch(gateway: string, target: PlatformTargetInfo, now: number): DevNode {
-  let node = ensure({ gateway, kind: 'gateway', path: [] }, null);
+  let node = gatewayById.get(gateway) ?? ensure({ gateway, kind: 'gateway', path: [] }, null);
   heard.add(node);
-  const seen = (n: DevNode) => {
-    n.info.lastSeen = now;
-    changed.add(n.info.id);
-  };
-  seen(node);
+  node.info.lastSeen = now;
+  changed.add(node.info.id);
   const subGateways = target.subGateways ?? [];
   for (let i = 0; i < subGateways.length; i++) {
-    node = ensure({ gateway, kind: 'subgateway', path: subGateways.slice(0, i + 1) }, node.info.id);
-    seen(node);
+    node = child(node, 'subgateway', subGateways[i], () => subGateways.slice(0, i + 1));
+    node.info.lastSeen = now;
+    changed.add(node.info.id);
   }
   if (target.subDevice !== undefined) {
-    node = ensure({ gateway, kind: 'device', path: [...subGateways, target.subDevice] }, node.info.id);
-    seen(node);
+    const address = target.subDevice;
+    node = child(node, 'device', address, () => [...subGateways, address]);
+    node.info.lastSeen = now;
+    changed.add(node.info.id);
   }
   node.info.count++;
   if (node.info.id === selected) detailDirty = true;
