@@ -57,8 +57,19 @@ let server;
 let browser;
 let mapDir;
 
+// The broker and the fleet stand for machines of their own: on this one they
+// run at a lower priority (nice 5) than the browser, so that the page's long
+// tasks measure the page rather than a scheduler with three busy processes
+// on two cores. They still get every cycle the browser leaves.
+const BACKGROUND_NICE = 5;
+
 function fleetProcess() {
   const child = fork(path.join(here, 'helpers', 'load-fleet.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    os.setPriority(child.pid, Math.min(19, os.getPriority(process.pid) + BACKGROUND_NICE));
+  } catch {
+    /* not permitted here: the run measures with the scheduler as it is */
+  }
   const waiting = [];
   const errors = [];
   child.on('message', (m) => {
@@ -169,12 +180,12 @@ async function heapProbe(page) {
      * copies, the wasm memory). `gc` forces a collection first; on the page
      * that would itself be a long task, so the page is only collected at the end.
      */
-    async sample({ gcPage = false } = {}) {
+    async sample({ gcPage = false, gcWorker = true } = {}) {
       if (gcPage) await cdp.send('HeapProfiler.collectGarbage');
       const pageHeap = await cdp.send('Runtime.getHeapUsage');
       let workerHeap = null;
       for (const sessionId of workers.keys()) {
-        await inWorker(sessionId, 'HeapProfiler.collectGarbage');
+        if (gcWorker) await inWorker(sessionId, 'HeapProfiler.collectGarbage');
         workerHeap = await inWorker(sessionId, 'Runtime.getHeapUsage');
       }
       return { page: total(pageHeap), worker: workerHeap === null ? null : total(workerHeap) };
@@ -224,6 +235,7 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
   const first = await fleet.mark();
   const receivedBefore = Number(await page.getAttribute('#stats', 'data-received'));
   const samples = [];
+  const probeWindows = [];
   const countsWrong = [];
   const scrolls = [];
   for (let s = 1; s <= SECONDS; s++) {
@@ -242,10 +254,16 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
     }
     if (s % 5 !== 0) continue;
     const mark = await fleet.mark();
-    const heap = await probe.sample();
+    // A forced GC of the worker (a full collection of 100 MB) stalls the page
+    // too: the overview run forces one only at 10 s and at the end, and leaves
+    // the long tasks of those moments out of its 100 ms rule (it lists them).
+    const gcWorker = view === 'device' || s === 10;
+    const from = await page.evaluate(() => performance.now());
+    const heap = await probe.sample({ gcWorker });
+    if (gcWorker) probeWindows.push([from, (await page.evaluate(() => performance.now())) + 50]);
     const received = Number(await page.getAttribute('#stats', 'data-received'));
     const rate = Number(await page.getAttribute('#stats', 'data-rate'));
-    samples.push({ s, ...heap, received, rate, published: mark.published });
+    samples.push({ s, ...heap, gcWorker, received, rate, published: mark.published });
   }
   const last = await fleet.mark();
   const longTasks = await page.evaluate(() => window.__longTasks);
@@ -267,12 +285,12 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
   const report = [
     `load (${view}): ${sent} messages in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(0)}/s) from ${fleet.source}`,
     `the dashboard counted ${received} of the ${expected} uplinks published from t=0 (${drainMs} ms to drain after the fleet stopped); its msg/s every 5 s: ${rateSeen.join(', ')}`,
-    `long tasks (over 50 ms) after the first second: ${late.length}${late.length ? ` at ${late.map((l) => `+${((l.start - t0) / 1000).toFixed(1)} s: ${l.duration.toFixed(0)} ms`).join(', ')}` : ''}; before: ${early.length}`,
+    `long tasks (over 50 ms) after the first second: ${late.length}${late.length ? ` at ${late.map((l) => `+${((l.start - t0) / 1000).toFixed(1)} s: ${l.duration.toFixed(0)} ms`).join(', ')}` : ''}; before: ${early.length}; the probe forced worker GCs at ${probeWindows.map(([a]) => `+${((a - t0) / 1000).toFixed(1)} s`).join(', ') || 'none'}`,
     ...(view === 'overview'
       ? [`table scrolled ${scrolls.length} times: rows drawn in ${drawnMs.length ? `${drawnMs[0]}..${drawnMs[drawnMs.length - 1]} ms (median ${drawnMs[drawnMs.length >> 1]} ms)` : 'never'}${scrolls.includes(null) ? `, ${scrolls.filter((x) => x === null).length} not within 5 s` : ''}; counts off the fleet's at ${countsWrong.length} of ${Math.max(0, SECONDS - 3)} checks`]
       : []),
     `  before the load (after GC): page heap ${MB(base.page)}, worker heap ${MB(base.worker)}`,
-    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (after GC), received ${x.received - receivedBefore} (the fleet published ${x.published - first.published}) since t=0, ${x.rate} msg/s`),
+    ...samples.map((x) => `  t=${String(x.s).padStart(2)} s: page heap ${MB(x.page)} (no GC), worker heap ${MB(x.worker)} (${x.gcWorker ? 'after GC' : 'no GC'}), received ${x.received - receivedBefore} (the fleet published ${x.published - first.published}) since t=0, ${x.rate} msg/s`),
     `  end (after GC): page heap ${MB(end.page)}, worker heap ${MB(end.worker)}`,
   ].join('\n');
   t.diagnostic(report);
@@ -289,6 +307,12 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
   // alone stretches a task past 100 ms now and then; a page that renders per
   // message, or rebuilds the tree on every update, fails both.
   assert.deepEqual(late.filter((l) => l.duration > 250), [], 'no long task over 250 ms after the first second');
+  if (view === 'overview') {
+    // The overview: no task over 100 ms once the first seconds are over (but for the probe's forced GC).
+    const probing = (l) => probeWindows.some(([a, b]) => l.start < b && l.start + l.duration > a);
+    const settledTasks = late.filter((l) => l.start > t0 + 5000 && l.duration > 100 && !probing(l));
+    assert.deepEqual(settledTasks, [], 'no long task over 100 ms after the first 5 seconds');
+  }
   const slow = late.filter((l) => l.duration > 100);
   const slowMs = slow.reduce((sum, l) => sum + l.duration, 0);
   assert.ok(slowMs < SECONDS * 1000 * 0.02, `long tasks over 100 ms took ${slowMs.toFixed(0)} ms of ${SECONDS} s: ${JSON.stringify(slow)}`);
@@ -302,7 +326,7 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
     }
   }
   // Bounded: the rings fill within seconds; from then on the heaps stay level.
-  const settled = samples.find((x) => x.s >= 10) ?? samples[0];
+  const settled = samples.find((x) => x.s >= 10 && x.gcWorker) ?? samples[0];
   assert.ok(end.page < base.page + 16 * 2 ** 20, `page heap grew from ${MB(base.page)} to ${MB(end.page)}`);
   if (end.worker !== null) {
     assert.ok(end.worker < settled.worker * 1.25 + 4 * 2 ** 20, `worker heap grew from ${MB(settled.worker)} (10 s) to ${MB(end.worker)}`);
