@@ -7,7 +7,9 @@
 //   defaultScenario()    -> string (JSON text)
 //   createFleet(scenarioText, optionsJson) -> {ok: true, fleet} | {ok: false, path, expected, message}
 //     options: {"count"?, "shard_index"? (1-based), "shard_count"?, "seed"? (u32),
-//               "events"? (bool), "now"? (ms, accepted and unused: nothing runs before start)}
+//               "events"? (bool), "offline_budget_bytes"? (u32: what the offline buffers of
+//               this fleet may hold together, FleetOptions; 0: no bound but offline_buffer),
+//               "now"? (ms, accepted and unused: nothing runs before start)}
 //   class Fleet: size(), gatewayInfo(i) -> {index, device_number, client_id, username,
 //     password: string | null}, start(now), transportOpen(i, now), transportClosed(i, now),
 //     receiveScratch(i, length, now) (bytes at reserveScratch()),
@@ -85,6 +87,11 @@ bool parse_options(const std::string& text, emu::FleetOptions& options, emu::Sce
   if (auto it = v.find("seed"); it != v.end() && !it->is_null()) {
     if (!u32("seed", 0, 4'294'967'295ULL, seed)) return false;
     options.seed = seed;
+  }
+  if (auto it = v.find("offline_budget_bytes"); it != v.end() && !it->is_null()) {
+    std::uint32_t budget = 0;
+    if (!u32("offline_budget_bytes", 0, 4'294'967'295ULL, budget)) return false;
+    options.offline_budget_bytes = budget;
   }
   if (auto it = v.find("events"); it != v.end() && !it->is_null()) {
     if (!it->is_boolean()) {

@@ -89,6 +89,8 @@ export interface EmulatorStats {
   published: number;
   /** Uplinks waiting in the gateways' offline buffers now. */
   queued: number;
+  /** About the heap bytes those uplinks hold; the fleet's buffers share 512 MiB (docs/scenario.md). */
+  queued_bytes: number;
   /** QoS 1/2 uplinks the broker acknowledged. */
   publish_acked: number;
   received: number;
@@ -104,7 +106,7 @@ export interface EmulatorStats {
   /** Of errors: custom-format scripts that failed (that message was dropped). */
   script_errors: number;
   reconnects: number;
-  /** Uplinks dropped past offline_buffer. */
+  /** Uplinks dropped past offline_buffer or the fleet's offline byte budget. */
   dropped: number;
   bytes_out: number;
   bytes_in: number;

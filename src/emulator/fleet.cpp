@@ -108,9 +108,13 @@ Fleet::Fleet(std::shared_ptr<const Scenario> scenario, const FleetOptions& optio
              std::uint32_t end)
     : scenario_(std::move(scenario)), first_global_(first) {
   const std::uint32_t seed = options.seed.value_or(scenario_->seed);
+  const std::size_t offline_bytes =
+      options.offline_budget_bytes == 0
+          ? 0
+          : std::max(options.offline_budget_bytes / std::max<std::uint32_t>(end - first, 1), FleetOptions::kMinOfflineBytes);
   gateways_.reserve(end - first);
   for (std::uint32_t g = first; g < end; ++g) {
-    GatewayContext context{&metrics_, options.events ? &events_ : nullptr, g - first};
+    GatewayContext context{&metrics_, options.events ? &events_ : nullptr, g - first, offline_bytes};
     gateways_.emplace_back(scenario_, gateway_identity(*scenario_, g), seed, context);
   }
   scheduled_.assign(gateways_.size(), kNever);
@@ -223,6 +227,9 @@ std::span<const std::uint8_t> Fleet::take_frame() {
   frame::put_header(out_.data(), 0, 0, deadline ? static_cast<double>(*deadline) : -1.0,
                     static_cast<std::uint32_t>(out_.size()));
   std::swap(out_, frame_);
+  // The buffer of the frame before keeps its size for the next one, unless a burst
+  // (a mass reconnect flushing offline buffers) made it large: then it goes.
+  if (out_.capacity() > kKeepFrameBytes) out_ = Bytes();
   out_.resize_down(0);
   out_.grow(frame::kHeaderSize);
   last_gateway_ = -1;
@@ -232,8 +239,12 @@ std::span<const std::uint8_t> Fleet::take_frame() {
 
 std::string Fleet::stats() {
   std::uint64_t queued = 0;
-  for (const VirtualGateway& g : gateways_) queued += g.session().queued_count();
-  return stats_json(metrics_, size(), queued);
+  std::uint64_t queued_bytes = 0;
+  for (const VirtualGateway& g : gateways_) {
+    queued += g.session().queued_count();
+    queued_bytes += g.session().queued_bytes();
+  }
+  return stats_json(metrics_, size(), queued, queued_bytes);
 }
 
 }  // namespace tpgate::emulator

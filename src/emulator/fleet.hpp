@@ -31,6 +31,17 @@ struct FleetOptions {
   std::uint32_t shard_count = 1;
   std::optional<std::uint32_t> seed;   // overrides the scenario's seed
   bool events = false;                 // record per-request events (take_events)
+  // What the offline buffers of this shard's gateways may hold together, in bytes
+  // (about: mqtt::ClientSession::queued_bytes()), shared equally: each gateway gets
+  // offline_budget_bytes / size(), at least kMinOfflineBytes, on top of the
+  // scenario's offline_buffer count. Past it uplinks are dropped ("dropped"). A
+  // wasm module has 2 GB of heap for everything; a queued telemetry message of the
+  // default scenario costs about 700 bytes there, so 10,000 gateways offline for a
+  // few minutes used to exhaust it (operator new aborts the module). 0: no bound.
+  std::size_t offline_budget_bytes = kDefaultOfflineBudget;
+
+  static constexpr std::size_t kDefaultOfflineBudget = std::size_t{512} << 20;
+  static constexpr std::size_t kMinOfflineBytes = std::size_t{16} << 10;
 };
 
 // Shard k of n (1-based) of N gateways: global indices [floor((k-1)N/n), floor(kN/n)).
@@ -75,9 +86,10 @@ class Fleet {
   std::span<const std::uint8_t> take_frame();
   // The events not yet carried in a frame, as a JSON array (take_frame takes them).
   std::string take_events() { return events_.take(); }
-  // Counters (cumulative), "queued" (uplinks waiting in offline buffers now, summed
-  // over the gateways: O(gateways), meant for about one call a second) and the
-  // latency percentiles of the window since the previous call.
+  // Counters (cumulative), "queued" and "queued_bytes" (uplinks waiting in offline
+  // buffers now and about the heap bytes they hold, summed over the gateways:
+  // O(gateways), meant for about one call a second) and the latency percentiles of
+  // the window since the previous call.
   std::string stats();
   Metrics& metrics() { return metrics_; }
   // How many gateways the last tick() touched.
@@ -110,6 +122,7 @@ class Fleet {
     void resize_down(std::size_t size) { size_ = size; }
     std::uint8_t* data() { return data_.get(); }
     std::size_t size() const { return size_; }
+    std::size_t capacity() const { return capacity_; }
 
    private:
     std::unique_ptr<std::uint8_t[]> data_;
@@ -117,6 +130,7 @@ class Fleet {
     std::size_t capacity_ = 0;
   };
 
+  static constexpr std::size_t kKeepFrameBytes = std::size_t{8} << 20;
   Bytes out_;                    // the frame being written
   Bytes frame_;                  // the frame last taken
   std::size_t last_record_ = 0;  // offset of the last record in out_

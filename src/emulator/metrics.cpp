@@ -80,7 +80,7 @@ void field(std::string& out, const char* key, std::optional<double> value) {
 
 }  // namespace
 
-std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued) {
+std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued, std::uint64_t queued_bytes) {
   const Counters& c = m.counters;
   std::string out = "{";
   append_key(out, "gateways");
@@ -88,6 +88,7 @@ std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued) {
   field(out, "connected", static_cast<std::uint64_t>(c.connected < 0 ? 0 : c.connected));
   field(out, "published", c.published);
   field(out, "queued", queued);
+  field(out, "queued_bytes", queued_bytes);
   field(out, "publish_acked", c.publish_acked);
   field(out, "received", c.received);
   field(out, "commands", c.commands);

@@ -64,7 +64,7 @@ struct Metrics {
 
 // {"gateways":N,"connected":...,"ack_p50_ms":...}: the counters and the percentiles of
 // the histograms, which are then cleared (the window ends at each call).
-std::string stats_json(Metrics& metrics, std::size_t gateways, std::uint64_t queued);
+std::string stats_json(Metrics& metrics, std::size_t gateways, std::uint64_t queued, std::uint64_t queued_bytes = 0);
 
 // Per-request records for library users ("events": true): one JSON object each,
 // kept as text until taken.

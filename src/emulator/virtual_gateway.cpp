@@ -12,7 +12,8 @@
 namespace tpgate::emulator {
 namespace {
 
-mqtt::SessionOptions session_options(const Scenario& s, const GatewayIdentity& id, std::uint64_t seed) {
+mqtt::SessionOptions session_options(const Scenario& s, const GatewayIdentity& id, std::uint64_t seed,
+                                     std::size_t offline_bytes) {
   mqtt::SessionOptions o;
   o.version = s.broker.protocol_version == 5 ? mqtt::ProtocolVersion::v5 : mqtt::ProtocolVersion::v311;
   o.client_id = id.client_id;
@@ -24,6 +25,9 @@ mqtt::SessionOptions session_options(const Scenario& s, const GatewayIdentity& i
   // The offline buffer is the session's queue; the 8 SUBSCRIBEs wait there too before
   // the first CONNACK.
   o.max_queued = static_cast<std::size_t>(s.offline_buffer) + 8;
+  // ... and in bytes: a queued telemetry message holds its payload and about 300 bytes
+  // more (wasm32), so a count alone let a large fleet's buffers outgrow the wasm heap.
+  o.max_queued_bytes = offline_bytes;
   o.connect_timeout_ms = static_cast<std::uint32_t>(s.broker.connect_timeout_s) * 1000U;
   o.reconnect.enabled = true;
   o.reconnect.min_delay_ms = static_cast<std::uint32_t>(std::llround(s.broker.reconnect_min_delay_s * 1000));
@@ -52,7 +56,8 @@ VirtualGateway::VirtualGateway(std::shared_ptr<const Scenario> scenario, const G
       device_number_(identity.device_number),
       global_index_(identity.global_index),
       rng_(stream_seed(seed, identity.global_index, 0xFFFF'FFFFULL)),
-      session_(session_options(*scenario_, identity, stream_seed(seed, identity.global_index, 0xFFFF'FFFEULL))),
+      session_(session_options(*scenario_, identity, stream_seed(seed, identity.global_index, 0xFFFF'FFFEULL),
+                               context.offline_bytes)),
       role_(role_options(*scenario_, identity)) {
   const Topology& t = topo();
   slots_.reserve(t.slots.size());

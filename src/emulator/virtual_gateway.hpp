@@ -57,6 +57,9 @@ struct GatewayContext {
   Metrics* metrics = nullptr;
   EventLog* events = nullptr;
   std::uint32_t local_index = 0;  // the gateway's number in event records
+  // The offline buffer's bound in bytes (mqtt::SessionOptions::max_queued_bytes; 0: none),
+  // the gateway's share of the fleet's offline budget (FleetOptions).
+  std::size_t offline_bytes = 0;
 };
 
 class VirtualGateway {

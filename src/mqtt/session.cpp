@@ -173,5 +173,6 @@ bool ClientSession::has_output() const {
 std::optional<std::int64_t> ClientSession::next_deadline() const { return impl_->next_deadline(); }
 std::size_t ClientSession::inflight_count() const { return impl_->inflight.size(); }
 std::size_t ClientSession::queued_count() const { return impl_->queue.size(); }
+std::size_t ClientSession::queued_bytes() const { return impl_->queued_bytes; }
 
 }  // namespace tpgate::mqtt

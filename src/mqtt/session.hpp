@@ -70,6 +70,10 @@ struct SessionOptions {
   // room under the server's Receive Maximum. Past this, publish() fails with
   // QuotaExceeded instead of dropping anything.
   std::size_t max_queued = 10'000;
+  // The same queue bounded by memory: about the heap bytes its operations hold
+  // (ClientSession::queued_bytes()). Past it, publish() fails with QuotaExceeded
+  // too; an empty queue takes any one operation. 0: no bound but max_queued.
+  std::size_t max_queued_bytes = 0;
   std::uint32_t connect_timeout_ms = 30'000;  // transport open -> CONNACK
   // Time allowed for PINGRESP after a PINGREQ; 0 = min(keep alive, 30 s).
   std::uint32_t ping_timeout_ms = 0;
@@ -262,6 +266,8 @@ class ClientSession {
   // Counts for diagnostics and tests.
   std::size_t inflight_count() const;
   std::size_t queued_count() const;
+  // About the heap bytes the queued operations hold (SessionOptions::max_queued_bytes).
+  std::size_t queued_bytes() const;
 
  private:
   struct Impl;  // every piece of state (session_impl.hpp)

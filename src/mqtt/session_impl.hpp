@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -37,7 +38,13 @@ struct Operation {
   bool release_resent = false;
   bool journaled = false;  // a put entry for it is in the journal (session_store.cpp)
   bool restored = false;   // taken up from a store by restore()
+  std::size_t queued_cost = 0;  // what it counts in queued_bytes while queued (enqueue())
 };
+
+// About the heap bytes an operation holds while queued: its list node and what its
+// packet points to (SessionOptions::max_queued_bytes).
+std::size_t queued_cost(const Operation& op);
+std::size_t queued_cost(std::string_view topic, std::size_t payload_size);
 
 // What the server told us in CONNACK (3.2.2.3), with the defaults that apply
 // to absent properties.
@@ -134,7 +141,8 @@ struct ClientSession::Impl {
   Token new_token();
   template <class T>
   Result<Token> submit_request(T packet, std::int64_t now);
-  Status check_room() const;
+  // Room in the queue for one more operation of `cost` (queued_cost()).
+  Status check_room(std::size_t cost) const;
   // Checks the server's limits that apply to a PUBLISH [MQTT-3.2.2-11] [MQTT-3.2.2-14].
   Status check_capabilities(QoS qos, bool retain) const;
   void submit(Operation op, std::int64_t now);
@@ -166,6 +174,7 @@ struct ClientSession::Impl {
   void on_suback(SubAck& ack, std::int64_t now);
   void on_unsuback(UnsubAck& ack, std::int64_t now);
   bool is_throttled(const Operation& op) const;
+  // Every way into and out of the queue, so that queued_bytes stays the sum.
   void enqueue(Operation op, bool front);
   std::list<Operation>::iterator dequeue(std::list<Operation>::iterator it, bool throttled);
 
@@ -230,6 +239,7 @@ struct ClientSession::Impl {
   std::size_t inflight_publishes = 0;  // QoS > 0 PUBLISH counted against Receive Maximum
   std::list<Operation> queue;
   std::size_t queued_unthrottled = 0;  // queued operations not subject to Receive Maximum
+  std::size_t queued_bytes = 0;        // the queued_cost of every queued operation
   std::map<std::string, GrantedSubscription> granted;  // by topic filter
   // QoS 2 messages received and answered with PUBREC, awaiting PUBREL (sorted by id).
   std::vector<InboundQoS2> inbound_qos2;

@@ -25,17 +25,58 @@ Status check_size(T& packet, const EncodeOptions& options) {
   return ok_status();
 }
 
+// A std::list node: the operation and two links.
+constexpr std::size_t kQueuedNode = sizeof(Operation) + 2 * sizeof(void*);
+
+std::size_t properties_heap(const Properties& p) {
+  std::size_t n = p.subscription_identifiers.size() * sizeof(std::uint32_t);
+  if (p.content_type) n += p.content_type->size();
+  if (p.response_topic) n += p.response_topic->size();
+  if (p.correlation_data) n += p.correlation_data->size();
+  for (const UserProperty& u : p.user_properties) n += sizeof(UserProperty) + u.first.size() + u.second.size();
+  return n;
+}
+
 }  // namespace
+
+std::size_t queued_cost(std::string_view topic, std::size_t payload_size) {
+  return kQueuedNode + topic.size() + payload_size;
+}
+
+std::size_t queued_cost(const Operation& op) {
+  if (const auto* p = std::get_if<Publish>(&op.packet)) {
+    return queued_cost(p->topic, p->payload.size()) + properties_heap(p->properties);
+  }
+  std::size_t n = kQueuedNode;
+  if (const auto* s = std::get_if<Subscribe>(&op.packet)) {
+    n += properties_heap(s->properties);
+    for (const Subscription& sub : s->subscriptions) n += sizeof(Subscription) + sub.filter.size();
+  } else if (const auto* u = std::get_if<Unsubscribe>(&op.packet)) {
+    n += properties_heap(u->properties);
+    for (const std::string& filter : u->filters) n += sizeof(std::string) + filter.size();
+  }
+  return n;
+}
 
 Token ClientSession::Impl::new_token() {
   if (++last_token == 0) ++last_token;  // 0 is never a token
   return last_token;
 }
 
-Status ClientSession::Impl::check_room() const {
-  if (queue.size() < options().max_queued) return ok_status();
-  return make_error(ReasonCode::QuotaExceeded, "offline queue full (" + std::to_string(queue.size()) +
-                                                   " messages); wait for completions or raise max_queued");
+Status ClientSession::Impl::check_room(std::size_t cost) const {
+  if (queue.size() >= options().max_queued) {
+    return make_error(ReasonCode::QuotaExceeded, "offline queue full (" + std::to_string(queue.size()) +
+                                                     " messages); wait for completions or raise max_queued");
+  }
+  // An empty queue takes one operation of any size: a limit below one message would
+  // otherwise refuse everything, even what goes out at once.
+  const std::size_t limit = options().max_queued_bytes;
+  if (limit != 0 && queued_bytes != 0 && cost > limit - std::min(limit, queued_bytes)) {
+    return make_error(ReasonCode::QuotaExceeded, "offline queue full (" + std::to_string(queued_bytes) + " of " +
+                                                     std::to_string(limit) +
+                                                     " bytes); wait for completions or raise max_queued_bytes");
+  }
+  return ok_status();
 }
 
 Status ClientSession::Impl::check_capabilities(QoS qos, bool retain) const {
@@ -67,7 +108,10 @@ Result<Token> ClientSession::Impl::publish(Publish message, std::int64_t now) {
                       "subscriptionIdentifiers from the properties");
   }
   if (Status capable = check_capabilities(message.qos, message.retain); !capable) return capable.error();
-  if (Status room = check_room(); !room) return room.error();
+  if (Status room = check_room(queued_cost(message.topic, message.payload.size()) + properties_heap(message.properties));
+      !room) {
+    return room.error();
+  }
   // Too large for the server: refuse now rather than fail later
   // [MQTT-3.2.2-15]. The identifier is a placeholder of the right size.
   if (message.qos != QoS::AtMostOnce) message.packet_id = 1;
@@ -86,7 +130,7 @@ Result<Token> ClientSession::Impl::publish(std::string_view topic, std::span<con
   if (state() == SessionState::Closed) return make_error(ReasonCode::UnspecifiedError, "the session is closed");
   if (Status valid = validate_topic_name(topic); !valid) return valid.error();
   if (Status capable = check_capabilities(qos, retain); !capable) return capable.error();
-  if (Status room = check_room(); !room) return room.error();
+  if (Status room = check_room(queued_cost(topic, payload.size())); !room) return room.error();
   // The topic is checked and there are no properties: what is left for the
   // encoder is the size [MQTT-3.2.2-15], with a placeholder identifier.
   PublishView view{topic, payload, qos, retain, false, static_cast<std::uint16_t>(qos != QoS::AtMostOnce ? 1 : 0)};
@@ -119,13 +163,17 @@ Result<Token> ClientSession::Impl::publish(std::string_view topic, std::span<con
 // the server accepts (measured with a placeholder identifier), then queued.
 template <class T>
 Result<Token> ClientSession::Impl::submit_request(T packet, std::int64_t now) {
-  if (Status room = check_room(); !room) return room.error();
-  packet.packet_id = 1;
-  Status fits = check_size(packet, encode_options());
-  packet.packet_id = 0;
+  Operation op{0, 0, std::move(packet), false};
+  T& held = *std::get_if<T>(&op.packet);
+  if (Status room = check_room(queued_cost(op)); !room) return room.error();
+  held.packet_id = 1;
+  Status fits = check_size(held, encode_options());
+  held.packet_id = 0;
   if (!fits) return fits.error();
   const Token token = new_token();
-  submit(Operation{token, ++last_order, std::move(packet), false}, now);
+  op.token = token;
+  op.order = ++last_order;
+  submit(std::move(op), now);
   return token;
 }
 
@@ -175,6 +223,8 @@ bool ClientSession::Impl::is_throttled(const Operation& op) const {
 void ClientSession::Impl::enqueue(Operation op, bool front) {
   journal_placed(op, 0);
   if (!is_throttled(op)) ++queued_unthrottled;
+  op.queued_cost = queued_cost(op);
+  queued_bytes += op.queued_cost;
   if (front) {
     queue.push_front(std::move(op));
   } else {
@@ -184,6 +234,7 @@ void ClientSession::Impl::enqueue(Operation op, bool front) {
 
 std::list<Operation>::iterator ClientSession::Impl::dequeue(std::list<Operation>::iterator it, bool throttled) {
   if (!throttled) --queued_unthrottled;
+  queued_bytes -= it->queued_cost;
   return queue.erase(it);
 }
 
@@ -333,6 +384,7 @@ void ClientSession::Impl::fail_all_pending(const Error& error) {
   inflight_publishes = 0;
   queue.clear();
   queued_unthrottled = 0;
+  queued_bytes = 0;
 }
 
 }  // namespace tpgate::mqtt

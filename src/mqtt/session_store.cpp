@@ -607,6 +607,8 @@ Result<RestoreReport> ClientSession::Impl::restore(std::span<const std::uint8_t>
     } else {
       // In call order already (staged is sorted by it).
       if (!is_throttled(op)) ++queued_unthrottled;
+      op.queued_cost = queued_cost(op);
+      queued_bytes += op.queued_cost;
       queue.push_back(std::move(op));
       ++report.queued;
     }

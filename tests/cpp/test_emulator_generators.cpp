@@ -241,7 +241,7 @@ TEST(EmulatorMetrics, StatsJsonHasEveryCounterAndNullPercentiles) {
   const json s = json::parse(stats_json(m, 7, 3));
   for (const char* key : {"gateways", "connected", "published", "publish_acked", "received", "commands", "attribute_sets",
                           "attribute_gets", "controls", "events_sent", "reports_acked", "failures_injected", "errors",
-                          "reconnects", "dropped", "queued", "bytes_out", "bytes_in", "ack_p50_ms", "ack_p99_ms",
+                          "reconnects", "dropped", "queued", "queued_bytes", "bytes_out", "bytes_in", "ack_p50_ms", "ack_p99_ms",
                           "report_ack_p50_ms", "report_ack_p99_ms"}) {
     EXPECT_TRUE(s.contains(key)) << key;
   }

@@ -216,6 +216,96 @@ TEST(SessionPublish, OfflineQueueIsBoundedAndReportsOverflow) {
   EXPECT_NE(t1, t2);
 }
 
+// max_queued_bytes bounds the same queue by memory (about the heap bytes its
+// operations hold), on both publish paths; the bytes come back as operations leave it
+// (sent after CONNACK, one by one under Receive Maximum, or failed by disconnect()).
+TEST(SessionPublish, OfflineQueueIsBoundedInBytes) {
+  SessionOptions o = options_v5();
+  o.max_queued_bytes = 8192;
+  Conversation c(o);
+  const Bytes payload(500, 'x');
+  std::size_t accepted = 0;
+  for (int i = 0; i < 100; ++i) {
+    Result<Token> r = c.session.publish("t", payload, QoS::AtLeastOnce, false, c.now);
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().reason, ReasonCode::QuotaExceeded);
+      EXPECT_NE(r.error().message.find("bytes); wait for completions or raise max_queued_bytes"), std::string::npos)
+          << r.error().message;
+      break;
+    }
+    ++accepted;
+    EXPECT_LE(c.session.queued_bytes(), o.max_queued_bytes);
+  }
+  EXPECT_GE(accepted, 5u);   // 500 bytes of payload and the operation's own
+  EXPECT_LT(accepted, 17u);  // far below max_queued (10,000)
+  EXPECT_EQ(c.session.queued_count(), accepted);
+  const std::size_t full = c.session.queued_bytes();
+  EXPECT_GE(full, accepted * payload.size());
+  Result<Token> owned = c.session.publish(message("t", std::string(500, 'x'), QoS::AtMostOnce), c.now);
+  ASSERT_FALSE(owned.ok());
+  EXPECT_EQ(owned.error().reason, ReasonCode::QuotaExceeded);
+
+  // CONNACK with Receive Maximum 1: one in flight, each PUBACK takes one more out of the queue.
+  c.start();
+  c.open();
+  c.receive({0x20, 0x06, 0x00, 0x00, 0x03, 0x21, 0x00, 0x01});
+  EXPECT_EQ(c.session.queued_count(), accepted - 1);
+  std::size_t before = c.session.queued_bytes();
+  EXPECT_LT(before, full);
+  for (std::uint16_t id = 1; c.session.queued_count() > 0; ++id) {
+    c.receive({0x40, 0x02, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id & 0xFF)});  // PUBACK
+    EXPECT_LT(c.session.queued_bytes(), before);
+    before = c.session.queued_bytes();
+    ASSERT_LT(id, 100);
+  }
+  EXPECT_EQ(c.session.queued_bytes(), 0u);
+
+  // Full again while Receive Maximum holds them, then disconnect() fails them all.
+  while (c.session.publish("t", payload, QoS::AtLeastOnce, false, c.now).ok()) {
+  }
+  EXPECT_GT(c.session.queued_bytes(), 0u);
+  c.session.disconnect(c.now);
+  EXPECT_EQ(c.session.queued_count(), 0u);
+  EXPECT_EQ(c.session.queued_bytes(), 0u);
+}
+
+// An empty queue takes one operation of any size: a limit below one message must not
+// refuse what would go out at once.
+TEST(SessionPublish, QueueByteLimitBelowOneMessageStillTakesOne) {
+  SessionOptions o = options_v5();
+  o.max_queued_bytes = 64;
+  Conversation c(o);
+  const Bytes big(1000, 'x');
+  EXPECT_TRUE(c.session.publish("t", big, QoS::AtMostOnce, false, c.now).ok());
+  EXPECT_FALSE(c.session.publish("t", big, QoS::AtMostOnce, false, c.now).ok());
+  c.connect(kConnAckV5);
+  EXPECT_EQ(c.session.queued_bytes(), 0u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(c.session.publish("t", big, QoS::AtMostOnce, false, c.now).ok());
+  EXPECT_EQ(c.session.queued_count(), 0u);
+}
+
+// In flight QoS 1 uplinks that a reconnect without a session puts back in the queue
+// count there again, and leave it with the resend.
+TEST(SessionPublish, QueueBytesFollowARestartedSession) {
+  SessionOptions o = options_v5();
+  o.max_queued_bytes = 1 << 20;
+  Conversation c(o);
+  c.connect(kConnAckV5);
+  c.publish(message("a", "1", QoS::AtLeastOnce));
+  c.publish(message("b", "2", QoS::AtLeastOnce));
+  EXPECT_EQ(c.session.queued_bytes(), 0u);  // sent at once
+  c.closed();
+  c.publish(message("c", "3", QoS::AtLeastOnce));
+  const std::size_t one = c.session.queued_bytes();
+  EXPECT_GT(one, 0u);
+  c.at(c.session.next_deadline().value());
+  c.open();
+  c.receive(kConnAckV5);  // no session: a, b and c go again in a fresh flow
+  EXPECT_EQ(c.session.inflight_count(), 3u);
+  EXPECT_EQ(c.session.queued_count(), 0u);
+  EXPECT_EQ(c.session.queued_bytes(), 0u);
+}
+
 TEST(SessionPublish, QueueFullWhileWaitingForReceiveMaximum) {
   SessionOptions o = options_v5();
   o.max_queued = 1;
