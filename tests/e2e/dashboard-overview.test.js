@@ -85,6 +85,8 @@ test('the overview is the landing view and counts the fleet', TIMEOUT, async () 
   await waitKpi('devices', 48);
   assert.equal(await kpi('offline'), 0);
   assert.equal(await page.isHidden('#fleet-unnamed'), true, 'every gateway is named by its device number');
+  // Every attribute and event report on connect was acked by the dashboard's platform client.
+  await waitKpi('awaiting', 0);
   // The rate chart gathers a point a second.
   await page.waitForFunction(() => Number(document.getElementById('rate-chart')?.dataset.points) >= 3, null, { timeout: 10_000 });
   assert.ok((await kpi('inRate')) > 0, 'messages per second in');

@@ -125,6 +125,7 @@ let idOfNumber = new Map<string, string>();
 // got telemetry.
 const heard = new Set<DevNode>();
 const telemetryOf: DevNode[] = [];
+const reportedNow = new Set<string>();
 // The fleet's rate chart: one point per second.
 const series = { t: [] as number[], in: [] as number[], out: [] as number[] };
 let tick = { at: 0, received: 0, sent: 0 };
@@ -338,6 +339,7 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     heard.clear();
     for (const n of telemetryOf) n.lastTelemetry = m;
     telemetryOf.length = 0;
+    reportedNow.clear();
   });
   // Every downlink and ack goes through the client's publish: record it on the way out.
   const publish = mqtt.publish.bind(mqtt);
@@ -357,9 +359,13 @@ async function connect(opts: ConnectOptions, note?: string): Promise<void> {
     putValues(node, node.telemetry, e.values, e.ts, true);
     telemetryOf.push(node);
   });
+  // One report carries the records of several targets (an event per
+  // target, one message_id): it is one report, acked once.
   const report = (gateway: string, messageId: string) => {
     const top = gatewayNode(gateway);
-    if (top?.gw && messageId) top.gw.reports++;
+    if (!top?.gw || !messageId || reportedNow.has(`${gateway}\u0000${messageId}`)) return;
+    reportedNow.add(`${gateway}\u0000${messageId}`);
+    top.gw.reports++;
   };
   client.on('attributes', (e) => {
     const node = touch(e.gateway, e.target, Date.now());

@@ -115,8 +115,8 @@ export class ConnectionPanel {
     $('conn-map-status').textContent = `${Object.keys(map).length.toLocaleString('en')} device numbers from ${file.name}; they are saved with the profile and apply on the next connect.`;
   }
 
-  /** Fetches the device map at `url` (relative to the page) into the Device numbers field. */
-  private async loadMapUrl(url: string): Promise<void> {
+  /** Fetches the device map at `url` (relative to the page) into the Device numbers field; returns what went wrong, if anything. */
+  private async loadMapUrl(url: string): Promise<string | null> {
     let text: string;
     const where = new URL(url, location.href).href;
     try {
@@ -124,16 +124,13 @@ export class ConnectionPanel {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       text = await res.text();
     } catch (err) {
-      this.error(`Cannot read the device map ${where}: ${(err as Error).message}; gateways show by device_id.`);
-      return;
+      return `Cannot read the device map ${where}: ${(err as Error).message}; gateways show by device_id.`;
     }
     const map = parseDeviceMap(text, new URL(where).pathname.split('/').pop() || where);
-    if ('error' in map) {
-      this.error(`${String(map.error)}; gateways show by device_id.`);
-      return;
-    }
+    if ('error' in map) return `${String(map.error)}; gateways show by device_id.`;
     $<HTMLTextAreaElement>(fields.devices).value = deviceMapText(map);
     $('conn-map-status').textContent = `${Object.keys(map).length.toLocaleString('en')} device numbers from ${where}`;
+    return null;
   }
 
   /** Prefills from the query string (and connects) or from the last connection. Returns whether it connects. */
@@ -153,7 +150,13 @@ export class ConnectionPanel {
         devices: q.get('devices') ?? '',
         api: q.get('api') ?? '',
       });
-      if (map) void this.loadMapUrl(map).then(() => this.connect());
+      // A map that cannot be read is said, and the dashboard connects all the same.
+      if (map) {
+        void this.loadMapUrl(map).then((problem) => {
+          this.connect();
+          if (problem) this.error(problem);
+        });
+      }
       else this.connect();
       return true;
     }
