@@ -33,8 +33,8 @@ after(async () => {
 });
 
 /** Runs the CLI; `output()` is what it printed so far, `exited` its end. */
-function cli(args, t) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(args, t, env = process.env) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const run = { child, stdout: '', stderr: '' };
   child.stdout.on('data', (d) => (run.stdout += d));
   child.stderr.on('data', (d) => (run.stderr += d));
@@ -88,6 +88,31 @@ test('bad flags exit 2 with a message naming the flag', async () => {
       assert.match(run.stderr, pattern, args.join(' '));
     }),
   );
+});
+
+test('--shard auto: the shard of an Indexed Job\'s pod from JOB_COMPLETION_INDEX and JOB_COMPLETIONS', async () => {
+  const { parseEmulateArgs } = await import('../../npm/src/cli/emulate.js');
+  const shard = (env) => parseEmulateArgs(['--shard', 'auto', '--url', 'mqtt://127.0.0.1:1'], env).shard;
+  assert.equal(shard({ JOB_COMPLETION_INDEX: '0', JOB_COMPLETIONS: '4' }), '1/4');
+  assert.equal(shard({ JOB_COMPLETION_INDEX: '3', JOB_COMPLETIONS: '4' }), '4/4');
+  assert.throws(() => shard({ JOB_COMPLETIONS: '4' }), /JOB_COMPLETION_INDEX is not set: outside a Job, give --shard k\/n/);
+  assert.throws(() => shard({}), /JOB_COMPLETION_INDEX and JOB_COMPLETIONS are not set/);
+  assert.throws(() => shard({ JOB_COMPLETION_INDEX: '4', JOB_COMPLETIONS: '4' }), /JOB_COMPLETION_INDEX 4 is not below JOB_COMPLETIONS 4 \(indexes run 0\.\.3\)/);
+  assert.throws(() => shard({ JOB_COMPLETION_INDEX: 'x', JOB_COMPLETIONS: '4' }), /must be an integer/);
+  assert.throws(() => parseEmulateArgs(['--shard', 'some'], {}), /--shard must look like k\/n, e\.g\. 2\/4, or be auto/);
+
+  // As the CLI runs in a pod without the variables: exit 2 with the message.
+  const env = { ...process.env };
+  delete env.JOB_COMPLETION_INDEX;
+  delete env.JOB_COMPLETIONS;
+  const bad = cli(['emulate', '--shard', 'auto', '--url', 'mqtt://127.0.0.1:1'], undefined, env);
+  assert.equal((await bad.exited).code, 2, bad.stderr);
+  assert.match(bad.stderr, /--shard auto takes the shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS/);
+  // And in one with them: the shard is named when the fleet starts.
+  const run = cli(['emulate', '--shard', 'auto', '--url', broker.tcpUrl, '--gateways', '8', '--duration', '1', '--seed', '1'], undefined, { ...env, JOB_COMPLETION_INDEX: '1', JOB_COMPLETIONS: '4' });
+  const { code } = await run.exited;
+  assert.equal(code, 0, run.stderr);
+  assert.match(run.stdout + run.stderr, /tpgate emulate: 2 gateways \(gw-3 \.\. gw-4\), shard 2\/4 -> /);
 });
 
 test('--print-default prints the built-in scenario as JSON, which runs as a file', async () => {

@@ -24,6 +24,8 @@ Options:
   --gateways N           number of gateways in the whole fleet (overrides gateways.count)
   --shard k/n            run only the k-th of n equal shares of the fleet (k from 1),
                          one process or machine per shard
+  --shard auto           the shard of a Kubernetes Indexed Job's pod: k = JOB_COMPLETION_INDEX + 1,
+                         n = JOB_COMPLETIONS (both set by the Job)
   --duration S           stop by itself after S seconds (decimals allowed)
   --transport ws|tcp     force the transport (else from the URL scheme); same host:port
   --metrics-json FILE    write the final stats and a per-second series as JSON
@@ -84,7 +86,30 @@ function integer(text, flag, min, max) {
 }
 
 /** argv -> options; throws UsageError with a message for the user. */
-export function parseEmulateArgs(argv) {
+/**
+ * `--shard auto`: the shard an Indexed Job's pod runs. Kubernetes sets
+ * JOB_COMPLETION_INDEX (0-based) in each pod; JOB_COMPLETIONS is set from the
+ * Job's spec.completions in the manifest (deploy/), as the Job does not.
+ */
+export function shardFromEnv(env) {
+  const index = env.JOB_COMPLETION_INDEX;
+  const completions = env.JOB_COMPLETIONS;
+  const missing = [index === undefined && 'JOB_COMPLETION_INDEX', completions === undefined && 'JOB_COMPLETIONS'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--shard auto takes the shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS, which a Kubernetes Indexed Job's pod has (deploy/job.yaml sets both); ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: outside a Job, give --shard k/n`,
+    );
+  }
+  if (!/^\d+$/.test(index) || !/^\d+$/.test(completions) || Number(completions) < 1) {
+    throw new UsageError(`--shard auto: JOB_COMPLETION_INDEX must be an integer from 0 and JOB_COMPLETIONS one from 1 (got '${index}' and '${completions}')`);
+  }
+  if (Number(index) >= Number(completions)) {
+    throw new UsageError(`--shard auto: JOB_COMPLETION_INDEX ${index} is not below JOB_COMPLETIONS ${completions} (indexes run 0..${Number(completions) - 1})`);
+  }
+  return `${Number(index) + 1}/${Number(completions)}`;
+}
+
+export function parseEmulateArgs(argv, env = process.env) {
   const { values: v, positionals } = parseFlags(argv, OPTIONS, { allowPositionals: true, suggest: true });
   if (positionals.length > 1) throw new UsageError(`one scenario file at most (got ${positionals.map((p) => `'${p}'`).join(', ')})`);
   const options = {
@@ -114,8 +139,9 @@ export function parseEmulateArgs(argv) {
     }
     options.duration = d;
   }
-  if (v.shard !== undefined && !/^\d+\/\d+$/.test(v.shard)) {
-    throw new UsageError(`--shard must look like k/n, e.g. 2/4 (got '${v.shard}')`);
+  if (v.shard === 'auto') options.shard = shardFromEnv(env);
+  else if (v.shard !== undefined && !/^\d+\/\d+$/.test(v.shard)) {
+    throw new UsageError(`--shard must look like k/n, e.g. 2/4, or be auto (got '${v.shard}')`);
   }
   if (v.transport !== undefined && v.transport !== 'ws' && v.transport !== 'tcp') {
     throw new UsageError(`--transport must be ws or tcp (got '${v.transport}')`);
