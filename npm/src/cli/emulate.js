@@ -88,8 +88,8 @@ function integer(text, flag, min, max) {
 /** argv -> options; throws UsageError with a message for the user. */
 /**
  * `--shard auto`: the shard an Indexed Job's pod runs. Kubernetes sets
- * JOB_COMPLETION_INDEX (0-based) in each pod; JOB_COMPLETIONS is set from the
- * Job's spec.completions in the manifest (deploy/), as the Job does not.
+ * JOB_COMPLETION_INDEX (0-based) in each pod; JOB_COMPLETIONS, the Job's
+ * spec.completions, is set in the pod template (the Job does not set it).
  */
 export function shardFromEnv(env) {
   const index = env.JOB_COMPLETION_INDEX;
@@ -97,7 +97,7 @@ export function shardFromEnv(env) {
   const missing = [index === undefined && 'JOB_COMPLETION_INDEX', completions === undefined && 'JOB_COMPLETIONS'].filter(Boolean);
   if (missing.length > 0) {
     throw new UsageError(
-      `--shard auto takes the shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS, which a Kubernetes Indexed Job's pod has (deploy/job.yaml sets both); ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: outside a Job, give --shard k/n`,
+      `--shard auto takes the shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS, which a Kubernetes Indexed Job's pod has (set JOB_COMPLETIONS in the pod template to the Job's completions); ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: outside a Job, give --shard k/n`,
     );
   }
   if (!/^\d+$/.test(index) || !/^\d+$/.test(completions) || Number(completions) < 1) {
