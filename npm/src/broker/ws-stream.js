@@ -71,9 +71,14 @@ export class WebSocketByteStream extends Duplex {
   }
 
   _destroy(err, callback) {
+    // What was written before the end still goes out (a refusing CONNACK is
+    // written just before aedes destroys the stream), then the close frame.
+    const pending = this._chunks.length > 0 && this._ws.readyState === this._ws.OPEN;
+    if (pending) this._sendFrame();
     this._chunks = [];
     this._release(null);
-    this._ws.terminate();
+    if (pending && !err) this._ws.close();
+    else this._ws.terminate();
     callback(err);
   }
 }
