@@ -218,6 +218,8 @@ test('an enabled upload script reshapes gw-1\'s telemetry, and again after a rec
   await waitForScriptedKey();
 
   // A new connection (a new platform client) gets the enabled scripts too.
+  // Connected, the form is folded into the header: unfold it first.
+  await page.click('#conn-summary');
   await page.click('#conn-disconnect');
   await page.locator('#conn-state[data-state=closed]').waitFor({ timeout: 10_000 });
   const before = Number(await page.getAttribute('#stats', 'data-received'));

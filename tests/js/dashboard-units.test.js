@@ -76,14 +76,14 @@ test('Ring keeps the newest items in order, at() by age, and grows only as items
   assert.deepEqual(r.toArray(), [9]);
 });
 
-test('PointRing grows to its capacity within its share of the budget, then keeps the newest points', () => {
+test('PointRing grows once, to its share of the budget, then keeps the newest points', () => {
   const budget = new m.PointBudget(100);
   const a = new m.PointRing(600, budget);
   for (let i = 0; i < 1000; i++) a.push(i, i * 2);
-  // Alone, a series may take the whole budget's share (100), in doublings from 16: 64 (128 > 100).
+  // Alone, a series may take the whole budget (100 points): from 16 to 100 when the first 16 are full.
   let snap = a.snapshot();
-  assert.equal(snap.t.length, 64);
-  assert.deepEqual([snap.t[0], snap.t[63], snap.v[63]], [936, 999, 1998]);
+  assert.equal(snap.t.length, 100);
+  assert.deepEqual([snap.t[0], snap.t[99], snap.v[99]], [900, 999, 1998]);
   // Four more series: the share drops to 20; they stay at 16 points each.
   const more = Array.from({ length: 4 }, () => new m.PointRing(600, budget));
   for (const r of more) for (let i = 0; i < 50; i++) r.push(i, i);

@@ -51,19 +51,24 @@ export class Ring<T> {
 
 /**
  * How many points all PointRings together may hold (16 bytes each). A ring
- * grows (doubling, from MIN_POINTS) while the total stays under the budget
- * and it holds no more than its share (budget / series); past that it keeps
- * its newest points in the room it has.
+ * starts with room for MIN_POINTS; when that is full it grows once, to its
+ * share (budget / series, at most its capacity) if the budget has that much
+ * left; from then on it keeps its newest points in the room it has. So a
+ * series' memory is fixed within a second or so of its first points.
  */
 export class PointBudget {
   allocated = 0;
   series = 0;
   constructor(readonly points: number) {}
 
+  /** Points a series may hold now. */
+  share(): number {
+    return Math.max(MIN_POINTS, Math.floor(this.points / Math.max(1, this.series)));
+  }
+
   /** May a ring of `capacity` grow by `more`? */
   grant(capacity: number, more: number): boolean {
-    const share = Math.max(MIN_POINTS, Math.floor(this.points / Math.max(1, this.series)));
-    if (capacity + more > share || this.allocated + more > this.points) return false;
+    if (capacity + more > this.share() || this.allocated + more > this.points) return false;
     this.allocated += more;
     return true;
   }
@@ -97,11 +102,10 @@ export class PointRing {
 
   private grow(): boolean {
     const room = this.t.length;
-    const next = Math.min(this.capacity, room * 2);
-    if (next <= room || (this.budget && !this.budget.grant(room, next - room))) {
-      this.capped = true;
-      return false;
-    }
+    const next = this.budget ? Math.min(this.capacity, this.budget.share()) : this.capacity;
+    // One step, then never again: the share only shrinks as series come.
+    this.capped = true;
+    if (next <= room || (this.budget && !this.budget.grant(room, next - room))) return false;
     // Unroll into order while copying: start becomes 0.
     const t = new Float64Array(next);
     const v = new Float64Array(next);
