@@ -329,7 +329,12 @@ async function loadRun(t, { view, gateways: GATEWAYS, rate: RATE, seconds: SECON
   const settled = samples.find((x) => x.s >= 10 && x.gcWorker) ?? samples[0];
   assert.ok(end.page < base.page + 16 * 2 ** 20, `page heap grew from ${MB(base.page)} to ${MB(end.page)}`);
   if (end.worker !== null) {
-    assert.ok(end.worker < settled.worker * 1.25 + 4 * 2 ** 20, `worker heap grew from ${MB(settled.worker)} (10 s) to ${MB(end.worker)}`);
+    // The raw ring and the trees are full by 10 s; the charts' point rings
+    // fill at the fleet's pace (one point a second per key: minutes), within
+    // their shared budget of 2,000,000 points (32 MB; web/src/worker.ts LIMITS,
+    // tests/js/dashboard-units.test.js): that much more may come after 10 s.
+    const POINT_BUDGET = 2_000_000 * 16;
+    assert.ok(end.worker < settled.worker * 1.25 + 4 * 2 ** 20 + POINT_BUDGET, `worker heap grew from ${MB(settled.worker)} (10 s) to ${MB(end.worker)}`);
     assert.ok(end.worker < 200 * 2 ** 20, `worker heap ${MB(end.worker)}`);
   }
   assert.ok(probe.workers().length === 1, `the platform worker was seen by the heap probe: ${probe.workers().join(', ')}`);
