@@ -17,7 +17,8 @@
 //       one per read: src/frame/frame.hpp; false when they do not parse), tick(now), stop(now),
 //     takeFrame() -> address of the frame in the heap (src/frame/frame.hpp; valid until
 //       the next call; npm/src/packed.js takeFrame copies it out), takeEvents() -> string
-//       (JSON array of the events not yet in a frame), stats(now) -> string (JSON), delete().
+//       (JSON array of the events not yet in a frame), stats(now) -> string (JSON),
+//       histograms() -> string (JSON: the whole run's latency buckets), delete().
 // Thin: parsing, the fleet and the output layout live in src/emulator; this file only
 // converts. Nothing throws; failures are {ok: false, ...} objects. The JS owner of a
 // Fleet must call delete(), which frees every gateway of it.
@@ -138,6 +139,7 @@ class FleetBinding {
   unsigned takeFrame() { return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(fleet_->take_frame().data())); }
   std::string takeEvents() { return fleet_->take_events(); }
   std::string stats(double) { return fleet_->stats(); }
+  std::string histograms() const { return fleet_->histograms(); }
 
  private:
   std::unique_ptr<emu::Fleet> fleet_;
@@ -188,5 +190,6 @@ EMSCRIPTEN_BINDINGS(tpgate_emulator) {
       .function("stop", &FleetBinding::stop)
       .function("takeFrame", &FleetBinding::takeFrame)
       .function("takeEvents", &FleetBinding::takeEvents)
-      .function("stats", &FleetBinding::stats);
+      .function("stats", &FleetBinding::stats)
+      .function("histograms", &FleetBinding::histograms);
 }

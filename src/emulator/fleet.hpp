@@ -91,6 +91,8 @@ class Fleet {
   // O(gateways), meant for about one call a second) and the latency percentiles of
   // the window since the previous call.
   std::string stats();
+  // The whole run's latency histograms (histograms_json); the windows are left as they are.
+  std::string histograms() const { return histograms_json(metrics_); }
   Metrics& metrics() { return metrics_; }
   // How many gateways the last tick() touched.
   std::size_t last_tick_count() const { return last_tick_count_; }

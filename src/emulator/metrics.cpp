@@ -60,6 +60,24 @@ std::optional<double> LatencyHistogram::percentile(double p) const {
   return bucket_low(kBuckets - 1);
 }
 
+void LatencyHistogram::append_buckets(std::string& out) const {
+  out += '[';
+  bool first = true;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    if (buckets_[b] == 0) continue;
+    if (!first) out += ',';
+    first = false;
+    out += '[';
+    append_number(out, bucket_low(b));
+    out += ',';
+    append_number(out, bucket_high(b));
+    out += ',';
+    append_number(out, static_cast<double>(buckets_[b]));
+    out += ']';
+  }
+  out += ']';
+}
+
 namespace {
 
 void field(std::string& out, const char* key, std::uint64_t value) {
@@ -98,7 +116,19 @@ std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued, s
   field(out, "events_sent", c.events_sent);
   field(out, "reports_acked", c.reports_acked);
   field(out, "failures_injected", c.failures_injected);
+  field(out, "commands_failed", c.commands_failed);
+  field(out, "attribute_sets_failed", c.attribute_sets_failed);
+  field(out, "attribute_gets_failed", c.attribute_gets_failed);
+  field(out, "controls_failed", c.controls_failed);
+  field(out, "published_telemetry", c.published_kind[static_cast<std::size_t>(Published::Telemetry)]);
+  field(out, "published_attributes", c.published_kind[static_cast<std::size_t>(Published::Attributes)]);
+  field(out, "published_events", c.published_kind[static_cast<std::size_t>(Published::Event)]);
+  field(out, "published_responses", c.published_kind[static_cast<std::size_t>(Published::Response)]);
   field(out, "errors", c.errors);
+  field(out, "protocol_errors", c.protocol_errors);
+  field(out, "refused", c.refused);
+  field(out, "report_ack_timeouts", c.report_ack_timeouts);
+  field(out, "request_failures", c.request_failures);
   field(out, "script_errors", c.script_errors);
   field(out, "reconnects", c.reconnects);
   field(out, "dropped", c.dropped);
@@ -108,9 +138,26 @@ std::string stats_json(Metrics& m, std::size_t gateways, std::uint64_t queued, s
   field(out, "ack_p99_ms", m.ack.percentile(0.99));
   field(out, "report_ack_p50_ms", m.report_ack.percentile(0.5));
   field(out, "report_ack_p99_ms", m.report_ack.percentile(0.99));
+  field(out, "request_service_p50_ms", m.request_service.percentile(0.5));
+  field(out, "request_service_p99_ms", m.request_service.percentile(0.99));
   out += '}';
   m.ack.clear();
   m.report_ack.clear();
+  m.request_service.clear();
+  return out;
+}
+
+std::string histograms_json(const Metrics& m) {
+  std::string out = "{";
+  append_key(out, "ack_ms");
+  m.ack_run.append_buckets(out);
+  out += ',';
+  append_key(out, "report_ack_ms");
+  m.report_ack_run.append_buckets(out);
+  out += ',';
+  append_key(out, "request_service_ms");
+  m.request_service_run.append_buckets(out);
+  out += '}';
   return out;
 }
 

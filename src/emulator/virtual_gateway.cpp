@@ -113,10 +113,12 @@ void VirtualGateway::subscribe(std::int64_t now) {
       }
     }
     for (auto& filter : *filters) {
-      if (!session_.subscribe({mqtt::Subscription{std::move(filter), qos}}, {}, now)) ++context_.metrics->counters.errors;
+      if (!session_.subscribe({mqtt::Subscription{std::move(filter), qos}}, {}, now)) {
+        count_error(context_.metrics->counters, ErrorKind::Protocol);
+      }
     }
   } else {
-    ++context_.metrics->counters.errors;
+    count_error(context_.metrics->counters, ErrorKind::Protocol);
   }
 }
 
@@ -261,9 +263,9 @@ void VirtualGateway::on_session_event(mqtt::Event& event, std::int64_t now) {
     auto it = std::find_if(inflight_.begin(), inflight_.end(), [&](const auto& f) { return f.token == done->token; });
     if (done->reason_code < 0x80) {
       ++c.publish_acked;
-      if (it != inflight_.end()) context_.metrics->ack.add(static_cast<double>(now - it->sent));
+      if (it != inflight_.end()) context_.metrics->add_ack(static_cast<double>(now - it->sent));
     } else {
-      ++c.errors;
+      count_error(c, ErrorKind::Refused);
     }
     if (it != inflight_.end()) inflight_.erase(it);
   } else if (auto* connected = std::get_if<mqtt::ConnectedEvent>(&event)) {
@@ -291,7 +293,8 @@ void VirtualGateway::on_session_event(mqtt::Event& event, std::int64_t now) {
     log(record + "}");
   } else if (auto* failed = std::get_if<mqtt::OperationFailedEvent>(&event)) {
     if (!stopping_) {
-      ++c.errors;
+      // Refused by the server (a failure reason code), else the session could not carry it out.
+      count_error(c, static_cast<std::uint8_t>(failed->error.reason) >= 0x80 ? ErrorKind::Refused : ErrorKind::Protocol);
       std::string record = log_head(now, "error");
       record += ",\"message\":";
       append_string(record, failed->error.message);
@@ -300,12 +303,12 @@ void VirtualGateway::on_session_event(mqtt::Event& event, std::int64_t now) {
   } else if (auto* sub = std::get_if<mqtt::SubscribeCompleteEvent>(&event)) {
     for (std::uint8_t code : sub->suback.reason_codes) {
       if (code >= 0x80) {
-        ++c.errors;
+        count_error(c, ErrorKind::Refused);
         log(log_head(now, "error") + ",\"message\":\"subscription refused\"}");
       }
     }
   } else if (auto* error = std::get_if<mqtt::ErrorEvent>(&event)) {
-    ++c.errors;
+    count_error(c, ErrorKind::Protocol);
     std::string record = log_head(now, "error");
     record += ",\"message\":";
     append_string(record, error->error.message);
@@ -314,7 +317,8 @@ void VirtualGateway::on_session_event(mqtt::Event& event, std::int64_t now) {
 }
 
 void VirtualGateway::on_role_output(gateway::GatewayOutput& output, std::int64_t now) {
-  for (auto& p : output.publications) publish(std::move(p.topic), p.payload, p.qos, now);
+  // The role publishes on its own only the responses to requests.
+  for (auto& p : output.publications) publish(std::move(p.topic), p.payload, p.qos, now, Published::Response);
   Counters& c = context_.metrics->counters;
   for (auto& event : output.events) {
     if (auto* request = std::get_if<gateway::Request>(&event)) {
@@ -322,16 +326,16 @@ void VirtualGateway::on_role_output(gateway::GatewayOutput& output, std::int64_t
     } else if (auto* acked = std::get_if<gateway::ReportAcked>(&event)) {
       // Either ack family counts (docs/thingspanel.md#ack-topics); a failure ack is still an answer.
       ++c.reports_acked;
-      context_.metrics->report_ack.add(static_cast<double>(acked->rtt_ms));
+      context_.metrics->add_report_ack(static_cast<double>(acked->rtt_ms));
     } else if (auto* timed_out = std::get_if<gateway::ReportTimedOut>(&event)) {
-      ++c.errors;
+      count_error(c, ErrorKind::ReportAckTimeout);
       std::string record = log_head(now, "error");
       record += ",\"message\":";
       append_string(record, "no ack for " + std::string(gateway::request_kind_name(timed_out->kind)) + " " +
                                 timed_out->message_id);
       log(record + "}");
     } else if (auto* error = std::get_if<gateway::ErrorEvent>(&event)) {
-      ++c.errors;
+      count_error(c, ErrorKind::Protocol);
       std::string record = log_head(now, "error");
       record += ",\"message\":";
       append_string(record, error->error.message);
@@ -342,15 +346,17 @@ void VirtualGateway::on_role_output(gateway::GatewayOutput& output, std::int64_t
   }
 }
 
-void VirtualGateway::publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now) {
+void VirtualGateway::publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now,
+                             Published kind) {
   if (scenario_->format) {
-    publish_custom(std::move(topic), payload, qos, now);
+    publish_custom(std::move(topic), payload, qos, now, kind);
   } else {
-    send(std::move(topic), payload, qos, now);
+    send(std::move(topic), payload, qos, now, kind);
   }
 }
 
-void VirtualGateway::send(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now) {
+void VirtualGateway::send(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now,
+                          Published kind) {
   if (!subscribed_) subscribe(now);
   mqtt::Publish p;
   p.topic = std::move(topic);
@@ -360,13 +366,14 @@ void VirtualGateway::send(std::string topic, std::string_view payload, std::uint
   Counters& c = context_.metrics->counters;
   if (token) {
     ++c.published;
+    ++c.published_kind[static_cast<std::size_t>(kind)];
     // Round trips are measured from a send on a live connection only; a message that
     // waited in the offline buffer would measure the outage.
     if (qos > 0 && connected_) inflight_.push_back(InflightPublish{*token, now});
   } else if (token.error().reason == mqtt::ReasonCode::QuotaExceeded) {
     ++c.dropped;  // the offline buffer is full
   } else {
-    ++c.errors;
+    count_error(c, ErrorKind::Protocol);
   }
 }
 

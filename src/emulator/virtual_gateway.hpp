@@ -99,6 +99,7 @@ class VirtualGateway {
   };
   struct PendingAnswer {
     std::int64_t due = 0;
+    std::int64_t received = 0;  // when the request arrived
     std::uint64_t request_id = 0;
     std::uint32_t device = 0;
     gateway::DownlinkKind kind = gateway::DownlinkKind::Control;
@@ -120,11 +121,11 @@ class VirtualGateway {
   void subscribe(std::int64_t now);
   void on_session_event(mqtt::Event& event, std::int64_t now);
   void on_role_output(gateway::GatewayOutput& output, std::int64_t now);
-  void publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
-  void send(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
+  void publish(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now, Published kind);
+  void send(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now, Published kind);
 
   // virtual_gateway_format.cpp: the custom format at the publish / receive boundary
-  void publish_custom(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now);
+  void publish_custom(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now, Published kind);
   void receive_message(std::string_view topic, std::string_view payload, std::int64_t now);
   void script_failed(std::string_view script, const script::Failure& failure, std::string_view topic, std::int64_t now);
   void format_error(std::string message, std::string_view topic, std::int64_t now);

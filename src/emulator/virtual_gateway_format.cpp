@@ -53,19 +53,20 @@ const FormatScript* down_script(const FormatSpec& f, DownKind kind) {
 
 }  // namespace
 
-void VirtualGateway::publish_custom(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now) {
+void VirtualGateway::publish_custom(std::string topic, std::string_view payload, std::uint8_t qos, std::int64_t now,
+                                    Published pub) {
   const FormatSpec& f = *scenario_->format;
   auto info = gateway::parse_topic(topic, gateway::TopicDirection::Uplink);
   const std::optional<UpKind> kind = info ? up_kind(info->kind) : std::nullopt;
   if (!kind) {
-    send(std::move(topic), payload, qos, now);  // responses: standard, unscripted
+    send(std::move(topic), payload, qos, now, pub);  // responses: standard, unscripted
     return;
   }
   const auto k = static_cast<std::size_t>(*kind);
   if (f.up_topics[k]) topic = expand_topic(*f.up_topics[k], device_number_, info->message_id);
   const FormatScript& up = f.up_scripts[k];
   if (!up) {
-    send(std::move(topic), payload, qos, now);
+    send(std::move(topic), payload, qos, now, pub);
     return;
   }
   script::Outcome outcome = up.compiled->run(payload, topic);
@@ -73,7 +74,7 @@ void VirtualGateway::publish_custom(std::string topic, std::string_view payload,
     script_failed(up_script_name(*kind), outcome.failure, topic, now);
     return;
   }
-  send(std::move(topic), outcome.output, qos, now);
+  send(std::move(topic), outcome.output, qos, now, pub);
 }
 
 void VirtualGateway::receive_message(std::string_view topic, std::string_view payload, std::int64_t now) {
@@ -118,9 +119,7 @@ void VirtualGateway::receive_message(std::string_view topic, std::string_view pa
 
 void VirtualGateway::script_failed(std::string_view script, const script::Failure& failure, std::string_view topic,
                                    std::int64_t now) {
-  Counters& c = context_.metrics->counters;
-  ++c.errors;
-  ++c.script_errors;
+  count_error(context_.metrics->counters, ErrorKind::Script);
   std::string record = log_head(now, "error");
   record += ",\"kind\":\"script\",\"script\":";
   append_string(record, script);
@@ -134,7 +133,7 @@ void VirtualGateway::script_failed(std::string_view script, const script::Failur
 }
 
 void VirtualGateway::format_error(std::string message, std::string_view topic, std::int64_t now) {
-  ++context_.metrics->counters.errors;
+  count_error(context_.metrics->counters, ErrorKind::Protocol);
   std::string record = log_head(now, "error");
   record += ",\"message\":";
   append_string(record, message);

@@ -121,7 +121,8 @@ void VirtualGateway::report_telemetry(std::int64_t now) {
       tpgate::json::Writer w(payload);
       write_node(w, 0, now);
     }
-    publish(gateway::telemetry_topic(), payload, static_cast<std::uint8_t>(scenario_->broker.qos), now);
+    publish(gateway::telemetry_topic(), payload, static_cast<std::uint8_t>(scenario_->broker.qos), now,
+            Published::Telemetry);
   }
   // 3. Next due times; a late tick skips the missed intervals instead of bursting.
   for (std::size_t g = 0; g < group_due_.size(); ++g) {
@@ -190,14 +191,15 @@ void VirtualGateway::fire_event(std::size_t index, std::int64_t now) {
 void VirtualGateway::report(gateway::PayloadKind kind, const gateway::GatewayNode& node, std::int64_t now) {
   auto r = kind == gateway::PayloadKind::Event ? role_.report_event(node, now) : role_.report_attributes(node, now);
   if (!r) {
-    ++context_.metrics->counters.errors;
+    count_error(context_.metrics->counters, ErrorKind::Protocol);
     std::string record = log_head(now, "error");
     record += ",\"message\":";
     append_string(record, r.error().message);
     log(record + "}");
     return;
   }
-  publish(std::move(r->publication.topic), r->publication.payload, r->publication.qos, now);
+  publish(std::move(r->publication.topic), r->publication.payload, r->publication.qos, now,
+          kind == gateway::PayloadKind::Event ? Published::Event : Published::Attributes);
 }
 
 }  // namespace tpgate::emulator

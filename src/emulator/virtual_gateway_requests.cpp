@@ -30,6 +30,16 @@ const char* kind_type(gateway::DownlinkKind kind) {
   return "request";
 }
 
+// A request answered: by kind, and among the failures when it failed.
+void count_served(Counters& c, gateway::DownlinkKind kind, bool ok) {
+  switch (kind) {
+    case gateway::DownlinkKind::Control: ++c.controls; c.controls_failed += ok ? 0 : 1; break;
+    case gateway::DownlinkKind::AttributeSet: ++c.attribute_sets; c.attribute_sets_failed += ok ? 0 : 1; break;
+    case gateway::DownlinkKind::AttributeGet: ++c.attribute_gets; c.attribute_gets_failed += ok ? 0 : 1; break;
+    case gateway::DownlinkKind::Command: ++c.commands; c.commands_failed += ok ? 0 : 1; break;
+  }
+}
+
 // "$params.a.b" -> params["a"]["b"]; nullptr when absent.
 const json* param_ref(const json& params, std::string_view ref) {
   constexpr std::string_view kPrefix = "$params.";
@@ -53,6 +63,7 @@ const json* param_ref(const json& params, std::string_view ref) {
 
 void VirtualGateway::serve(gateway::Request& request, std::int64_t now) {
   PendingAnswer p;
+  p.received = now;
   p.request_id = request.id;
   p.kind = request.kind;
   p.body = std::move(request.body);
@@ -64,7 +75,10 @@ void VirtualGateway::serve(gateway::Request& request, std::int64_t now) {
                                                             "no device " + request.target.to_string()),
                            now);
     if (r) on_role_output(*r, now);
-    ++context_.metrics->counters.errors;
+    Counters& c = context_.metrics->counters;
+    count_served(c, request.kind, false);
+    count_error(c, ErrorKind::Request);
+    context_.metrics->add_request_service(0);
     return;
   }
   p.device = static_cast<std::uint32_t>(device);
@@ -150,18 +164,14 @@ void VirtualGateway::answer(PendingAnswer& p, std::int64_t now) {
       }
     }
   }
-  switch (p.kind) {
-    case gateway::DownlinkKind::Control: ++c.controls; break;
-    case gateway::DownlinkKind::AttributeSet: ++c.attribute_sets; break;
-    case gateway::DownlinkKind::AttributeGet: ++c.attribute_gets; break;
-    case gateway::DownlinkKind::Command: ++c.commands; break;
-  }
+  count_served(c, p.kind, outcome.ok);
   auto r = role_.respond(p.request_id, outcome, now);
   if (r) {
     on_role_output(*r, now);
   } else {
-    ++c.errors;
+    count_error(c, ErrorKind::Request);
   }
+  context_.metrics->add_request_service(static_cast<double>(now - p.received));
   // "an attribute set sets the attributes it carries; an attribute report follows at once".
   if (outcome.ok && p.kind == gateway::DownlinkKind::AttributeSet) report_attributes(p.device, now);
   if (outcome.ok && p.behaviour != nullptr && !p.behaviour->attribute_effects.empty() &&

@@ -53,6 +53,7 @@ class Harness {
   mqtt::Decoder decoder;
   std::int64_t now = 1'000'000;
   bool auto_puback = true;  // answer every QoS 1 PUBLISH the gateway sends
+  std::uint8_t suback_code = 1;  // the SUBACK's return code for each filter (0x80: refused)
   std::vector<mqtt::Publish> published;  // every PUBLISH the gateway sent, in order
   std::uint8_t last_flags = 0;           // OR of the requests since the last take()
 
@@ -89,7 +90,7 @@ class Harness {
       std::vector<mqtt::Packet> answers;
       for (const auto& p : packets) {
         if (const auto* s = std::get_if<mqtt::Subscribe>(&p)) {
-          answers.push_back(mqtt::SubAck{s->packet_id, {}, std::vector<std::uint8_t>(s->subscriptions.size(), 1)});
+          answers.push_back(mqtt::SubAck{s->packet_id, {}, std::vector<std::uint8_t>(s->subscriptions.size(), suback_code)});
         } else if (const auto* pub = std::get_if<mqtt::Publish>(&p); pub && auto_puback && pub->qos == mqtt::QoS::AtLeastOnce) {
           answers.push_back(mqtt::PubAck{pub->packet_id, 0, {}});
         }

@@ -269,6 +269,78 @@ TEST(EmulatorGateway, PubAckRoundTripIsMeasured) {
   EXPECT_EQ(*h.metrics.ack.percentile(0.5), 7);
 }
 
+TEST(EmulatorGateway, UplinksAreCountedByKind) {
+  Harness h(kScenario);
+  h.connect();
+  h.advance_to(h.now + 2000);  // telemetry each second, the first event at 2 s
+  h.downlink("gateway/command/gw-1/k1", R"({"gateway_data":{"method":"Break"}})");
+  const Counters& c = h.metrics.counters;
+  const auto kind = [&](Published k) { return c.published_kind[static_cast<std::size_t>(k)]; };
+  EXPECT_EQ(kind(Published::Telemetry), h.sent("gateway/telemetry").size());
+  EXPECT_GE(kind(Published::Telemetry), 2u);
+  EXPECT_EQ(kind(Published::Attributes), h.sent("gateway/attributes/").size());
+  EXPECT_EQ(kind(Published::Event), 1u);
+  EXPECT_EQ(kind(Published::Response), 1u);
+  EXPECT_EQ(kind(Published::Telemetry) + kind(Published::Attributes) + kind(Published::Event) + kind(Published::Response),
+            c.published);
+}
+
+TEST(EmulatorGateway, RequestsAreCountedByResultWithTheirServiceTime) {
+  Harness h(kScenario);
+  h.connect();
+  h.downlink("gateway/command/gw-1/r1", R"({"gateway_data":{"method":"Restart","params":{"mode":"a","on":true}}})");
+  h.advance_to(h.now + 20);
+  h.downlink("gateway/command/gw-1/r2", R"({"gateway_data":{"method":"Break"}})");
+  h.downlink("gateway/command/gw-1/r3", R"({"gateway_data":{"method":"Dance"}})");
+  const Counters& c = h.metrics.counters;
+  EXPECT_EQ(c.commands, 3u);
+  EXPECT_EQ(c.commands_failed, 2u);  // injected (Break) and unknown method (Dance)
+  EXPECT_EQ(c.failures_injected, 1u);
+  // Answered as the scenario says: not errors of the emulator.
+  EXPECT_EQ(c.request_failures, 0u);
+  EXPECT_EQ(c.errors, 0u);
+  ASSERT_EQ(h.metrics.request_service_run.count(), 3u);
+  EXPECT_EQ(*h.metrics.request_service_run.percentile(1.0), 21);  // Restart's 20 ms: bucket 20..22, reported at its middle
+  EXPECT_EQ(*h.metrics.request_service_run.percentile(0.5), 0);
+}
+
+TEST(EmulatorGateway, ARequestForADeviceNotInTheTopologyIsARequestFailure) {
+  Harness h(kScenario);
+  h.connect();
+  const std::size_t mark = h.published.size();
+  h.downlink("gateway/command/gw-1/u1", R"({"sub_device_data":{"nobody":{"method":"Restart"}}})");
+  const auto responses = h.sent("gateway/command/response/u1", mark);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(Harness::body(responses[0])["result"], 1);
+  const Counters& c = h.metrics.counters;
+  EXPECT_EQ(c.commands, 1u);
+  EXPECT_EQ(c.commands_failed, 1u);
+  EXPECT_EQ(c.request_failures, 1u);
+  EXPECT_EQ(c.errors, 1u);
+  EXPECT_EQ(c.protocol_errors + c.refused + c.report_ack_timeouts + c.script_errors, 0u);
+}
+
+TEST(EmulatorGateway, ReportsNoPlatformAckedAreReportAckTimeoutsNotProtocolErrors) {
+  Harness h(kScenario);
+  h.connect();  // an attribute report goes out on connect; nobody acks it
+  h.advance_to(h.now + 30'000);
+  const Counters& c = h.metrics.counters;
+  EXPECT_GE(c.report_ack_timeouts, 2u);  // the connect's attribute report and the events
+  EXPECT_EQ(c.report_ack_timeouts, c.errors);
+  EXPECT_EQ(c.protocol_errors, 0u);
+  EXPECT_EQ(c.reports_acked, 0u);
+}
+
+TEST(EmulatorGateway, ARefusedSubscriptionIsCountedAsRefused) {
+  Harness h(kScenario);
+  h.suback_code = 0x80;
+  h.connect();
+  const Counters& c = h.metrics.counters;
+  EXPECT_GE(c.refused, 1u);
+  EXPECT_EQ(c.refused, c.errors);
+  EXPECT_EQ(c.protocol_errors, 0u);
+}
+
 TEST(EmulatorGateway, ChurnDisconnectsAndComesBackAfterOfflineS) {
   Harness h(R"({"churn":{"every_s":10,"jitter":0,"offline_s":5,"abrupt":false},
                "broker":{"reconnect":{"min_delay_s":1,"max_delay_s":2}},

@@ -242,13 +242,44 @@ TEST(EmulatorMetrics, StatsJsonHasEveryCounterAndNullPercentiles) {
   for (const char* key : {"gateways", "connected", "published", "publish_acked", "received", "commands", "attribute_sets",
                           "attribute_gets", "controls", "events_sent", "reports_acked", "failures_injected", "errors",
                           "reconnects", "dropped", "queued", "queued_bytes", "bytes_out", "bytes_in", "ack_p50_ms", "ack_p99_ms",
-                          "report_ack_p50_ms", "report_ack_p99_ms"}) {
+                          "report_ack_p50_ms", "report_ack_p99_ms", "protocol_errors", "refused",
+                          "report_ack_timeouts", "request_failures", "script_errors", "commands_failed",
+                          "attribute_sets_failed", "attribute_gets_failed", "controls_failed", "published_telemetry",
+                          "published_attributes", "published_events", "published_responses", "request_service_p50_ms",
+                          "request_service_p99_ms"}) {
     EXPECT_TRUE(s.contains(key)) << key;
   }
   EXPECT_EQ(s["gateways"], 7);
   EXPECT_EQ(s["published"], 3);
   EXPECT_EQ(s["queued"], 3);
   EXPECT_TRUE(s["ack_p50_ms"].is_null());
+}
+
+TEST(EmulatorMetrics, RunHistogramsOutliveTheWindowsAndListTheirBuckets) {
+  Metrics m;
+  for (double v : {0.0, 3.0, 3.0, 17.0, 250.0}) m.add_ack(v);
+  m.add_request_service(40);
+  (void)stats_json(m, 1, 0);  // ends the window
+  EXPECT_EQ(m.ack.count(), 0u);
+  EXPECT_EQ(m.ack_run.count(), 5u);
+  const json h = json::parse(histograms_json(m));
+  ASSERT_TRUE(h["ack_ms"].is_array());
+  std::uint64_t total = 0;
+  double last_low = -1;
+  for (const auto& b : h["ack_ms"]) {
+    ASSERT_EQ(b.size(), 3u);
+    const double low = b[0];
+    const double high = b[1];
+    EXPECT_LT(last_low, low);  // in order, each bucket once
+    last_low = low;
+    EXPECT_LT(low, high);
+    total += b[2].get<std::uint64_t>();
+  }
+  EXPECT_EQ(total, 5u);
+  EXPECT_EQ(h["ack_ms"][1], json::parse("[3,4,2]"));
+  EXPECT_EQ(h["ack_ms"][2], json::parse("[16,18,1]"));  // 17 ms: the first log bucket, 16..18
+  EXPECT_EQ(h["report_ack_ms"], json::parse("[]"));
+  EXPECT_EQ(h["request_service_ms"].size(), 1u);
 }
 
 }  // namespace
