@@ -21,6 +21,7 @@ APT_PACKAGES=(
   gcovr                 # line coverage report
   mosquitto             # real broker for tests/js
   chromium              # real browser for tests/e2e (driven by playwright-core)
+  prometheus            # real Prometheus scraping the emulator's --metrics-port (tests/js)
 )
 
 missing=()

@@ -102,7 +102,26 @@ export interface EmulatorStats {
   /** Attribute and event reports the platform acked. */
   reports_acked: number;
   failures_injected: number;
+  /** Of commands (attribute_sets, ...): answered with a failure, injected or not. */
+  commands_failed: number;
+  attribute_sets_failed: number;
+  attribute_gets_failed: number;
+  controls_failed: number;
+  /** Of published, by kind. */
+  published_telemetry: number;
+  published_attributes: number;
+  published_events: number;
+  published_responses: number;
+  /** Every kind below (transport errors are counted apart, in transport_errors). */
   errors: number;
+  /** Of errors: a malformed downlink, a payload that could not be built, a session error. */
+  protocol_errors: number;
+  /** Of errors: operations the broker refused (a failure reason code in PUBACK, SUBACK, ...). */
+  refused: number;
+  /** Of errors: attribute / event reports no platform acked in time (is a platform attached to the broker?). */
+  report_ack_timeouts: number;
+  /** Of errors: requests that could not be served (no such device, the response could not be built). */
+  request_failures: number;
   /** Of errors: custom-format scripts that failed (that message was dropped). */
   script_errors: number;
   reconnects: number;
@@ -116,6 +135,9 @@ export interface EmulatorStats {
   /** Latency of the platform's report acks, ms. */
   report_ack_p50_ms: number | null;
   report_ack_p99_ms: number | null;
+  /** A request's arrival -> its response handed to the session, ms. */
+  request_service_p50_ms: number | null;
+  request_service_p99_ms: number | null;
   transports_open: number;
   transports_opening: number;
   transports_queued: number;
@@ -129,6 +151,9 @@ export interface EmulatorStats {
   received_per_s: number;
   messages_per_s: number;
 }
+
+/** A latency histogram: [low, high, count] buckets in ms (high exclusive), in order, non-empty only. */
+export type LatencyBuckets = Array<[low: number, high: number, count: number]>;
 
 /** Identity of one gateway of the fleet. */
 export interface EmulatedGateway {
@@ -166,8 +191,14 @@ export class Emulator {
   start(): Promise<void>;
   /** Resolves when `count` gateways (default all) are connected; rejects ERR_TIMEOUT. */
   waitConnected(count?: number, options?: { timeout?: number; interval?: number }): Promise<unknown>;
+  /** Gateways in the whole fleet (every shard together). */
+  readonly fleetSize: number;
+  /** This process's share: k of n (1 of 1 without a shard), the global index of its first gateway, how many. */
+  readonly shard: { index: number; count: number; first: number; gateways: number };
   /** Counters and rates (see EmulatorStats); after stop(), the final stats. */
   stats(): EmulatorStats;
+  /** The whole run's latency histograms (stats() does not clear them); after stop(), the final ones. */
+  histograms(): { ack_ms: LatencyBuckets; report_ack_ms: LatencyBuckets; request_service_ms: LatencyBuckets };
   /** Every gateway sends DISCONNECT and closes (no reconnects); resolves with the final stats. */
   stop(): Promise<EmulatorStats>;
 }

@@ -15,13 +15,43 @@ function bytes(x) {
   return `${x} B`;
 }
 
-/** One line: connected/total, messages/s, ack latency p50/p99, commands served, errors, reconnects. */
-export function statusLine(s) {
+/** Errors by kind, as the summary, --metrics-json and the metrics name them. */
+export const ERROR_KINDS = [
+  ['protocol', 'protocol_errors', 'protocol'],
+  ['refused', 'refused', 'refused by the broker'],
+  ['report_ack_timeouts', 'report_ack_timeouts', 'report acks that never came'],
+  ['request_failures', 'request_failures', 'requests not served'],
+  ['script', 'script_errors', 'data scripts'],
+  ['transport', 'transport_errors', 'transport'],
+];
+
+/** {protocol, refused, report_ack_timeouts, request_failures, script, transport} of a stats sample. */
+export function errorsByKind(s) {
+  return Object.fromEntries(ERROR_KINDS.map(([kind, key]) => [kind, s[key] ?? 0]));
+}
+
+/** "12000 (report acks 12000)": the total and its non-zero kinds, short. */
+function errorsShort(s) {
+  const short = { protocol: 'protocol', refused: 'refused', report_ack_timeouts: 'report acks', request_failures: 'requests', script: 'scripts', transport: 'transport' };
+  const byKind = errorsByKind(s);
+  const total = Object.values(byKind).reduce((a, b) => a + b, 0);
+  const parts = Object.entries(byKind).filter(([, n]) => n > 0).map(([k, n]) => `${short[k]} ${n}`);
+  return parts.length > 0 ? `${total} (${parts.join(', ')})` : `${total}`;
+}
+
+/** Whether the errors look like a broker with no platform behind it: reports go unacked, none ever acked. */
+export function noPlatformHint(f) {
+  if (!((f.report_ack_timeouts ?? 0) > 0 && f.reports_acked === 0)) return null;
+  return 'no platform acked any attribute/event report: is a ThingsPanel platform (or `tpgate broker --thingspanel`) behind this broker? Without one these time out by design';
+}
+
+/** One line: shard, connected/total, messages/s, ack latency p50/p99, commands served, errors by kind, reconnects. */
+export function statusLine(s, shard) {
   return (
-    `[${s.uptime_s.toFixed(0).padStart(4)}s] connected ${s.connected}/${s.gateways}` +
+    `[${s.uptime_s.toFixed(0).padStart(4)}s]${shard ? ` shard ${shard}` : ''} connected ${s.connected}/${s.gateways}` +
     `  msg/s ${rate(s.messages_per_s)} (out ${rate(s.published_per_s)}, in ${rate(s.received_per_s)})` +
     `  ack p50 ${ms(s.ack_p50_ms)} p99 ${ms(s.ack_p99_ms)}` +
-    `  commands ${s.commands}  errors ${s.errors + s.transport_errors}  reconnects ${s.reconnects}`
+    `  commands ${s.commands}  errors ${errorsShort(s)}  reconnects ${s.reconnects}`
   );
 }
 
@@ -56,28 +86,31 @@ export function summary(run) {
   const atStop = run.connectedAtStop ?? f.gateways;
   const clean = Math.max(0, atStop - f.forced_closes);
   const lines = [
-    `tpgate emulate: summary${run.name ? ` of "${run.name}"` : ''} (${run.url})`,
+    `tpgate emulate: summary${run.name ? ` of "${run.name}"` : ''}${run.shard && run.shard.count > 1 ? `, shard ${run.shard.index}/${run.shard.count} (gateways ${run.shard.first}..${run.shard.first + run.shard.gateways - 1} of ${run.fleetGateways})` : ''} (${run.url})`,
     `  duration         ${run.durationS.toFixed(1)} s`,
     `  gateways         ${f.gateways}; connected at peak ${run.peakConnected}` +
       (run.connectAllS !== null ? `, all connected by ${run.connectAllS.toFixed(1)} s (sampled each second)` : ', never all at once'),
-    `  published        ${f.published} (${rate(f.published / d)}/s), acked ${f.publish_acked}, still queued at the end ${f.queued ?? 0}`,
+    `  published        ${f.published} (${rate(f.published / d)}/s): telemetry ${f.published_telemetry ?? 0}, attributes ${f.published_attributes ?? 0}, events ${f.published_events ?? 0}, responses ${f.published_responses ?? 0}; acked ${f.publish_acked}, still queued at the end ${f.queued ?? 0}`,
     `  received         ${f.received} (${rate(f.received / d)}/s)`,
     `  served           commands ${f.commands}, attribute sets ${f.attribute_sets}, attribute gets ${f.attribute_gets}, controls ${f.controls}`,
     `  events           ${f.events_sent} sent; attribute/event reports acked ${f.reports_acked}`,
     `  ack latency      p50 ${ms(ack.p50)}, p99 ${ms(ack.p99)} (PUBACK; median / max of the per-second windows)`,
     `  report acks      p50 ${ms(report.p50)}, p99 ${ms(report.p99)} (platform acks of attribute/event reports)`,
-    `  failures         injected ${f.failures_injected}`,
-    `  errors           ${f.errors - (f.script_errors ?? 0)} (protocol) + ${f.script_errors ?? 0} (data scripts) + ${f.transport_errors} (transport); reconnects ${f.reconnects}; dropped ${f.dropped}`,
+    `  errors           ${ERROR_KINDS.map(([, key, what]) => `${what} ${f[key] ?? 0}`).join(', ')}`,
+    ...(noPlatformHint(f) ? [`  hint             ${noPlatformHint(f)}`] : []),
+    `  requests failed  commands ${f.commands_failed ?? 0}, attribute sets ${f.attribute_sets_failed ?? 0}, attribute gets ${f.attribute_gets_failed ?? 0}, controls ${f.controls_failed ?? 0} (injected ${f.failures_injected})`,
+    `  reconnects       ${f.reconnects}; dropped ${f.dropped} (offline buffers full)`,
     `  bytes            out ${bytes(f.bytes_out)}, in ${bytes(f.bytes_in)}`,
     `  shutdown         ${clean} of ${atStop} connected gateways closed cleanly, ${f.forced_closes} forced`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
-/** The --metrics-json document. */
+/** The --metrics-json document (format 2: docs/scenario.md#metrics-json; `tpgate report` merges shards of it). */
 export function metricsDocument(run) {
   return {
     tool: 'tpgate emulate',
+    format: 2,
     name: run.name,
     url: run.url,
     started_at: run.startedAt,
@@ -85,8 +118,13 @@ export function metricsDocument(run) {
     connect_all_s: run.connectAllS,
     peak_connected: run.peakConnected,
     connected_at_stop: run.connectedAtStop,
+    scenario_digest: run.scenarioDigest,
+    fleet_gateways: run.fleetGateways,
+    shard: run.shard,
     ack_latency_ms: runLatency(run.series, 'ack_p50_ms', 'ack_p99_ms'),
     report_ack_latency_ms: runLatency(run.series, 'report_ack_p50_ms', 'report_ack_p99_ms'),
+    histograms: run.histograms,
+    errors: errorsByKind(run.final),
     final: run.final,
     series: run.series,
   };

@@ -1,6 +1,7 @@
 // `tpgate emulate`: virtual ThingsPanel gateways from a scenario file (or the
 // built-in default) against a broker, with a live status line, a summary at
 // the end and a clean shutdown on Ctrl-C, SIGTERM or --duration.
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -8,7 +9,9 @@ import { InvalidOptionError, ScenarioError } from '../errors.js';
 import { createEmulator, loadTpgateEmulator } from '../emulator-node.js';
 import { ProvisionError } from '../provision.js';
 import { UsageError, parseCommandLine, parseFlags } from './args.js';
+import { registerEmulatorMetrics } from './emulate-metrics.js';
 import { metricsDocument, statusLine, summary } from './emulate-report.js';
+import { MetricsPortError, createRegistry, metricsPort, serveMetrics } from './metrics-server.js';
 
 export const HELP = `Usage: tpgate emulate [scenario.json] --url URL [options]
 
@@ -28,7 +31,10 @@ Options:
                          n = JOB_COMPLETIONS (both set by the Job)
   --duration S           stop by itself after S seconds (decimals allowed)
   --transport ws|tcp     force the transport (else from the URL scheme); same host:port
-  --metrics-json FILE    write the final stats and a per-second series as JSON
+  --metrics-json FILE    write the final stats, the latency histograms and a per-second
+                         series as JSON (merge shards' files with tpgate report)
+  --metrics-port PORT    serve Prometheus metrics at http://HOST:PORT/metrics (every
+                         interface; 0 = any free port), each series labelled shard="k/n"
   --seed N               PRNG seed (overrides the scenario's seed): same seed, same values
   --connect-concurrency N  transports opening at once (default 500)
   --provision-url URL    register every gateway with the platform first
@@ -42,8 +48,10 @@ Options:
   --quiet                no live status line (the summary is still printed)
   -h, --help             this help
 
-Status line (once a second on a terminal, every 5 s otherwise): connected/total,
-messages/s, PUBACK latency p50/p99, commands served, errors, reconnects.
+Status line (once a second on a terminal, every 5 s otherwise): the shard,
+connected/total, messages/s, PUBACK latency p50/p99, commands served, errors by
+kind (protocol, refused, report acks that never came, requests, scripts,
+transport), reconnects.
 Ctrl-C once: clean stop and summary (exit 0); twice: exit at once (130).
 Exit 2: a bad flag or a bad scenario (reported before anything connects).
 
@@ -51,7 +59,9 @@ Examples:
   tpgate emulate --url ws://127.0.0.1:8083/mqtt
   tpgate emulate fleet.json --url mqtt://127.0.0.1:1883 --gateways 10000 --duration 60 \\
       --metrics-json run.json
-  tpgate emulate fleet.json --url mqtt://broker:1883 --gateways 40000 --shard 2/4
+  tpgate emulate fleet.json --url mqtt://broker:1883 --gateways 40000 --shard 2/4 \\
+      --metrics-port 9464 --metrics-json shard-2.json
+  tpgate report shard-*.json --html report.html
   tpgate emulate --print-default > scenario.json
   tpgate emulate fleet.json --url mqtt://tp:1883 --provision-url http://tp:9999 \\
       --template-secret 3f2a... --vouchers vouchers.json
@@ -67,6 +77,7 @@ const OPTIONS = {
   duration: { type: 'string' },
   transport: { type: 'string' },
   'metrics-json': { type: 'string' },
+  'metrics-port': { type: 'string' },
   seed: { type: 'string' },
   'connect-concurrency': { type: 'string' },
   'provision-url': { type: 'string' },
@@ -124,6 +135,7 @@ export function parseEmulateArgs(argv, env = process.env) {
     shard: v.shard,
     transport: v.transport,
     metricsJson: v['metrics-json'],
+    metricsPort: metricsPort(v['metrics-port']),
     provisionUrl: v['provision-url'],
     templateSecret: v['template-secret'],
     vouchers: v.vouchers,
@@ -192,6 +204,10 @@ export async function main(argv) {
   if (args.templateSecret !== undefined) provision.templateSecret = args.templateSecret;
   if (args.vouchers !== undefined) provision.vouchersFile = args.vouchers;
   provision.onProgress = registrationProgress(args);
+  // The same scenario, fleet size and seed in every shard: `tpgate report` checks it.
+  const scenarioDigest = `sha256:${createHash('sha256')
+    .update(JSON.stringify([text ?? 'default', args.gateways ?? null, args.seed ?? null]))
+    .digest('hex')}`;
   let emulator;
   try {
     emulator = await createEmulator(text, {
@@ -215,7 +231,7 @@ export async function main(argv) {
     }
     throw err;
   }
-  return run(emulator, args);
+  return run(emulator, args, scenarioDigest);
 }
 
 /**
@@ -264,10 +280,26 @@ function registrationProgress(args) {
   };
 }
 
-async function run(emulator, args) {
+async function run(emulator, args, scenarioDigest) {
   const out = process.stderr; // the status line; the summary goes to stdout
   const tty = out.isTTY === true && !args.quiet;
   const url = args.url ?? emulator.scenario?.broker?.url;
+  const shard = emulator.shard;
+  const shardText = args.shard ? `${shard.index}/${shard.count}` : null;
+  let latest = null; // the last stats sample, for the metrics
+  let metrics = null;
+  if (args.metricsPort !== undefined) {
+    try {
+      const { client, registry } = await createRegistry({ shard: `${shard.index}/${shard.count}` });
+      registerEmulatorMetrics(client, registry, () => (latest === null ? null : { stats: latest, histograms: emulator.histograms() }));
+      metrics = await serveMetrics(registry, { port: args.metricsPort });
+    } catch (err) {
+      await emulator.stop();
+      if (err instanceof MetricsPortError) return fail(err.message);
+      throw err;
+    }
+    if (!args.quiet) out.write(`tpgate emulate: metrics at ${metrics.url}\n`);
+  }
   const series = [];
   let peakConnected = 0;
   let connectedAtStop = 0;
@@ -284,6 +316,7 @@ async function run(emulator, args) {
 
   const sample = () => {
     const s = emulator.stats();
+    latest = s;
     if (s.connected > peakConnected) peakConnected = s.connected;
     if (connectAllS === null && s.connected === s.gateways && s.gateways > 0) connectAllS = s.uptime_s;
     series.push({
@@ -301,10 +334,10 @@ async function run(emulator, args) {
       reconnects: s.reconnects,
     });
     if (args.quiet) return s;
-    if (tty) out.write(`\r${statusLine(s)}\x1b[K`);
+    if (tty) out.write(`\r${statusLine(s, shardText)}\x1b[K`);
     else if (s.uptime_s - lastPrinted >= 4.5) {
       lastPrinted = s.uptime_s;
-      out.write(`${statusLine(s)}\n`);
+      out.write(`${statusLine(s, shardText)}\n`);
     }
     return s;
   };
@@ -338,6 +371,7 @@ async function run(emulator, args) {
 
   const t0 = performance.now();
   await emulator.start();
+  latest = emulator.stats(); // the metrics serve from the start
   if (!args.quiet) {
     const first = emulator.gateway(0).device_number;
     const last = emulator.size > 1 ? ` .. ${emulator.gateway(emulator.size - 1).device_number}` : '';
@@ -347,7 +381,12 @@ async function run(emulator, args) {
   if (args.duration !== undefined) durationTimer = setTimeout(() => stop(`--duration ${args.duration} s reached`), args.duration * 1000);
 
   const final = await finished;
+  latest = final;
   const record = {
+    shard,
+    fleetGateways: emulator.fleetSize,
+    scenarioDigest,
+    histograms: emulator.histograms(),
     name: emulator.scenario?.name ?? '',
     url: String(url),
     startedAt,
@@ -359,6 +398,7 @@ async function run(emulator, args) {
     series,
   };
   process.stdout.write(summary(record));
+  if (metrics !== null) await metrics.close();
   if (args.metricsJson) {
     try {
       await writeFile(args.metricsJson, `${JSON.stringify(metricsDocument(record), null, 2)}\n`);

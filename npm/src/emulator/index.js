@@ -49,6 +49,7 @@ export class Emulator extends Emitter {
     this._startedAt = 0;
     this._stopPromise = null;
     this._finalStats = null;
+    this._finalHistograms = null;
     this._last = null; // {at, published, received} of the previous stats()
     /** After provisioning: {registered, skipped, vouchers}; else null. */
     this.provisioned = null;
@@ -67,6 +68,32 @@ export class Emulator extends Emitter {
   /** The normalized scenario (every default filled in). */
   get scenario() {
     return this._scenario;
+  }
+
+  /** Gateways in the whole fleet (every shard together). */
+  get fleetSize() {
+    return this._options.gateways ?? this._scenario.gateways.count;
+  }
+
+  /**
+   * This process's share: {index, count} (k of n, from 1; 1 of 1 without a
+   * shard), `first` (the global 0-based index of its first gateway) and `gateways`.
+   */
+  get shard() {
+    const { index, count } = this._options.shard ?? { index: 1, count: 1 };
+    const first = this.size > 0 && this._host.fleet !== null ? this._host.fleet.gatewayInfo(0).index : this._firstIndex ?? 0;
+    this._firstIndex = first;
+    return { index, count, first, gateways: this.size };
+  }
+
+  /**
+   * The whole run's latency histograms (not cleared by stats()): {ack_ms,
+   * report_ack_ms, request_service_ms}, each a list of [low, high, count]
+   * buckets in ms (high exclusive), in order, non-empty ones only. After stop(), the final ones.
+   */
+  histograms() {
+    if (this._host.fleet === null) return this._finalHistograms ?? { ack_ms: [], report_ack_ms: [], request_service_ms: [] };
+    return JSON.parse(this._host.fleet.histograms());
   }
 
   /** Identity of gateway `index` (0-based, local to this process): {index, device_number, client_id, username, password}. */
@@ -142,6 +169,8 @@ export class Emulator extends Emitter {
     if (this._status === 'created') {
       this._status = 'stopped';
       this._finalStats = this.stats();
+      this._finalHistograms = this.histograms();
+      void this.shard; // kept for after dispose()
       this._host.dispose();
       this._stopPromise = Promise.resolve(this._finalStats);
       return this._stopPromise;
@@ -154,6 +183,8 @@ export class Emulator extends Emitter {
         if (timer !== null) clearTimeout(timer);
         this._host.destroyAll();
         this._finalStats = this.stats();
+        this._finalHistograms = this.histograms();
+        void this.shard; // kept for after dispose()
         this._host.dispose();
         this._status = 'stopped';
         this.emit('stopped', this._finalStats);

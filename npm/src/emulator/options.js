@@ -196,6 +196,8 @@ export function normalizeEmulatorOptions(options) {
     tls: o.tls,
     load: { locateFile: o.locateFile, wasmBinary: o.wasmBinary },
     gateways,
+    shard,
+    seed: o.seed,
   };
 }
 
