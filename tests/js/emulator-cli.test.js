@@ -65,7 +65,7 @@ test('--help documents every flag, with an example', async () => {
   const run = cli(['emulate', '--help']);
   const { code } = await run.exited;
   assert.equal(code, 0);
-  for (const flag of ['--url', '--gateways', '--shard', '--duration', '--transport', '--metrics-json', '--seed', '--print-default', '--quiet', '--help', '--connect-concurrency']) {
+  for (const flag of ['--url', '--gateways', '--shard', '--duration', '--transport', '--metrics-json', '--metrics-port', '--seed', '--print-default', '--quiet', '--help', '--connect-concurrency']) {
     assert.ok(run.stdout.includes(flag), `--help does not mention ${flag}`);
   }
   assert.match(run.stdout, /Examples?:\n\s+tpgate emulate /);
@@ -78,6 +78,8 @@ test('bad flags exit 2 with a message naming the flag', async () => {
     [['emulate', '--duration', 'soon'], /--duration must be a number of seconds/],
     [['emulate', '--shard', '5/4', '--url', 'mqtt://127.0.0.1:1'], /shard index must be from 1 to 4/],
     [['emulate', '--transport', 'udp'], /--transport must be ws or tcp/],
+    [['emulate', '--metrics-port', 'abc'], /--metrics-port must be a port number from 0 to 65535 \(got 'abc'\)/],
+    [['emulate', '--metrics-port', '70000'], /--metrics-port must be a port number/],
     [['emulate', '--url', 'http://example.com'], /--url: .*scheme 'http:'/],
   ];
   await Promise.all(
@@ -195,6 +197,94 @@ test('--duration 3 ends on its own with the summary; --metrics-json holds the fi
   assert.ok(doc.final.published >= 1, JSON.stringify(doc.final));
   assert.ok(doc.series.length >= 2, `series of ${doc.series.length}`);
   assert.ok(doc.duration_s >= 3);
+  // Format 2: what `tpgate report` merges.
+  assert.equal(doc.format, 2);
+  assert.deepEqual(doc.shard, { index: 1, count: 1, first: 0, gateways: 1 });
+  assert.equal(doc.fleet_gateways, 1);
+  assert.match(doc.scenario_digest, /^sha256:[0-9a-f]{64}$/);
+  assert.deepEqual(Object.keys(doc.errors).sort(), ['protocol', 'refused', 'report_ack_timeouts', 'request_failures', 'script', 'transport']);
+  const acks = doc.histograms.ack_ms;
+  assert.ok(acks.length >= 1 && acks.every(([low, high, n]) => low < high && n > 0), JSON.stringify(acks));
+  assert.ok(acks.reduce((sum, b) => sum + b[2], 0) <= doc.final.publish_acked);
+  assert.equal(doc.final.published, doc.final.published_telemetry + doc.final.published_attributes + doc.final.published_events + doc.final.published_responses);
+});
+
+test('errors by kind: reports no platform acked are not protocol errors, and the summary says why', { timeout: 40_000 }, async (t) => {
+  // A plain mosquitto: no platform acks the attribute / event reports (timeout 10 s).
+  const metrics = path.join(dir, 'errors.json');
+  const run = cli(['emulate', '--url', broker.tcpUrl, '--gateways', '3', '--duration', '12', '--metrics-json', metrics, '--seed', '4'], t);
+  const { code } = await run.exited;
+  assert.equal(code, 0, run.stderr);
+  const doc = JSON.parse(await readFile(metrics, 'utf8'));
+  assert.ok(doc.errors.report_ack_timeouts >= 3, JSON.stringify(doc.errors));
+  assert.equal(doc.errors.protocol, 0);
+  assert.equal(doc.final.errors, doc.errors.report_ack_timeouts);
+  assert.match(run.stdout, new RegExp(`errors +protocol 0, refused by the broker 0, report acks that never came ${doc.errors.report_ack_timeouts}, requests not served 0, data scripts 0, transport 0`));
+  assert.match(run.stdout, /hint +no platform acked any attribute\/event report: is a ThingsPanel platform/);
+});
+
+test('the status line names the shard and the errors by kind', async () => {
+  const { statusLine } = await import('../../npm/src/cli/emulate-report.js');
+  const s = { uptime_s: 12, connected: 3, gateways: 3, messages_per_s: 3, published_per_s: 3, received_per_s: 0, ack_p50_ms: 1, ack_p99_ms: 2, commands: 0,
+    reconnects: 0, protocol_errors: 0, refused: 2, report_ack_timeouts: 9, request_failures: 0, script_errors: 0, transport_errors: 1 };
+  const line = statusLine(s, '2/4');
+  assert.match(line, /^\[ +12s\] shard 2\/4 connected 3\/3 /);
+  assert.match(line, / errors 12 \(refused 2, report acks 9, transport 1\) /);
+  assert.doesNotMatch(statusLine(s, null), /shard/);
+});
+
+test('--metrics-port on a port in use: exit 2 before any gateway connects', { timeout: 20_000 }, async (t) => {
+  const busy = net.createServer();
+  await new Promise((resolve) => busy.listen(0, resolve));
+  t.after(() => busy.close());
+  const port = busy.address().port;
+  // A plain TCP server as the broker: it must see no connection at all.
+  const target = net.createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  let connections = 0;
+  await new Promise((resolve) => target.listen(0, '127.0.0.1', resolve));
+  t.after(() => target.close());
+  const run = cli(['emulate', '--url', `mqtt://127.0.0.1:${target.address().port}`, '--metrics-port', String(port)], t);
+  const { code } = await run.exited;
+  assert.equal(code, 2, run.stderr);
+  assert.match(run.stderr, new RegExp(`--metrics-port ${port}: the port is in use .*pick another port`));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(connections, 0);
+});
+
+test('--metrics-port serves /metrics while the fleet runs, labelled by shard, no label per gateway', { timeout: 30_000 }, async (t) => {
+  const run = cli(['emulate', '--url', broker.tcpUrl, '--gateways', '6', '--shard', '2/3', '--metrics-port', '0', '--duration', '20'], t);
+  const url = await (async () => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const m = /metrics at (http:\/\/\S+)/.exec(run.stderr);
+      if (m) return m[1];
+      if (Date.now() > deadline) throw new Error(`no metrics URL:\n${run.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  let text = '';
+  const deadline = Date.now() + 15_000;
+  while (!/tpgate_gateways\{state="connected",shard="2\/3"\} 2\n/.test(text) || !/kind="telemetry",shard="2\/3"\} [1-9]/.test(text)) {
+    if (Date.now() > deadline) throw new Error(`metrics never showed 2 connected with telemetry:\n${text}`);
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await fetch(url);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    text = await res.text();
+  }
+  for (const name of ['tpgate_gateways', 'tpgate_messages_published_total', 'tpgate_messages_acked_total', 'tpgate_publish_ack_seconds',
+    'tpgate_requests_served_total', 'tpgate_request_service_seconds', 'tpgate_reconnects_total', 'tpgate_errors_total', 'tpgate_queued_messages']) {
+    assert.match(text, new RegExp(`^# TYPE ${name} (gauge|counter|histogram)$`, 'm'), name);
+  }
+  assert.match(text, /^tpgate_requests_served_total\{kind="command",result="success",shard="2\/3"\} 0$/m);
+  assert.match(text, /^tpgate_errors_total\{kind="report_ack_timeout",shard="2\/3"\} \d+$/m);
+  assert.doesNotMatch(text, /gw-\d/, 'no device number in any label');
+  assert.equal((await fetch(new URL('/other', url))).status, 404);
+  run.child.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
 });
 
 // Bad scenarios: [file name, content, the JSON path the message must name].
