@@ -8,6 +8,7 @@ const COMMANDS = {
   emulate: { file: '../src/cli/emulate.js', what: 'bring up virtual ThingsPanel gateways (one or thousands) against a broker' },
   broker: { file: '../src/cli/broker.js', what: 'run the dev MQTT broker (TCP + WebSocket, ThingsPanel mode)' },
   demo: { file: '../src/cli/demo.js', what: 'dev broker + a virtual gateway + the dashboard, in one command' },
+  report: { file: '../src/cli/report.js', what: 'merge the --metrics-json files of emulator shards into one summary (and an HTML page)' },
   script: { file: '../src/cli/script.js', what: 'run a ThingsPanel data script (Lua encodeInp) on an input, as the platform does' },
 };
 
