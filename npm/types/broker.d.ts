@@ -90,6 +90,14 @@ export interface BrokerOptions {
    * free port) in ThingsPanel mode; null = no API. Refused in plain mode.
    */
   apiPort?: number | null;
+  /**
+   * Serve Prometheus metrics at http://host:port/metrics (docs/broker.md#metrics): connections,
+   * messages received and sent by topic family, refused logins, ACL denials, process metrics.
+   * 0 = any free port; absent or null (default) = no metrics. A port that cannot be listened on
+   * makes startBroker reject (before any listener opens) with an Error whose `code` is
+   * 'EADDRINUSE', 'EACCES', ...
+   */
+  metricsPort?: number | null;
   /** The WebSocket path; upgrades on other paths are refused (404). Default '/mqtt'. */
   wsPath?: string;
   /** Address to listen on. Default '127.0.0.1'. */
@@ -117,25 +125,28 @@ export interface Broker {
   wsPort: number | null;
   /** The HTTP API's port, null when there is none. */
   apiPort: number | null;
+  /** The metrics server's port, null without metricsPort. */
+  metricsPort: number | null;
   wsPath: string;
-  /** URLs: tcp 'mqtt://host:port', ws 'ws://host:port/mqtt', api 'http://host:port'. */
-  urls: { tcp?: string; ws?: string; api?: string };
+  /** URLs: tcp 'mqtt://host:port', ws 'ws://host:port/mqtt', api 'http://host:port', metrics 'http://host:port/metrics'. */
+  urls: { tcp?: string; ws?: string; api?: string; metrics?: string };
   tcpUrl: string | null;
   wsUrl: string | null;
   apiUrl: string | null;
+  metricsUrl: string | null;
   /** The devices of ThingsPanel mode ([] in plain mode); registered devices are added as they come. */
   devices: Device[];
   /** The device configurations ([] without a configurations file). */
   configurations: Configuration[];
   /** The aedes instance (MQTT 3.1 / 3.1.1 only: an MQTT 5 CONNECT is refused with "unacceptable protocol version"). */
   aedes: Aedes;
-  /** Closes the listeners, every connection and aedes. Calling it again returns the same promise. */
+  /** Closes the metrics server, the listeners, every connection and aedes. Calling it again returns the same promise. */
   close(): Promise<void>;
 }
 
 /**
  * Starts the broker. Rejects with InvalidOptionError for bad options, DevicesFileError for a bad
- * devices file, and an Error naming the port when a listener cannot bind.
+ * devices file, and an Error naming the port when a listener (or the metrics server) cannot bind.
  */
 export function startBroker(options?: BrokerOptions): Promise<Broker>;
 

@@ -3,7 +3,8 @@
 // listener. Plain mode is a standard broker; ThingsPanel mode (a devices list)
 // behaves like the ThingsPanel platform's broker (thingspanel.js), with the
 // platform's registration calls on an HTTP API (api.js) and topic mapping per
-// device configuration (docs/configurations.md).
+// device configuration (docs/configurations.md). With metricsPort, Prometheus
+// metrics are served at /metrics (metrics.js, docs/broker.md#metrics).
 //
 //   const broker = await startBroker({ tcpPort: 0, wsPort: 0, thingspanel: 'devices.json', rootPassword: 'pw' });
 //   ... connect(broker.urls.ws) ...
@@ -11,8 +12,10 @@
 import { Aedes } from 'aedes';
 import { InvalidOptionError } from '../errors.js';
 import { parseConfigurations } from '../configurations.js';
+import { createRegistry as createMetricsRegistry, serveMetrics } from '../cli/metrics-server.js';
 import { openApi } from './api.js';
 import { openListeners } from './listeners.js';
+import { brokerMetrics } from './metrics.js';
 import { MQ_OPTIONS, guardMessageQueue } from './mq.js';
 import { createRegistry, loadConfigurationsFile } from './registry.js';
 import { thingspanelMode } from './thingspanel.js';
@@ -25,7 +28,7 @@ export { loadConfigurationsFile } from './registry.js';
 export { MAX_BODY_BYTES } from './api.js';
 export { DOWNLINK_FILTERS, UPLINK_TOPICS, publishDenial, subscribeDenial } from './acl.js';
 
-const OPTIONS = ['tcpPort', 'wsPort', 'apiPort', 'wsPath', 'host', 'thingspanel', 'rootPassword', 'pluginPassword', 'log'];
+const OPTIONS = ['tcpPort', 'wsPort', 'apiPort', 'metricsPort', 'wsPath', 'host', 'thingspanel', 'rootPassword', 'pluginPassword', 'log'];
 
 function portOption(value, name, fallback) {
   if (value === undefined) return fallback;
@@ -75,6 +78,7 @@ export async function startBroker(options = {}) {
   const tcpPort = portOption(options.tcpPort, 'tcpPort', 1883);
   const wsPort = portOption(options.wsPort, 'wsPort', 8083);
   if (tcpPort === null && wsPort === null) throw new InvalidOptionError('tcpPort', 'at least one of tcpPort and wsPort must be a port');
+  const metricsPort = portOption(options.metricsPort, 'metricsPort', null);
   const log = makeLog(options.log);
 
   let loaded = null;
@@ -95,8 +99,15 @@ export async function startBroker(options = {}) {
   const transportOf = (client) => transports.get(client) ?? 'unknown transport';
   const registry = loaded ? createRegistry({ ...loaded, log }) : null;
   const devices = registry ? registry.devices : null;
+  const prom = metricsPort === null ? null : await createMetricsRegistry();
+  const metrics = prom
+    ? brokerMetrics(prom, { listeners: [...(tcpPort === null ? [] : ['tcp']), ...(wsPort === null ? [] : ['ws'])] })
+    : null;
   const mode = registry
-    ? thingspanelMode({ registry, rootPassword: options.rootPassword ?? null, pluginPassword: options.pluginPassword ?? null, log, transportOf })
+    ? thingspanelMode({
+      registry, rootPassword: options.rootPassword ?? null, pluginPassword: options.pluginPassword ?? null, log, transportOf,
+      onDenial: metrics?.denial,
+    })
     : null;
 
   // No limit on aedes's message queue, and a listener that keeps it from
@@ -104,6 +115,7 @@ export async function startBroker(options = {}) {
   const aedes = await Aedes.createBroker({ ...MQ_OPTIONS, ...(mode ? mode.handlers : {}) });
   await guardMessageQueue(aedes);
   mode?.attach(aedes);
+  metrics?.attach(aedes, (client) => transports.get(client));
   if (!mode) {
     aedes.on('clientReady', (client) => log(`connect: client '${client.id}' over ${transportOf(client)}`));
   }
@@ -113,6 +125,19 @@ export async function startBroker(options = {}) {
   };
   aedes.on('clientError', onError);
   aedes.on('connectionError', onError);
+
+  const closeAedes = () => new Promise((resolve) => aedes.close(resolve));
+  // The metrics port first: when it is taken nothing else has started
+  // (a MetricsPortError; the CLI exits 2).
+  let metricsServer = null;
+  if (prom) {
+    try {
+      metricsServer = await serveMetrics(prom.registry, { port: metricsPort, host });
+    } catch (err) {
+      await closeAedes();
+      throw err;
+    }
+  }
 
   let listeners;
   try {
@@ -125,7 +150,8 @@ export async function startBroker(options = {}) {
       },
     });
   } catch (err) {
-    await new Promise((resolve) => aedes.close(resolve));
+    await metricsServer?.close();
+    await closeAedes();
     throw err;
   }
   let api = null;
@@ -133,8 +159,9 @@ export async function startBroker(options = {}) {
     try {
       api = await openApi({ registry, mode, host, port: apiPort, log });
     } catch (err) {
+      await metricsServer?.close();
       await listeners.close();
-      await new Promise((resolve) => aedes.close(resolve));
+      await closeAedes();
       throw err;
     }
   }
@@ -144,14 +171,16 @@ export async function startBroker(options = {}) {
   if (listeners.tcpPort !== null) urls.tcp = `mqtt://${shown}:${listeners.tcpPort}`;
   if (listeners.wsPort !== null) urls.ws = `ws://${shown}:${listeners.wsPort}${wsPath}`;
   if (api) urls.api = `http://${shown}:${api.port}`;
+  if (metricsServer) urls.metrics = `http://${shown}:${metricsServer.port}/metrics`;
 
   let closing = null;
   const close = () => {
     closing ??= (async () => {
+      await metricsServer?.close();
       await api?.close();
       await registry?.flushed();
       await listeners.close();
-      await new Promise((resolve) => aedes.close(resolve));
+      await closeAedes();
     })();
     return closing;
   };
@@ -162,11 +191,13 @@ export async function startBroker(options = {}) {
     tcpPort: listeners.tcpPort,
     wsPort: listeners.wsPort,
     apiPort: api ? api.port : null,
+    metricsPort: metricsServer ? metricsServer.port : null,
     wsPath,
     urls,
     tcpUrl: urls.tcp ?? null,
     wsUrl: urls.ws ?? null,
     apiUrl: urls.api ?? null,
+    metricsUrl: urls.metrics ?? null,
     devices: devices ?? [],
     configurations: registry ? registry.configurations : [],
     aedes,

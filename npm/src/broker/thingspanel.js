@@ -30,9 +30,11 @@ const MAX_KEEPALIVE_S = 300;
 // publish is instead moved to this topic, which authorizeForward never delivers.
 const DROPPED = '$tpgate/dropped';
 
-function refusal(returnCode, message) {
+/** `reason`: the refused-logins metric's label (metrics.js REFUSAL_REASONS). */
+function refusal(returnCode, message, reason) {
   const err = new Error(message);
   err.returnCode = returnCode;
+  err.reason = reason;
   err.tpgateLogged = true;
   return err;
 }
@@ -56,11 +58,14 @@ function nextMessageId() {
 }
 
 /**
+ * `onDenial(action)` is told of every publish the ACL drops ('publish') and
+ * every subscription it refuses ('subscribe', once per filter refused).
  * @param {{registry: object, rootPassword?: string | null, pluginPassword?: string | null,
- *          log: (line: string) => void, transportOf: (client: object) => string}} options
+ *          log: (line: string) => void, transportOf: (client: object) => string,
+ *          onDenial?: (action: 'publish' | 'subscribe') => void}} options
  * @returns {{handlers: object, attach: (aedes: object) => void, watchClient: (client: object) => void}}
  */
-export function thingspanelMode({ registry, rootPassword = null, pluginPassword = null, log, transportOf }) {
+export function thingspanelMode({ registry, rootPassword = null, pluginPassword = null, log, transportOf, onDenial = () => {} }) {
   const byUsername = new Map(registry.devices.map((d) => [d.username, d]));
   registry.onAdd((d) => byUsername.set(d.username, d));
   const connectedEver = new WeakSet(); // devices that have connected once
@@ -80,9 +85,9 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
 
   const platformUser = (username, password, configured, flag) => {
     if (configured === null) {
-      return refusal(5, `not authorized: "${username}" is disabled; start the broker with ${flag} to let the platform in`);
+      return refusal(5, `not authorized: "${username}" is disabled; start the broker with ${flag} to let the platform in`, 'not_authorized');
     }
-    return password === configured ? null : refusal(4, `bad user name or password: wrong password for "${username}"`);
+    return password === configured ? null : refusal(4, `bad user name or password: wrong password for "${username}"`, 'bad_credentials');
   };
 
   function authenticate(client, username, password, callback) {
@@ -96,10 +101,10 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
     };
     // docs/thingspanel.md#authentication: a unique, non-empty client id and keep-alive of at most 300 s.
     if (!info.clientId) {
-      return refuse(refusal(2, 'identifier rejected: the client id is empty; ThingsPanel needs a unique, non-empty one'));
+      return refuse(refusal(2, 'identifier rejected: the client id is empty; ThingsPanel needs a unique, non-empty one', 'other'));
     }
     if (info.keepalive === 0 || info.keepalive > MAX_KEEPALIVE_S) {
-      return refuse(refusal(5, `not authorized: keep-alive ${info.keepalive} s; ThingsPanel allows 1 to ${MAX_KEEPALIVE_S} s`));
+      return refuse(refusal(5, `not authorized: keep-alive ${info.keepalive} s; ThingsPanel allows 1 to ${MAX_KEEPALIVE_S} s`, 'other'));
     }
     let identity;
     if (user === 'root' || user === 'plugin') {
@@ -113,11 +118,11 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
       if (!device) {
         return refuse(refusal(4, user === ''
           ? 'bad user name or password: no username; a device connects with its voucher username'
-          : `bad user name or password: no device has the voucher username '${user}'`));
+          : `bad user name or password: no device has the voucher username '${user}'`, 'unknown_device'));
       }
       // The voucher matches as a whole: a password where none is set fails too.
       if (pass !== (device.password ?? '')) {
-        return refuse(refusal(4, `bad user name or password: wrong password for device ${device.device_number}`));
+        return refuse(refusal(4, `bad user name or password: wrong password for device ${device.device_number}`, 'bad_credentials'));
       }
       identity = { kind: 'device', device };
     }
@@ -157,6 +162,7 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
     const denial = publishDenial(packet.topic);
     if (denial) {
       log(`publish denied: ${who(client)} to '${packet.topic}': ${denial}; acknowledged and dropped, as ThingsPanel does`);
+      onDenial('publish');
       packet.topic = DROPPED;
       packet.retain = false;
       return callback(null);
@@ -185,6 +191,7 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
       const denial = publishDenial(topic);
       if (denial) {
         log(`topic mapping: ${rule.at} maps '${packet.topic}' to '${topic}', which a device may not publish (${denial}); dropped`);
+        onDenial('publish');
         return { topic: DROPPED, rule };
       }
       return { topic, rule };
@@ -247,7 +254,10 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
     if (group === undefined) {
       // Not from a SUBSCRIBE we saw (a restored session): judged alone.
       const denial = mappedSubscribe(identity.device, sub.topic) ? null : subscribeDenial(sub.topic, dn);
-      if (denial) log(`subscribe denied: ${who(client)} to '${sub.topic}': ${denial}`);
+      if (denial) {
+        log(`subscribe denied: ${who(client)} to '${sub.topic}': ${denial}`);
+        onDenial('subscribe');
+      }
       return callback(null, denial ? null : sub);
     }
     if (group.denial === undefined) {
@@ -259,6 +269,7 @@ export function thingspanelMode({ registry, rootPassword = null, pluginPassword 
       }
       if (group.denial) log(`subscribe denied: ${who(client)} to '${group.first}': ${group.denial}`);
     }
+    if (group.denial) onDenial('subscribe');
     return callback(null, group.denial ? null : sub);
   }
 

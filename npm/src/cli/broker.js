@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '../broker/index.js';
 import { UsageError, isPortText, parseCommandLine, parseFlags } from './args.js';
+import { MetricsPortError, metricsPort } from './metrics-server.js';
 
 export { generateDevices, generateDevicesFile } from '../broker/devices.js';
 
@@ -36,12 +37,15 @@ Options:
   --root-password PASS     let the platform user "root" in with this password (ThingsPanel
                            mode; without it root is refused)
   --plugin-password PASS   likewise for the reserved user "plugin"
+  --metrics-port PORT      serve Prometheus metrics at http://HOST:PORT/metrics, HOST = --host
+                           (0 = any free port; default: no metrics)
   --quiet                  no log lines on stderr
   -h, --help               show this help
 
-The URLs to connect to are printed on stdout; the log (connections accepted and
-refused, ACL denials, status changes) goes to stderr. Ctrl-C (SIGINT) or SIGTERM
-stops the broker.
+The URLs to connect to (and the metrics URL) are printed on stdout; the log
+(connections accepted and refused, ACL denials, status changes) goes to stderr.
+Ctrl-C (SIGINT) or SIGTERM stops the broker. A bad flag, or a --metrics-port
+that is in use, exits 2; a broker that cannot start otherwise exits 1.
 
 Example:
   tpgate broker --tcp 1883 --ws 8083 --api-port 9999 --thingspanel tp.json --root-password secret
@@ -56,6 +60,7 @@ const OPTIONS = {
   'api-port': { type: 'string' },
   'root-password': { type: 'string' },
   'plugin-password': { type: 'string' },
+  'metrics-port': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -82,6 +87,7 @@ export function parseBrokerArgs(argv) {
   if (options.tcpPort === null && options.wsPort === null) throw new UsageError('--tcp off and --ws off leave no listener');
   if (!options.wsPath.startsWith('/')) throw new UsageError(`--ws-path must start with '/', got "${options.wsPath}"`);
   if (v.thingspanel !== undefined) options.thingspanel = v.thingspanel;
+  if (v['metrics-port'] !== undefined) options.metricsPort = metricsPort(v['metrics-port']);
   if (v['api-port'] !== undefined) {
     if (v.thingspanel === undefined) throw new UsageError('--api-port needs --thingspanel (plain mode has no device table)');
     options.apiPort = port(v['api-port'], '--api-port', 0);
@@ -103,6 +109,7 @@ function banner(broker, options) {
   if (broker.urls.tcp) lines.push(`  MQTT over TCP:        ${broker.urls.tcp}`);
   if (broker.urls.ws) lines.push(`  MQTT over WebSocket:  ${broker.urls.ws}  (subprotocol mqtt)`);
   if (broker.urls.api) lines.push(`  api:                  ${broker.urls.api}  (POST /api/v1/device/auth, ...)`);
+  if (broker.urls.metrics) lines.push(`  metrics:              ${broker.urls.metrics}`);
   if (broker.mode === 'thingspanel') {
     lines.push(options.rootPassword === undefined
       ? '  platform user root:   disabled (start with --root-password to enable)'
@@ -118,8 +125,9 @@ function banner(broker, options) {
 
 /**
  * Runs `tpgate broker ARGV...`. Resolves with the exit code once the broker
- * has stopped (0), or at once for --help (0), a bad command line (2) or a
- * broker that cannot start (1). Also sets process.exitCode.
+ * has stopped (0), or at once for --help (0), a bad command line or a
+ * metrics port that cannot be listened on (2) or a broker that cannot start
+ * (1). Also sets process.exitCode.
  * @param {string[]} argv the arguments after `broker`
  * @returns {Promise<number>}
  */
@@ -139,7 +147,7 @@ export async function main(argv = process.argv.slice(2)) {
     broker = await startBroker({ ...args.options, log: args.quiet ? false : undefined });
   } catch (err) {
     process.stderr.write(`tpgate broker: ${err.message}\n`);
-    return done(1);
+    return done(err instanceof MetricsPortError ? 2 : 1);
   }
   process.stdout.write(banner(broker, args.options));
 
