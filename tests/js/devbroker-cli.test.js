@@ -20,7 +20,7 @@ const TIMEOUT = { timeout: 30_000 };
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(ROOT, 'npm/src/cli/broker.js');
 const BIN = path.join(ROOT, 'npm/bin/tpgate.js');
-const FLAGS = ['--tcp', '--ws', '--ws-path', '--host', '--thingspanel', '--root-password', '--plugin-password', '--quiet', '--help'];
+const FLAGS = ['--tcp', '--ws', '--ws-path', '--host', '--thingspanel', '--root-password', '--plugin-password', '--metrics-port', '--quiet', '--help'];
 
 const children = new Set();
 process.once('exit', () => {
