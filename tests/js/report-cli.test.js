@@ -16,6 +16,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { histogramPercentile, mergeHistograms, mergeSeries, shardBounds } from '../../npm/src/cli/report.js';
+import { mulberry32 } from './helpers/chaos-proxy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../../npm/bin/tpgate.js');
@@ -35,17 +36,8 @@ function report(args, cwd = dir) {
 
 // --- fixtures ---------------------------------------------------------------
 
-/** A seeded PRNG in [0, 1) (mulberry32). */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG in [0, 1). */
+const prng = mulberry32;
 
 /** The emulator's bucket of a latency: [low, high) in ms. */
 function bucketOf(ms) {

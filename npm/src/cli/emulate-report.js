@@ -9,10 +9,43 @@ export function rate(x) {
   return x >= 100 ? x.toFixed(0) : x.toFixed(1);
 }
 
-function bytes(x) {
+export function bytes(x) {
   if (x >= 1024 * 1024) return `${(x / 1024 / 1024).toFixed(1)} MiB`;
   if (x >= 1024) return `${(x / 1024).toFixed(1)} KiB`;
   return `${x} B`;
+}
+
+/**
+ * The emulator's percentile of a histogram (so merged and single-shard figures
+ * agree): nearest rank, rank = max(1, ceil(p * total)); the first bucket whose
+ * cumulative count reaches the rank; its `low` when it is one ms wide (the
+ * exact buckets under 16 ms), else the rounded midpoint. Null when empty.
+ * @param {Array<[number, number, number]>} buckets
+ * @param {number} p in [0, 1]
+ * @returns {number | null}
+ */
+export function histogramPercentile(buckets, p) {
+  let total = 0;
+  for (const b of buckets) total += b[2];
+  if (total === 0) return null;
+  const sorted = isSorted(buckets) ? buckets : [...buckets].sort(byEdges);
+  const rank = Math.max(1, Math.ceil(p * total));
+  let seen = 0;
+  for (const [low, high, count] of sorted) {
+    seen += count;
+    if (count > 0 && seen >= rank) return high - low === 1 ? low : Math.round((low + high) / 2);
+  }
+  return null; // not reached: the cumulative count ends at total >= rank
+}
+
+/** Orders buckets by their edges. */
+export function byEdges(a, b) {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+function isSorted(buckets) {
+  for (let i = 1; i < buckets.length; i++) if (byEdges(buckets[i - 1], buckets[i]) > 0) return false;
+  return true;
 }
 
 /** Errors by kind, as the summary, --metrics-json and the metrics name them. */
@@ -55,21 +88,9 @@ export function statusLine(s, shard) {
   );
 }
 
-function median(xs) {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  const h = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[h] : (sorted[h - 1] + sorted[h]) / 2;
-}
-
-/**
- * Latency over the whole run from the per-second windows: the median of the
- * windows' p50s and the largest window p99 (percentiles do not add up).
- */
-export function runLatency(series, p50Key, p99Key) {
-  const p50s = series.map((s) => s[p50Key]).filter((x) => typeof x === 'number');
-  const p99s = series.map((s) => s[p99Key]).filter((x) => typeof x === 'number');
-  return { p50: median(p50s), p99: p99s.length ? Math.max(...p99s) : null };
+/** p50 and p99 of a whole run's histogram, and how many it holds. */
+export function runLatency(buckets = []) {
+  return { p50: histogramPercentile(buckets, 0.5), p99: histogramPercentile(buckets, 0.99), count: buckets.reduce((n, b) => n + b[2], 0) };
 }
 
 /**
@@ -79,8 +100,9 @@ export function runLatency(series, p50Key, p99Key) {
 export function summary(run) {
   const f = run.final;
   const d = run.durationS > 0 ? run.durationS : 1;
-  const ack = runLatency(run.series, 'ack_p50_ms', 'ack_p99_ms');
-  const report = runLatency(run.series, 'report_ack_p50_ms', 'report_ack_p99_ms');
+  const ack = runLatency(run.histograms?.ack_ms);
+  const report = runLatency(run.histograms?.report_ack_ms);
+  const service = runLatency(run.histograms?.request_service_ms);
   // Gateways connected when the stop began; each sends DISCONNECT, and only a
   // transport destroyed after the stop timeout did not close cleanly.
   const atStop = run.connectedAtStop ?? f.gateways;
@@ -94,8 +116,9 @@ export function summary(run) {
     `  received         ${f.received} (${rate(f.received / d)}/s)`,
     `  served           commands ${f.commands}, attribute sets ${f.attribute_sets}, attribute gets ${f.attribute_gets}, controls ${f.controls}`,
     `  events           ${f.events_sent} sent; attribute/event reports acked ${f.reports_acked}`,
-    `  ack latency      p50 ${ms(ack.p50)}, p99 ${ms(ack.p99)} (PUBACK; median / max of the per-second windows)`,
-    `  report acks      p50 ${ms(report.p50)}, p99 ${ms(report.p99)} (platform acks of attribute/event reports)`,
+    `  ack latency      p50 ${ms(ack.p50)}, p99 ${ms(ack.p99)} (PUBACK, whole run: ${ack.count} timed; uplinks queued before a CONNACK are acked but not timed)`,
+    `  report acks      p50 ${ms(report.p50)}, p99 ${ms(report.p99)} (platform acks of attribute/event reports: ${report.count})`,
+    `  request service  p50 ${ms(service.p50)}, p99 ${ms(service.p99)} (request in -> response out: ${service.count})`,
     `  errors           ${ERROR_KINDS.map(([, key, what]) => `${what} ${f[key] ?? 0}`).join(', ')}`,
     ...(noPlatformHint(f) ? [`  hint             ${noPlatformHint(f)}`] : []),
     `  requests failed  commands ${f.commands_failed ?? 0}, attribute sets ${f.attribute_sets_failed ?? 0}, attribute gets ${f.attribute_gets_failed ?? 0}, controls ${f.controls_failed ?? 0} (injected ${f.failures_injected})`,
@@ -121,8 +144,9 @@ export function metricsDocument(run) {
     scenario_digest: run.scenarioDigest,
     fleet_gateways: run.fleetGateways,
     shard: run.shard,
-    ack_latency_ms: runLatency(run.series, 'ack_p50_ms', 'ack_p99_ms'),
-    report_ack_latency_ms: runLatency(run.series, 'report_ack_p50_ms', 'report_ack_p99_ms'),
+    ack_latency_ms: runLatency(run.histograms.ack_ms),
+    report_ack_latency_ms: runLatency(run.histograms.report_ack_ms),
+    request_service_ms: runLatency(run.histograms.request_service_ms),
     histograms: run.histograms,
     errors: errorsByKind(run.final),
     final: run.final,

@@ -9,6 +9,9 @@ import { readFileSync } from 'node:fs';
 import { readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandLine, parseFlags, UsageError } from './args.js';
+import { byEdges, bytes, histogramPercentile, rate } from './emulate-report.js';
+
+export { histogramPercentile };
 
 export const HELP = `Usage: tpgate report SHARD.json... [--html FILE] [--json FILE]
 
@@ -78,29 +81,6 @@ function parse(argv) {
 // Histograms: [[low, high, count], ...], buckets [low, high) in ms sorted by low.
 
 /**
- * The emulator's percentile of a histogram (so merged and single-shard figures
- * agree): nearest rank, rank = max(1, ceil(p * total)); the first bucket whose
- * cumulative count reaches the rank; its `low` when it is one ms wide (the
- * exact buckets under 16 ms), else the rounded midpoint. Null when empty.
- * @param {Array<[number, number, number]>} buckets
- * @param {number} p in [0, 1]
- * @returns {number | null}
- */
-export function histogramPercentile(buckets, p) {
-  let total = 0;
-  for (const b of buckets) total += b[2];
-  if (total === 0) return null;
-  const sorted = isSorted(buckets) ? buckets : [...buckets].sort(byEdges);
-  const rank = Math.max(1, Math.ceil(p * total));
-  let seen = 0;
-  for (const [low, high, count] of sorted) {
-    seen += count;
-    if (count > 0 && seen >= rank) return high - low === 1 ? low : Math.round((low + high) / 2);
-  }
-  return null; // not reached: the cumulative count ends at total >= rank
-}
-
-/**
  * Sums histograms: equal [low, high) buckets add their counts; buckets of
  * other edges are kept as they are. Sorted by low (then high); empty ones dropped.
  * @param {Array<Array<[number, number, number]>>} list
@@ -119,14 +99,7 @@ export function mergeHistograms(list) {
   return [...sums.values()].filter((b) => b[2] > 0).sort(byEdges);
 }
 
-function byEdges(a, b) {
-  return a[0] - b[0] || a[1] - b[1];
-}
 
-function isSorted(buckets) {
-  for (let i = 1; i < buckets.length; i++) if (byEdges(buckets[i - 1], buckets[i]) > 0) return false;
-  return true;
-}
 
 /** count, p50, p90, p99 and the highest non-empty bucket of a histogram. */
 export function latencyFigures(buckets) {
@@ -444,18 +417,6 @@ export function mergeShards(shards) {
 
 // ---------------------------------------------------------------------------
 // The summary (stdout and the page's table).
-
-export function rate(x) {
-  if (!Number.isFinite(x)) return '-';
-  if (x >= 10_000) return `${(x / 1000).toFixed(1)}k`;
-  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
-}
-
-function bytes(x) {
-  if (x >= 1024 * 1024) return `${(x / 1024 / 1024).toFixed(1)} MiB`;
-  if (x >= 1024) return `${(x / 1024).toFixed(1)} KiB`;
-  return `${x} B`;
-}
 
 const LATENCY_ROWS = [
   ['ack', 'PUBACK latency', 'PUBACKs'],
