@@ -227,7 +227,9 @@ export async function main(argv) {
     }
     if (err instanceof InvalidOptionError) {
       const flag = FLAG_OF[err.option];
-      return fail(`${flag ? `${flag}: ` : ''}${err.message.replace(/^createEmulator: /, '')}`);
+      // "createEmulator: shard: the shard index ..." -> "--shard: the shard index ..."
+      const message = err.message.replace(/^createEmulator: /, '').replace(new RegExp(`^${err.option}: `), '');
+      return fail(`${flag ? `${flag}: ` : ''}${message}`);
     }
     throw err;
   }
