@@ -4,7 +4,7 @@
 // A missed goal is reported, never a failure; a part that cannot run (no
 // mosquitto, no client yet) is reported with its error and the rest go on.
 //
-//   node bench/run.mjs [--only codec,gateway,scripts,size,throughput,store,memory,fleet] [--quick]
+//   node bench/run.mjs [--only codec,gateway,scripts,size,throughput,store,memory,metrics,fleet] [--quick]
 //     [--fleet-gateways 10000] [--fleet-steady 10]   shrink the fleet part (default 10,000; --quick: 1,000)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +33,8 @@ const PARTS = [
   // QoS 1 publishes with a persistent session: memory, tpgate's fileStore, MQTT.js with mqtt-level-store.
   ['store', () => import('./store.mjs').then((m) => m.run(quick ? { messages: 2000, rounds: 1 } : {}))],
   ['memory', () => import('./memory.mjs').then((m) => m.run(quick ? { connections: 200, rounds: 1 } : {}))],
+  // What --metrics-port costs a fleet scraped every second, against the same fleet without it.
+  ['metrics', () => import('./metrics.mjs').then((m) => m.run({ gateways: fleetGateways, steady: fleetSteady, rounds: quick ? 1 : 2 }))],
   // A fleet of virtual gateways in one process against one of MQTT.js clients.
   ['fleet', () => import('./fleet.mjs').then((m) => m.run({ gateways: fleetGateways, steady: fleetSteady }))],
 ];
