@@ -144,6 +144,16 @@ test('four --shard auto processes scraped by Prometheus: fleet size, telemetry r
   const errors = await query(base, 'sum by (kind) (tpgate_errors_total)');
   assert.deepEqual(errors.map((r) => r.metric.kind).sort(), ['protocol', 'refused', 'report_ack_timeout', 'request', 'script', 'transport']);
 
+  // The Grafana dashboard of deploy/: every panel's query runs, and finds series.
+  const dashboard = JSON.parse(await readFile(path.resolve(here, '../../deploy/grafana-dashboard.json'), 'utf8'));
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((target) => ({ title: p.title, expr: target.expr })));
+  assert.ok(exprs.length >= 10);
+  for (const { title, expr } of exprs) {
+    const promql = expr.replaceAll('$__rate_interval', '10s').replaceAll('$shard', '.*').replaceAll('$job', '.*');
+    const result = await query(base, promql);
+    assert.ok(result.length > 0, `dashboard panel "${title}": ${promql} found nothing`);
+  }
+
   // 5. The pods end (SIGTERM, as Kubernetes stops them): clean exit, a summary naming the shard.
   for (const { run } of shards) run.child.kill('SIGTERM');
   for (const [i, { run }] of shards.entries()) {
